@@ -1,0 +1,1 @@
+"""The procedural Shapes world and data plumbing (sources, tokenizer, TFDS, loader)."""
