@@ -1,0 +1,1 @@
+"""Small shared utilities (FLOP counting and timing for benchmarks)."""
