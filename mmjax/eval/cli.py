@@ -15,16 +15,18 @@ from mmjax.eval.report import format_table, write_report
 SPLITS = ("test", "test_heldout")
 
 
-def evaluate(kind: str, function, judge, split: str, num_samples: int, seed: int) -> dict[str, float]:
+def evaluate(kind: str, function, judge, split: str, num_samples: int, seed: int, encoder=None) -> dict[str, float]:
     from mmjax.eval.evaluate import evaluate_captions, evaluate_images, evaluate_videos
 
     if kind == "image":
-        return evaluate_images(function, judge, split, num_samples, seed)
+        return evaluate_images(function, judge, split, num_samples, seed, encoder=encoder)
+    if kind == "audio_image":
+        return evaluate_images(function, judge, split, num_samples, seed, audio=True)
     if kind == "video":
         return evaluate_videos(function, judge, split, num_samples, seed)
     if kind == "caption":
         return evaluate_captions(function, split, num_samples, seed)
-    raise ValueError(f"unknown generator kind {kind!r}; expected image, video or caption")
+    raise ValueError(f"unknown generator kind {kind!r}; expected image, audio_image, video or caption")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,11 +45,16 @@ def run(args: argparse.Namespace) -> int:
     from mmjax.metrics.judge import load_judge
 
     judge, _ = load_judge(args.judge) if args.judge else load_judge()
+    encoder = None
+    if args.encoder != "none":
+        from mmjax.metrics.contrastive.train import load_encoder
+
+        encoder, _ = load_encoder(args.encoder) if args.encoder else load_encoder()
     start = time.perf_counter()
     columns, results = {}, {}
     for name, kind, function in targets:
         for split in splits:
-            scores = evaluate(kind, function, judge, split, args.num_samples, args.seed)
+            scores = evaluate(kind, function, judge, split, args.num_samples, args.seed, encoder)
             results.setdefault(name, {})[split] = scores
             columns[f"{name}/{split}" if len(targets) > 1 else split] = scores
     print(format_table(columns))
@@ -59,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "splits": splits,
         "judge": args.judge or "data/judge/judge.npz",
+        "encoder": None if args.encoder == "none" else args.encoder or "data/judge/contrastive.npz",
         "seconds": time.perf_counter() - start,
         "results": results,
     }
@@ -72,10 +80,11 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("eval", help="score a generator or captioner (quality, diversity, coherence)", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("generator", help="'references' (every built-in of --kind), a built-in reference generator (real, deterministic, noisy, text_ignoring, collapsed, real_video, frozen_video, oracle_captioner, ...) or a registered model adapter")
     parser.add_argument("--checkpoint", default=None, help="checkpoint of a trained model (registered adapters only)")
-    parser.add_argument("--kind", default="image", choices=("image", "video", "caption"), help="with 'references': which kind")
+    parser.add_argument("--kind", default="image", choices=("image", "audio_image", "video", "caption"), help="with 'references': which kind")
     parser.add_argument("--splits", default="test,test_heldout", help="comma-separated splits to evaluate on")
     parser.add_argument("--num-samples", type=int, default=500, help="prompts (and real reference images) per split")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generator's random keys and of KID subsets")
     parser.add_argument("--judge", default=None, help="judge checkpoint (default: data/judge/judge.npz)")
+    parser.add_argument("--encoder", default=None, help="contrastive encoder for R-precision (default: data/judge/contrastive.npz; 'none' to skip)")
     parser.add_argument("--out", default=None, help="write the JSON report here")
     parser.set_defaults(func=run)

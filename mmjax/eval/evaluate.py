@@ -13,7 +13,7 @@ import numpy as np
 from mmjax.data import attributes as A
 from mmjax.data.captions import describe
 from mmjax.data.render import render_image
-from mmjax.eval.prompts import caption_targets, prompt_batch
+from mmjax.eval.prompts import LABEL_KEYS, caption_targets, prompt_batch
 from mmjax.metrics.bleu import corpus_bleu
 from mmjax.metrics.captioning import caption_attribute_scores
 from mmjax.metrics.cider import cider_d
@@ -24,9 +24,11 @@ from mmjax.metrics.judge.evaluate import judge_videos
 from mmjax.metrics.judge.model import judge_features, judge_labels_and_features
 from mmjax.metrics.kid import kernel_distance
 from mmjax.metrics.precision_recall import precision_recall
+from mmjax.metrics.r_precision import r_precision_of_images
 from mmjax.metrics.video import video_accuracy
 
 NUM_REFERENCES = 5  # reference paraphrases per image for BLEU / CIDEr-D
+MIN_SAMPLES_FOR_R_PRECISION = 150  # 99 negatives with facts different from each prompt's must exist
 
 
 def _subset(prompts: dict, rows) -> dict:
@@ -71,16 +73,24 @@ def diversity_scores(generate, judge, prompts: dict, key: jax.Array, num_prompts
 
 
 def evaluate_images(generate, judge, split: str, num_samples: int, seed: int, batch_size: int = 256,
-                    diversity_prompts: int = 20, samples_per_prompt: int = 8) -> dict[str, float]:
-    """Every image metric of ``generate`` on ``split``."""
+                    diversity_prompts: int = 20, samples_per_prompt: int = 8, encoder=None, audio: bool = False) -> dict[str, float]:
+    """Every image metric of ``generate`` on ``split`` (R-precision too when a contrastive ``encoder`` is
+    given and there are enough prompts to draw 99 negatives from).
+
+    With ``audio=True`` the prompts also carry ``audio`` clips (``sonify``), which state every attribute
+    including the cells, so coherence is scored against the full labels instead of the caption's.
+    """
     key = jax.random.key(seed)
-    prompts = prompt_batch(split, 0, num_samples)
+    prompts = prompt_batch(split, 0, num_samples, audio=audio)
     images = generate_in_batches(generate, prompts, jax.random.fold_in(key, 0), batch_size)
     labels, features = judge_labels_and_features(judge, images)
     real = np.stack([render_image(s) for s in prompt_batch(split, num_samples, num_samples)["scenes"]])
     scores = quality_scores(judge, real, features, seed)
-    scores.update({f"coherence_{k}": v for k, v in attribute_accuracy(labels, caption_targets(prompts["caption"])).items()})
+    targets = {k: prompts[k] for k in LABEL_KEYS if k != "motion"} if audio else caption_targets(prompts["caption"])
+    scores.update({f"coherence_{k}": v for k, v in attribute_accuracy(labels, targets).items()})
     scores.update(diversity_scores(generate, judge, prompts, jax.random.fold_in(key, 1), diversity_prompts, samples_per_prompt, batch_size))
+    if encoder is not None and num_samples >= MIN_SAMPLES_FOR_R_PRECISION:
+        scores["r_precision"] = r_precision_of_images(encoder, images, prompts["tokens"], prompts["caption"], seed)
     return scores
 
 

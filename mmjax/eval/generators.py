@@ -1,6 +1,7 @@
 """Generators and captioners that ``mmjax eval`` can score, behind one calling convention each.
 
-    image generator:  generate(prompts, key) -> uint8 [N, H, W, 3]
+    image generator:  generate(prompts, key) -> uint8 [N, H, W, 3]     (kind "image", or "audio_image"
+                                                                        when it reads prompts["audio"])
     video generator:  generate(prompts, key) -> uint8 [N, T, H, W, 3]
     captioner:        caption(batch, key)    -> list of N strings   (batch["image"]: uint8 [N, H, W, 3])
 
@@ -8,6 +9,7 @@
 *reference* generators below render the truth or break it on purpose, so that every metric can be read
 against a floor and a ceiling:
 
+    audio_decoder   (audio -> image) decodes the prompt's clip analytically and renders it
     real            renders what the prompt states; free choices (jitter, the shared column or row of
                     two objects) drawn at random: the perfect generator
     deterministic   renders the prompt without any randomness: coherent, but no diversity
@@ -15,8 +17,8 @@ against a floor and a ceiling:
     text_ignoring   renders random scenes whatever the prompt says: real-looking, incoherent
     collapsed       one and the same image for every prompt: mode collapse
 
-A trained model plugs in through ``ADAPTER_MODULES``: a module exposing ``KIND`` ("image", "video" or
-"caption") and ``load(checkpoint: str) -> the function above``.
+A trained model plugs in through ``ADAPTER_MODULES``: a module exposing ``KIND`` ("image", "audio_image",
+"video" or "caption") and ``load(checkpoint: str) -> the function above``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import jax
 import numpy as np
 
 from mmjax.data import attributes as A
+from mmjax.data.audio import decode_audio
 from mmjax.data.captions import describe
 from mmjax.data.render import render_image, render_video
 from mmjax.data.scene import Scene, ShapeObject, sample_scene
@@ -49,16 +52,17 @@ def _moves_inside(cells: list[tuple[int, int]], motion: int) -> bool:
     return all(0 <= r + d_row < A.GRID and 0 <= c + d_col < A.GRID for r, c in cells)
 
 
-def perfect_scene(scene: Scene, rng: np.random.Generator | None) -> Scene:
+def perfect_scene(scene: Scene, rng: np.random.Generator | None, redraw_line: bool = True) -> Scene:
     """The prompt's scene with its free choices redrawn (none if ``rng`` is None).
 
     Free are the jitter and, for two objects, the shared column (``above``) or row (``left of``): the
-    caption states neither. The redrawn line keeps the prompt's motion inside the grid.
+    caption states neither (``redraw_line=False`` keeps the line, for prompts that state cells). The
+    redrawn line keeps the prompt's motion inside the grid.
     """
     objects = [ShapeObject(o.shape, o.colour, o.size, o.row, o.col) for o in scene.objects]
     if rng is None:
         return Scene(tuple(objects), scene.relation, scene.motion)
-    if len(objects) == 2:
+    if len(objects) == 2 and redraw_line:
         vertical = objects[0].col == objects[1].col
 
         def placed(across: int) -> list[ShapeObject]:
@@ -98,6 +102,12 @@ def collapsed_generator(prompts: dict, key: jax.Array) -> np.ndarray:
     return np.repeat(only[None], len(prompts["scenes"]), axis=0)
 
 
+def audio_decoding_generator(prompts: dict, key: jax.Array) -> np.ndarray:
+    """Listens to ``prompts["audio"]`` with the analytic ``decode_audio`` and renders what it heard."""
+    rng = _rng(key)
+    return np.stack([render_image(perfect_scene(decode_audio(clip), rng, redraw_line=False)) for clip in prompts["audio"]])
+
+
 def real_video_generator(prompts: dict, key: jax.Array) -> np.ndarray:
     rng = _rng(key)
     return np.stack([render_video(perfect_scene(s, rng)) for s in prompts["scenes"]])
@@ -131,6 +141,7 @@ BUILTIN: dict[str, tuple[str, Callable]] = {
     "noisy": ("image", noisy_generator),
     "text_ignoring": ("image", text_ignoring_generator),
     "collapsed": ("image", collapsed_generator),
+    "audio_decoder": ("audio_image", audio_decoding_generator),
     "real_video": ("video", real_video_generator),
     "frozen_video": ("video", frozen_video_generator),
     "oracle_captioner": ("caption", oracle_captioner),
