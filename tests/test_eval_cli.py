@@ -43,7 +43,7 @@ def test_quality_metrics_rank_real_above_collapsed(scores):
 
 
 def test_diversity_catches_the_generator_that_ignores_its_noise(scores):
-    assert scores["deterministic"]["pairwise_feature_distance"] == pytest.approx(0.0, abs=1e-9)
+    assert scores["deterministic"]["pairwise_feature_distance"] < 1e-5  # float32 features: round-off only
     assert scores["deterministic"]["distinct_free_line"] == pytest.approx(1 / 3)
     assert scores["real"]["distinct_free_line"] > 0.6
     assert scores["real"]["pairwise_feature_distance"] > 0.1

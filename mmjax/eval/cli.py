@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; expected a comma-separated subset of {', '.join(SPLITS)}")
     from mmjax.eval import generators as G  # imported here: jax starts only when a command runs
+    from mmjax.eval.evaluate import MIN_SAMPLES_FOR_R_PRECISION
 
     if args.generator == "references":
         targets = [(name, *G.BUILTIN[name]) for name in G.BUILTIN if G.BUILTIN[name][0] == args.kind]
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
 
     judge, _ = load_judge(args.judge) if args.judge else load_judge()
     encoder = None
-    if args.encoder != "none":
+    wants_r_precision = any(kind == "image" for _, kind, _ in targets) and args.num_samples >= MIN_SAMPLES_FOR_R_PRECISION
+    if args.encoder != "none" and wants_r_precision:
         from mmjax.metrics.contrastive.train import load_encoder
 
         encoder, _ = load_encoder(args.encoder) if args.encoder else load_encoder()
@@ -66,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "splits": splits,
         "judge": args.judge or "data/judge/judge.npz",
-        "encoder": None if args.encoder == "none" else args.encoder or "data/judge/contrastive.npz",
+        "encoder": None if encoder is None else args.encoder or "data/judge/contrastive.npz",
         "seconds": time.perf_counter() - start,
         "results": results,
     }

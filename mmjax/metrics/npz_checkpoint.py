@@ -40,16 +40,15 @@ def load_module(module_cls, config_cls, path: str | Path, how_to_make: str):
         raise FileNotFoundError(f"no checkpoint at {path}; make one with `{how_to_make} --out {path}`")
     fields = read_metadata(path)["config"]
     config = config_cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
-    model = module_cls(config, nnx.Rngs(0))
-    state = nnx.state(model, nnx.Param)
+    # Build the module abstractly (shapes only): random initialisation would be thrown away anyway.
+    graphdef, params, *others = nnx.split(nnx.eval_shape(lambda: module_cls(config, nnx.Rngs(0))), nnx.Param, ...)
     with np.load(path, allow_pickle=False) as stored:
         flat = {
             tuple(int(p) if p.isdigit() else p for p in key.split("/")): jnp.asarray(stored[key])
             for key in stored.files
             if key != CONFIG_KEY
         }
-    if set(flat) != set(traverse_util.flatten_dict(nnx.to_pure_dict(state))):
+    if set(flat) != set(traverse_util.flatten_dict(nnx.to_pure_dict(params))):
         raise ValueError(f"checkpoint {path} does not match the {module_cls.__name__} architecture in its config")
-    nnx.replace_by_pure_dict(state, traverse_util.unflatten_dict(flat))
-    nnx.update(model, state)
-    return model, config
+    nnx.replace_by_pure_dict(params, traverse_util.unflatten_dict(flat))
+    return nnx.merge(graphdef, params, *others), config

@@ -48,6 +48,7 @@ def make_optimizer(config: ContrastiveConfig) -> optax.GradientTransformation:
 
 
 def init_state(config: ContrastiveConfig, key: jax.Array) -> tuple[nnx.GraphDef, dict]:
+    """Graph definition and the pure training state ``{"params", "opt_state", "step"}``."""
     graphdef, params = nnx.split(ContrastiveEncoder(config, nnx.Rngs(key)), nnx.Param)
     return graphdef, {"params": params, "opt_state": make_optimizer(config).init(params), "step": jnp.zeros((), jnp.int32)}
 

@@ -36,6 +36,7 @@ class Judge(nnx.Module):
         side = config.image_size // 2 ** (len(config.widths) - 1)
         self.hidden = nnx.Linear(side * side * widths[-1], config.feature_dim, rngs=rngs)
         self.heads = nnx.Linear(config.feature_dim, NUM_LOGITS, rngs=rngs)
+        self.feature_scale = float(config.feature_scale)  # static: divides the features metrics see
 
     def features(self, images: jax.Array) -> jax.Array:
         """Images ``[B, H, W, 3]`` in [-1, 1] -> penultimate features ``[B, feature_dim]``."""
@@ -100,11 +101,20 @@ def judge_labels(model: Judge, images, batch_size: int = 256) -> dict[str, np.nd
 
 
 def judge_features(model: Judge, images, batch_size: int = 256) -> np.ndarray:
-    """Penultimate features ``[N, feature_dim]`` (float64) of images, for Shapes-FID and friends."""
-    return _batched(model, images, batch_size)[1].astype(np.float64)
+    """Penultimate features ``[N, feature_dim]`` (float64) of images, for Shapes-FID and friends.
+
+    Divided by ``feature_scale`` (their RMS on real training frames), so each dimension is O(1) on
+    real data, as Inception features are; KID's cubic kernel assumes that scale.
+    """
+    return _batched(model, images, batch_size)[1].astype(np.float64) / model.feature_scale
 
 
 def judge_labels_and_features(model: Judge, images, batch_size: int = 256):
     """Both of the above from one forward pass."""
     logits, features = _batched(model, images, batch_size)
-    return decode_labels(logits), features.astype(np.float64)
+    return decode_labels(logits), features.astype(np.float64) / model.feature_scale
+
+
+def feature_rms(model: Judge, images) -> float:
+    """``sqrt(mean(f^2))`` of the unscaled features of ``images``: the ``feature_scale`` to store."""
+    return float(np.sqrt(np.mean(_batched(model, images, 256)[1].astype(np.float64) ** 2)))

@@ -26,7 +26,7 @@ from mmjax.metrics.judge.checkpoint import DEFAULT_CHECKPOINT, save_judge
 from mmjax.metrics.judge.config import JudgeConfig
 from mmjax.metrics.judge.data import labelled_frames
 from mmjax.metrics.judge.evaluate import judge_report
-from mmjax.metrics.judge.model import OBJECT_HEADS, Judge, split_logits
+from mmjax.metrics.judge.model import OBJECT_HEADS, Judge, feature_rms
 
 
 def masked_cross_entropy(logits: jax.Array, labels: jax.Array, mask: jax.Array) -> jax.Array:
@@ -96,6 +96,14 @@ def train_judge(config: JudgeConfig, log_every: int = 250) -> Judge:
     return nnx.merge(graphdef, state["params"])
 
 
+def with_feature_scale(model: Judge, config: JudgeConfig, num_frames: int = 4096) -> tuple[Judge, JudgeConfig]:
+    """Set ``feature_scale`` to the feature RMS on the first ``num_frames`` training frames."""
+    frames = labelled_frames("train", num_frames, config.seed, config.video_fraction, config.image_size)
+    config = dataclasses.replace(config, feature_scale=feature_rms(model, frames["image"]))
+    model.feature_scale = config.feature_scale
+    return model, config
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train the Shapes judge network and write its checkpoint.")
     parser.add_argument("--out", default=str(DEFAULT_CHECKPOINT), help="checkpoint path (.npz)")
@@ -108,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         JudgeConfig(), steps=args.steps, num_train=args.num_train, heldout_pairs_in_training=not args.no_heldout_pairs
     )
     model = train_judge(config)
+    model, config = with_feature_scale(model, config)
     report = judge_report(model, args.eval_examples)
     print(json.dumps(report, indent=1))
     save_judge(model, config, args.out, extra={"accuracy": report})
