@@ -1,7 +1,9 @@
 """The shipped judge: loads from its safe checkpoint and reads every attribute of real renders."""
 
+import jax
 import numpy as np
 import pytest
+from flax import nnx
 
 from mmjax.data import attributes as A
 from mmjax.data.render import render_image
@@ -62,10 +64,8 @@ def test_judge_rejects_bad_images(judge):
 
 
 def test_checkpoint_round_trip_and_missing_file(tmp_path):
-    import jax
-
-    config = JudgeConfig(widths=(4, 8), feature_dim=8)
-    model = Judge(config, __import__("flax").nnx.Rngs(1))
+    config = JudgeConfig(widths=(4, 8), feature_dim=8, feature_scale=2.5)
+    model = Judge(config, nnx.Rngs(1))
     save_judge(model, config, tmp_path / "j.npz", extra={"note": "tiny"})
     loaded, loaded_config = load_judge(tmp_path / "j.npz")
     images = np.random.default_rng(1).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
@@ -73,14 +73,13 @@ def test_checkpoint_round_trip_and_missing_file(tmp_path):
     np.testing.assert_array_equal(judge_features(model, images), judge_features(loaded, images))
     with pytest.raises(FileNotFoundError, match="python -m mmjax.metrics.judge.train"):
         load_judge(tmp_path / "missing.npz")
-    del jax
 
 
 def test_training_step_lowers_the_loss_on_a_fixed_batch():
     config = JudgeConfig(widths=(8, 16), feature_dim=16, steps=30, learning_rate=3e-3)
     batch = labelled_frames("train", 32, seed=5, video_fraction=0.5)
-    graphdef, state = init_state(config, __import__("jax").random.key(0))
-    first = float(judge_loss(__import__("flax").nnx.merge(graphdef, state["params"]), batch)[0])
+    graphdef, state = init_state(config, jax.random.key(0))
+    first = float(judge_loss(nnx.merge(graphdef, state["params"]), batch)[0])
     step = make_train_step(graphdef, config)
     for _ in range(30):
         state, metrics = step(state, batch)

@@ -22,6 +22,7 @@
 
 # %%
 import os
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -35,6 +36,8 @@ from mmjax.eval.evaluate import evaluate_captions, evaluate_images
 from mmjax.eval.prompts import prompt_batch
 from mmjax.eval.report import format_table
 from mmjax.metrics.judge import load_judge
+from mmjax.metrics.contrastive.train import DEFAULT_CHECKPOINT as CONTRASTIVE_CHECKPOINT
+from mmjax.metrics.contrastive.train import load_encoder
 from mmjax.metrics.judge.checkpoint import read_metadata
 
 QUICK = os.environ.get("MMJAX_QUICK") == "1"
@@ -43,6 +46,9 @@ OUT.mkdir(parents=True, exist_ok=True)
 NUM_SAMPLES = 48 if QUICK else 500  # prompts per generator (and real reference images)
 DIVERSITY = dict(diversity_prompts=4, samples_per_prompt=4) if QUICK else dict(diversity_prompts=20, samples_per_prompt=8)
 judge, _ = load_judge()
+encoder = None  # the contrastive encoder for R-precision (needs >= 150 prompts: full mode only)
+if not QUICK and CONTRASTIVE_CHECKPOINT.exists():
+    encoder, _ = load_encoder()
 
 # %% [markdown]
 # ## The instrument first: how well does the judge read real images?
@@ -69,7 +75,7 @@ for row, name in enumerate(names):
         axes[row, col].set_yticks([])
     axes[row, 0].set_ylabel(name, fontsize=8)
 for col in range(6):
-    axes[0, col].set_title(prompts["caption"][col], fontsize=5)
+    axes[0, col].set_title(textwrap.fill(prompts["caption"][col], 22), fontsize=6)
 fig.tight_layout()
 fig.savefig(OUT / "samples.png", dpi=120)
 
@@ -81,15 +87,18 @@ fig.savefig(OUT / "samples.png", dpi=120)
 # (`pairwise_feature_distance`).
 
 # %%
-results = {name: evaluate_images(G.BUILTIN[name][1], judge, "test", NUM_SAMPLES, seed=0, **DIVERSITY) for name in names}
+results = {name: evaluate_images(G.BUILTIN[name][1], judge, "test", NUM_SAMPLES, seed=0, encoder=encoder, **DIVERSITY) for name in names}
 print(format_table(results))
 metrics = ["shapes_fid", "kid", "precision", "recall", "coherence_all_correct", "coherence_colour", "pairwise_feature_distance", "distinct_free_line"]
-fig, axes = plt.subplots(2, 4, figsize=(13, 5.5))
+metrics += ["r_precision"] if encoder is not None else []
+fig, axes = plt.subplots(2, (len(metrics) + 1) // 2, figsize=(3.3 * ((len(metrics) + 1) // 2), 5.5))
 for ax, metric in zip(axes.ravel(), metrics):
     values = [results[n][metric] for n in names]
     ax.bar(range(len(names)), values, color=["tab:green", "tab:olive", "tab:blue", "tab:orange", "tab:red"])
     ax.set_xticks(range(len(names)), names, rotation=35, fontsize=7)
     ax.set_title(metric, fontsize=9)
+for ax in axes.ravel()[len(metrics) :]:
+    ax.axis("off")
 fig.tight_layout()
 fig.savefig(OUT / "metrics.png", dpi=120)
 

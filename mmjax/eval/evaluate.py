@@ -51,7 +51,9 @@ def generate_in_batches(generate, prompts: dict, key: jax.Array, batch_size: int
 def quality_scores(judge, real_images: np.ndarray, fake_features: np.ndarray, seed: int) -> dict[str, float]:
     """Shapes-FID, KID (mean, std) and improved precision/recall on judge features."""
     real_features = judge_features(judge, real_images)
-    kid, kid_std = kernel_distance(real_features, fake_features, num_subsets=10, subset_size=1000, seed=seed)
+    # Subsets of half the samples (at most 1000, as in Binkowski et al.) so that kid_std says something.
+    subset_size = min(1000, len(fake_features) // 2, len(real_features) // 2)
+    kid, kid_std = kernel_distance(real_features, fake_features, num_subsets=10, subset_size=subset_size, seed=seed)
     precision, recall = precision_recall(real_features, fake_features, k=3)
     return {"shapes_fid": frechet_distance(real_features, fake_features), "kid": kid, "kid_std": kid_std, "precision": precision, "recall": recall}
 

@@ -52,12 +52,12 @@ def _moves_inside(cells: list[tuple[int, int]], motion: int) -> bool:
     return all(0 <= r + d_row < A.GRID and 0 <= c + d_col < A.GRID for r, c in cells)
 
 
-def perfect_scene(scene: Scene, rng: np.random.Generator | None, redraw_line: bool = True) -> Scene:
+def perfect_scene(scene: Scene, rng: np.random.Generator | None, redraw_line: bool = True, keep_motion: bool = False) -> Scene:
     """The prompt's scene with its free choices redrawn (none if ``rng`` is None).
 
     Free are the jitter and, for two objects, the shared column (``above``) or row (``left of``): the
-    caption states neither (``redraw_line=False`` keeps the line, for prompts that state cells). The
-    redrawn line keeps the prompt's motion inside the grid.
+    caption states neither (``redraw_line=False`` keeps the line, for prompts that state cells). With
+    ``keep_motion`` (videos) the line is drawn among those that keep the prompt's motion inside the grid.
     """
     objects = [ShapeObject(o.shape, o.colour, o.size, o.row, o.col) for o in scene.objects]
     if rng is None:
@@ -68,7 +68,7 @@ def perfect_scene(scene: Scene, rng: np.random.Generator | None, redraw_line: bo
         def placed(across: int) -> list[ShapeObject]:
             return [ShapeObject(o.shape, o.colour, o.size, o.row if vertical else across, across if vertical else o.col) for o in objects]
 
-        options = [a for a in range(A.GRID) if _moves_inside([(o.row, o.col) for o in placed(a)], scene.motion)]
+        options = [a for a in range(A.GRID) if not keep_motion or _moves_inside([(o.row, o.col) for o in placed(a)], scene.motion)]
         objects = placed(options[int(rng.integers(len(options)))])
     jittered = tuple(
         ShapeObject(o.shape, o.colour, o.size, o.row, o.col, tuple(float(j) for j in rng.uniform(-MAX_JITTER, MAX_JITTER, 2)))
@@ -86,7 +86,7 @@ def deterministic_generator(prompts: dict, key: jax.Array) -> np.ndarray:
     return np.stack([render_image(perfect_scene(s, None)) for s in prompts["scenes"]])
 
 
-def noisy_generator(prompts: dict, key: jax.Array, noise_std: float = 60.0) -> np.ndarray:
+def noisy_generator(prompts: dict, key: jax.Array, noise_std: float = 20.0) -> np.ndarray:
     rng = _rng(key)
     clean = real_generator(prompts, key).astype(np.float32)
     return np.clip(clean + rng.normal(0.0, noise_std, clean.shape), 0, 255).round().astype(np.uint8)
@@ -110,7 +110,7 @@ def audio_decoding_generator(prompts: dict, key: jax.Array) -> np.ndarray:
 
 def real_video_generator(prompts: dict, key: jax.Array) -> np.ndarray:
     rng = _rng(key)
-    return np.stack([render_video(perfect_scene(s, rng)) for s in prompts["scenes"]])
+    return np.stack([render_video(perfect_scene(s, rng, keep_motion=True)) for s in prompts["scenes"]])
 
 
 def frozen_video_generator(prompts: dict, key: jax.Array) -> np.ndarray:
