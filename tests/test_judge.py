@@ -64,7 +64,7 @@ def test_judge_rejects_bad_images(judge):
 
 
 def test_checkpoint_round_trip_and_missing_file(tmp_path):
-    config = JudgeConfig(widths=(4, 8), feature_dim=8, feature_scale=2.5)
+    config = JudgeConfig(widths=(4,), feature_dim=8, feature_scale=2.5)
     model = Judge(config, nnx.Rngs(1))
     save_judge(model, config, tmp_path / "j.npz", extra={"note": "tiny"})
     loaded, loaded_config = load_judge(tmp_path / "j.npz")
@@ -76,7 +76,7 @@ def test_checkpoint_round_trip_and_missing_file(tmp_path):
 
 
 def test_training_step_lowers_the_loss_on_a_fixed_batch():
-    config = JudgeConfig(widths=(8, 16), feature_dim=16, steps=30, learning_rate=3e-3)
+    config = JudgeConfig(widths=(4,), feature_dim=16, steps=30, learning_rate=3e-3)
     batch = labelled_frames("train", 32, seed=5, video_fraction=0.5)
     graphdef, state = init_state(config, jax.random.key(0))
     first = float(judge_loss(nnx.merge(graphdef, state["params"]), batch)[0])
