@@ -98,3 +98,4 @@ def test_audio_to_image_evaluation_scores_cells_too(judge):
     scores = evaluate_images(G.audio_decoding_generator, judge, "test", 32, seed=0, diversity_prompts=2, samples_per_prompt=2, audio=True)
     assert scores["coherence_all_correct"] >= 0.95
     assert "coherence_row" in scores and "coherence_relation" in scores
+    assert "distinct_free_line" not in scores  # audio states every cell: nothing is free

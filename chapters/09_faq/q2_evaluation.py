@@ -103,15 +103,21 @@ fig.tight_layout()
 fig.savefig(OUT / "metrics.png", dpi=120)
 
 # %% [markdown]
-# Read the bars column by column:
+# Read the bars metric by metric (figures from the full run, N = 500 prompts of `test`):
 #
-# * **Shapes-FID / KID** punish `noisy` and `collapsed` but barely notice `text_ignoring`: its images
+# * **Shapes-FID** is 2.7 for real data against *other* real data: that is its floor with 500 samples,
+#   not 0. It flags `collapsed` (135) but `text_ignoring` scores 2.6, as good as real: its images
 #   are perfectly real, just not the ones asked for. A distribution metric cannot see the prompt.
-# * **Precision / recall** split FID's single number in two: `collapsed` keeps some precision (its one
-#   image is real) and has no recall; `noisy` loses precision.
-# * **Coherence** is the only number that catches `text_ignoring` (near chance), and it is blind to
-#   `deterministic`, which is perfectly coherent.
-# * **Diversity** catches `deterministic`: zero feature spread, one column out of three.
+#   Pixel noise a human sees at once only doubles it (5.1): the judge's features learned to ignore it.
+# * **KID** is unbiased (real: -0.005 +- 0.010, i.e. 0 within its error bar) and separates `noisy`
+#   (0.090 +- 0.011) far more clearly than FID does.
+# * **Precision / recall** split FID's single number in two: `collapsed` has precision 1 (its one
+#   image is real) and recall 0; `noisy` keeps precision and loses some recall (0.87).
+# * **Coherence** is the only family that catches `text_ignoring` (0.2% of samples fully right,
+#   attribute accuracies at chance: 1/4 for shape, 1/6 for colour) and it is blind to `deterministic`,
+#   which is perfectly coherent. **R-precision** (when the contrastive encoder is available) agrees:
+#   0.99 for the coherent generators, 0.01 (chance: 1 in 100) for the text-ignoring one.
+# * **Diversity** catches `deterministic` and `collapsed`: zero feature spread, one column out of three.
 #
 # No single number ranks all five correctly; together they do.
 
@@ -134,9 +140,12 @@ fig.tight_layout()
 fig.savefig(OUT / "captions.png", dpi=120)
 
 # %% [markdown]
-# Note that the oracle's BLEU-4 is far below 1: its paraphrase is true but worded differently from the
-# references. That is the ceiling BLEU allows here, and why "BLEU 0.4" means nothing without the
-# ceiling measured on real data. Exact match and attribute F1 have a ceiling of 1.
+# The perfect captioner's BLEU-4 is 0.86, not 1: its paraphrase is true but worded differently from
+# the references. That is the ceiling BLEU allows here, and why "BLEU-4 = 0.6" means nothing without
+# the ceiling measured on real data. The stuttering captioner keeps BLEU-4 = 0.63 and CIDEr-D = 3.0
+# although none of its captions is a sentence the world can parse (exact match 0, repetition 0.19);
+# the constant captioner is fluent and wrong (attribute F1 0.16). Exact match and attribute F1 read
+# the caption back into labels: their ceiling is 1.
 #
 # ## Summary
 # * Quality (Shapes-FID, KID, precision/recall) compares distributions of judge features; it cannot
@@ -153,5 +162,9 @@ fig.savefig(OUT / "captions.png", dpi=120)
 #    notice? Which attribute accuracy drops, and by how much?
 # 3. Train the judge without the held-out pairs (`python -m mmjax.metrics.judge.train --no-heldout-pairs
 #    --out /tmp/j.npz`) and compare its `test_heldout` accuracy: does the instrument itself generalise?
-# 4. Evaluate the trained DCGAN of the GAN chapter with `mmjax eval dcgan --checkpoint ...` and place it in the
+# 4. Run `mmjax eval real --splits test_heldout`: the judge still reads every held-out image, but the
+#    R-precision ceiling drops (0.89 against 0.99 on `test`) because the contrastive encoder, trained
+#    on `train` pairs only, never saw those colour x shape pairs. Which instrument would you trust to
+#    score a model on held-out compositions, and why?
+# 5. Evaluate the trained DCGAN of the GAN chapter with `mmjax eval dcgan --checkpoint ...` and place it in the
 #    bar charts above.

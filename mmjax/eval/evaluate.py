@@ -58,8 +58,10 @@ def quality_scores(judge, real_images: np.ndarray, fake_features: np.ndarray, se
     return {"shapes_fid": frechet_distance(real_features, fake_features), "kid": kid, "kid_std": kid_std, "precision": precision, "recall": recall}
 
 
-def diversity_scores(generate, judge, prompts: dict, key: jax.Array, num_prompts: int, samples_per_prompt: int, batch_size: int) -> dict[str, float]:
-    """Feature spread and free-line variety over repeated two-object prompts (their shared line is free)."""
+def diversity_scores(generate, judge, prompts: dict, key: jax.Array, num_prompts: int, samples_per_prompt: int, batch_size: int,
+                     line_is_free: bool = True) -> dict[str, float]:
+    """Feature spread and free-line variety over repeated two-object prompts (a caption leaves their
+    shared line free; a prompt that states cells, such as audio, does not: ``line_is_free=False``)."""
     two = np.flatnonzero(prompts["num_objects"] == 2)[:num_prompts]
     if len(two) < 1:
         return {}
@@ -68,10 +70,10 @@ def diversity_scores(generate, judge, prompts: dict, key: jax.Array, num_prompts
     labels, features = judge_labels_and_features(judge, images)
     vertical = np.isin(repeated["relation"], [A.RELATIONS.index("above"), A.RELATIONS.index("below")])
     free_line = np.where(vertical, labels["col"][:, 0], labels["row"][:, 0])  # shared column / row
-    return {
-        "pairwise_feature_distance": mean_pairwise_distance(features.reshape(len(two), samples_per_prompt, -1)),
-        "distinct_free_line": distinct_outcome_fraction(free_line.reshape(len(two), samples_per_prompt), A.GRID),
-    }
+    scores = {"pairwise_feature_distance": mean_pairwise_distance(features.reshape(len(two), samples_per_prompt, -1))}
+    if line_is_free:
+        scores["distinct_free_line"] = distinct_outcome_fraction(free_line.reshape(len(two), samples_per_prompt), A.GRID)
+    return scores
 
 
 def evaluate_images(generate, judge, split: str, num_samples: int, seed: int, batch_size: int = 256,
@@ -90,7 +92,7 @@ def evaluate_images(generate, judge, split: str, num_samples: int, seed: int, ba
     scores = quality_scores(judge, real, features, seed)
     targets = {k: prompts[k] for k in LABEL_KEYS if k != "motion"} if audio else caption_targets(prompts["caption"])
     scores.update({f"coherence_{k}": v for k, v in attribute_accuracy(labels, targets).items()})
-    scores.update(diversity_scores(generate, judge, prompts, jax.random.fold_in(key, 1), diversity_prompts, samples_per_prompt, batch_size))
+    scores.update(diversity_scores(generate, judge, prompts, jax.random.fold_in(key, 1), diversity_prompts, samples_per_prompt, batch_size, line_is_free=not audio))
     if encoder is not None and num_samples >= MIN_SAMPLES_FOR_R_PRECISION:
         scores["r_precision"] = r_precision_of_images(encoder, images, prompts["tokens"], prompts["caption"], seed)
     return scores
