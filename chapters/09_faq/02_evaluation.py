@@ -1,5 +1,5 @@
 # %% [markdown]
-# # FAQ question 2: how do you know a generative model is good?
+# # Chapter 9, question 2: how do you know a generative model is good?
 #
 # The usual answer is "quality, diversity and coherence", and then a single number such as FID. This
 # chapter measures all three on the Shapes world, where the truth of every sample is known, and puts
@@ -21,9 +21,7 @@
 # `mmjax eval <model> --checkpoint ...`.
 
 # %%
-import os
 import textwrap
-from pathlib import Path
 
 import matplotlib
 
@@ -39,10 +37,10 @@ from mmjax.metrics.judge import load_judge
 from mmjax.metrics.contrastive.train import DEFAULT_CHECKPOINT as CONTRASTIVE_CHECKPOINT
 from mmjax.metrics.contrastive.train import load_encoder
 from mmjax.metrics.judge.checkpoint import read_metadata
+from mmjax.utils.chapter import output_dir, quick_mode
 
-QUICK = os.environ.get("MMJAX_QUICK") == "1"
-OUT = Path(os.environ.get("MMJAX_OUT", "out/chapters/09_faq"))
-OUT.mkdir(parents=True, exist_ok=True)
+QUICK = quick_mode()
+OUT = output_dir("09_faq")
 NUM_SAMPLES = 48 if QUICK else 500  # prompts per generator (and real reference images)
 DIVERSITY = dict(diversity_prompts=4, samples_per_prompt=4) if QUICK else dict(diversity_prompts=20, samples_per_prompt=8)
 judge, _ = load_judge()
