@@ -1,0 +1,92 @@
+"""``mmjax eval GENERATOR``: score a generator or captioner and write every figure to JSON.
+
+    mmjax eval real --num-samples 500 --out report.json          # real data against itself
+    mmjax eval references --kind image --out refs.json           # every built-in reference side by side
+    mmjax eval dcgan --checkpoint runs/dcgan/ckpt --out dcgan.json  # a trained model (registered adapter)
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from mmjax.eval.report import format_table, write_report
+
+SPLITS = ("test", "test_heldout")
+
+
+def evaluate(kind: str, function, judge, split: str, num_samples: int, seed: int, encoder=None) -> dict[str, float]:
+    from mmjax.eval.evaluate import evaluate_captions, evaluate_images, evaluate_videos
+
+    if kind == "image":
+        return evaluate_images(function, judge, split, num_samples, seed, encoder=encoder)
+    if kind == "audio_image":
+        return evaluate_images(function, judge, split, num_samples, seed, audio=True)
+    if kind == "video":
+        return evaluate_videos(function, judge, split, num_samples, seed)
+    if kind == "caption":
+        return evaluate_captions(function, split, num_samples, seed)
+    raise ValueError(f"unknown generator kind {kind!r}; expected image, audio_image, video or caption")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.num_samples < 16:
+        raise ValueError(f"--num-samples must be >= 16 for the distribution metrics, got {args.num_samples}")
+    splits = [s.strip() for s in args.splits.split(",")]
+    for split in splits:
+        if split not in SPLITS:
+            raise ValueError(f"unknown split {split!r}; expected a comma-separated subset of {', '.join(SPLITS)}")
+    from mmjax.eval import generators as G  # imported here: jax starts only when a command runs
+    from mmjax.eval.evaluate import MIN_SAMPLES_FOR_R_PRECISION
+
+    if args.generator == "references":
+        targets = [(name, *G.BUILTIN[name]) for name in G.BUILTIN if G.BUILTIN[name][0] == args.kind]
+    else:
+        targets = [(args.generator, *G.load_generator(args.generator, args.checkpoint))]
+    from mmjax.metrics.judge import load_judge
+
+    judge, _ = load_judge(args.judge) if args.judge else load_judge()
+    encoder = None
+    wants_r_precision = any(kind == "image" for _, kind, _ in targets) and args.num_samples >= MIN_SAMPLES_FOR_R_PRECISION
+    if args.encoder != "none" and wants_r_precision:
+        from mmjax.metrics.contrastive.train import load_encoder
+
+        encoder, _ = load_encoder(args.encoder) if args.encoder else load_encoder()
+    start = time.perf_counter()
+    columns, results = {}, {}
+    for name, kind, function in targets:
+        for split in splits:
+            scores = evaluate(kind, function, judge, split, args.num_samples, args.seed, encoder)
+            results.setdefault(name, {})[split] = scores
+            columns[f"{name}/{split}" if len(targets) > 1 else split] = scores
+    print(format_table(columns))
+    report = {
+        "generator": args.generator,
+        "checkpoint": args.checkpoint,
+        "kind": targets[0][1],
+        "num_samples": args.num_samples,
+        "seed": args.seed,
+        "splits": splits,
+        "judge": args.judge or "data/judge/judge.npz",
+        "encoder": None if encoder is None else args.encoder or "data/judge/contrastive.npz",
+        "seconds": time.perf_counter() - start,
+        "results": results,
+    }
+    if args.out:
+        write_report(report, args.out)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("eval", help="score a generator or captioner (quality, diversity, coherence)", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("generator", help="'references' (every built-in of --kind), a built-in reference generator (real, deterministic, noisy, text_ignoring, collapsed, real_video, frozen_video, oracle_captioner, ...) or a registered model adapter")
+    parser.add_argument("--checkpoint", default=None, help="checkpoint of a trained model (registered adapters only)")
+    parser.add_argument("--kind", default="image", choices=("image", "audio_image", "video", "caption"), help="with 'references': which kind")
+    parser.add_argument("--splits", default="test,test_heldout", help="comma-separated splits to evaluate on")
+    parser.add_argument("--num-samples", type=int, default=500, help="prompts (and real reference images) per split")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generator's random keys and of KID subsets")
+    parser.add_argument("--judge", default=None, help="judge checkpoint (default: data/judge/judge.npz)")
+    parser.add_argument("--encoder", default=None, help="contrastive encoder for R-precision (default: data/judge/contrastive.npz; 'none' to skip)")
+    parser.add_argument("--out", default=None, help="write the JSON report here")
+    parser.set_defaults(func=run)

@@ -1,0 +1,84 @@
+"""Two towers mapping images and captions to unit vectors whose dot product scores a match.
+
+    image:  conv stack -> flatten -> MLP -> u / |u|
+    text:   token + position embeddings -> one masked self-attention block -> masked mean -> v / |v|
+    score(image, caption) = exp(t) <u, v>          (t: learned log-temperature)
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+
+from mmjax.metrics.contrastive.config import ContrastiveConfig
+
+PAD_ID = 0
+
+
+def unit(x: jax.Array) -> jax.Array:
+    return x / jnp.linalg.norm(x, axis=-1, keepdims=True).clip(1e-6)
+
+
+class ContrastiveEncoder(nnx.Module):
+    def __init__(self, config: ContrastiveConfig, rngs: nnx.Rngs):
+        widths = (3, *config.image_widths)
+        self.convs = nnx.List(
+            [nnx.Conv(widths[i], widths[i + 1], (3, 3), strides=1 if i == 0 else 2, rngs=rngs) for i in range(len(config.image_widths))]
+        )
+        side = config.image_size // 2 ** (len(config.image_widths) - 1)
+        self.image_hidden = nnx.Linear(side * side * widths[-1], 128, rngs=rngs)
+        self.image_out = nnx.Linear(128, config.embed_dim, rngs=rngs)
+        self.token_embed = nnx.Embed(config.vocab_size, config.text_width, rngs=rngs)
+        self.position_embed = nnx.Param(jax.random.normal(rngs.params(), (config.max_tokens, config.text_width)) * 0.02)
+        self.attention = nnx.MultiHeadAttention(config.num_heads, config.text_width, decode=False, rngs=rngs)
+        self.norm_1 = nnx.LayerNorm(config.text_width, rngs=rngs)
+        self.norm_2 = nnx.LayerNorm(config.text_width, rngs=rngs)
+        self.mlp_in = nnx.Linear(config.text_width, 2 * config.text_width, rngs=rngs)
+        self.mlp_out = nnx.Linear(2 * config.text_width, config.text_width, rngs=rngs)
+        self.text_out = nnx.Linear(config.text_width, config.embed_dim, rngs=rngs)
+        self.log_temperature = nnx.Param(jnp.log(jnp.asarray(1 / 0.07, jnp.float32)))
+
+    def encode_images(self, images: jax.Array) -> jax.Array:
+        """``[B, H, W, 3]`` in [-1, 1] -> unit vectors ``[B, E]``."""
+        x = images
+        for conv in self.convs:
+            x = jax.nn.relu(conv(x))
+        return unit(self.image_out(jax.nn.relu(self.image_hidden(x.reshape(x.shape[0], -1)))))
+
+    def encode_texts(self, tokens: jax.Array) -> jax.Array:
+        """Token ids ``[B, L]`` (0 = padding) -> unit vectors ``[B, E]``."""
+        keep = tokens != PAD_ID  # [B, L]
+        x = self.token_embed(tokens) + self.position_embed[None, : tokens.shape[1]]  # [B, L, W]
+        mask = keep[:, None, None, :]  # [B, 1, 1, L]: attend to real tokens only
+        x = x + self.attention(self.norm_1(x), mask=mask)
+        x = x + self.mlp_out(jax.nn.gelu(self.mlp_in(self.norm_2(x))))
+        pooled = (x * keep[..., None]).sum(1) / keep.sum(1, keepdims=True).clip(1)  # [B, W]
+        return unit(self.text_out(pooled))
+
+
+@nnx.jit
+def _images(model, images):
+    return model.encode_images(images)
+
+
+@nnx.jit
+def _texts(model, tokens):
+    return model.encode_texts(tokens)
+
+
+def embed_images(model: ContrastiveEncoder, images, batch_size: int = 256) -> np.ndarray:
+    """uint8 images ``[N, H, W, 3]`` -> unit embeddings ``[N, E]`` (numpy)."""
+    images = np.asarray(images)
+    if images.ndim != 4 or images.dtype != np.uint8:
+        raise ValueError(f"images must be uint8 [N, H, W, 3], got {images.dtype} {images.shape}")
+    return np.concatenate([np.asarray(_images(model, jnp.asarray(images[i : i + batch_size], jnp.float32) / 127.5 - 1)) for i in range(0, len(images), batch_size)])
+
+
+def embed_texts(model: ContrastiveEncoder, tokens, batch_size: int = 1024) -> np.ndarray:
+    """Token ids ``[N, L]`` -> unit embeddings ``[N, E]`` (numpy)."""
+    tokens = np.asarray(tokens, np.int32)
+    if tokens.ndim != 2:
+        raise ValueError(f"tokens must be [N, L] integer ids, got shape {tokens.shape}")
+    return np.concatenate([np.asarray(_texts(model, jnp.asarray(tokens[i : i + batch_size]))) for i in range(0, len(tokens), batch_size)])
