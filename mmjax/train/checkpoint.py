@@ -115,7 +115,7 @@ class Checkpointer:
                 saved_info = self.read_run_info(step)
                 saved_tree = self.manager.item_metadata(step)["state"].tree
             except Exception as error:  # noqa: BLE001 - any unreadable checkpoint is skipped
-                self.log(f"skipping unreadable checkpoint step {step} ({type(error).__name__}: {error})")
+                self._set_aside(step, error)
                 continue
             check_same_run(saved_info, run_info, where=f"{self.directory / str(step)}")
             mismatches = shape_mismatches(saved_tree, abstract_carry)
@@ -126,10 +126,22 @@ class Checkpointer:
                 restored = self.manager.restore(step, args=ocp.args.Composite(
                     state=ocp.args.StandardRestore(abstract_carry), loader=ocp.args.JsonRestore()))
             except Exception as error:  # noqa: BLE001
-                self.log(f"skipping unreadable checkpoint step {step} ({type(error).__name__}: {error})")
+                self._set_aside(step, error)
                 continue
             return step, restored["state"], dict(restored["loader"])
         return None
+
+    def _set_aside(self, step: int, error: Exception) -> None:
+        """Rename an unreadable step folder so it is neither loaded nor in the way of a new save."""
+        source = self.directory / str(step)
+        target = self.directory / f"{step}.unreadable"
+        suffix = 1
+        while target.exists():
+            target, suffix = self.directory / f"{step}.unreadable{suffix}", suffix + 1
+        source.rename(target)
+        self.manager.reload()
+        self.log(f"skipping unreadable checkpoint step {step} ({type(error).__name__}: {str(error)[:200]}); "
+                 f"moved to {target.name}")
 
     def wait(self) -> None:
         self.manager.wait_until_finished()

@@ -26,8 +26,8 @@ class TrainConfig:
     checkpoint_every: int = 100  # save every N steps (and always at the last step); 0 = only at the end
     keep: int = 3  # keep the N most recent checkpoints (plus the best one if the task names a metric)
     log_every: int = 10  # append train metrics to metrics.jsonl every N steps
-    eval_every: int = 0  # call task.evaluate every N steps (and at the end); 0 = only at the end
-    sample_every: int = 0  # call task.sample every N steps (and at the end); 0 = only at the end
+    eval_every: int = 0  # call task.evaluate every N steps and at the end; 0 = only at the end; -1 = never
+    sample_every: int = 0  # call task.sample every N steps and at the end; 0 = only at the end; -1 = never
     num_devices: int = 0  # data-parallel over this many local devices; 0 = all of them
     progress: bool = True  # tqdm progress bar; off prints one plain line per log step instead
     async_checkpoints: bool = True  # write checkpoints in a background thread
@@ -37,8 +37,9 @@ class TrainConfig:
         for name in ("steps", "checkpoint_every", "keep", "log_every", "eval_every", "sample_every",
                      "num_devices"):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"TrainConfig.{name} must be a non-negative int, got {value!r}")
+            lowest = -1 if name in ("eval_every", "sample_every") else 0
+            if not isinstance(value, int) or isinstance(value, bool) or value < lowest:
+                raise ValueError(f"TrainConfig.{name} must be an int >= {lowest}, got {value!r}")
         if self.keep < 1:
             raise ValueError(f"TrainConfig.keep must be >= 1, got {self.keep}")
         if self.log_every < 1:

@@ -23,8 +23,13 @@ class NonFiniteError(FloatingPointError):
 
 
 def leaf_paths(tree) -> list[str]:
-    """``jax.tree_util.keystr`` of every leaf, in flattening order."""
-    return [jax.tree_util.keystr(path) for path, _ in jax.tree_util.tree_flatten_with_path(tree)[0]]
+    """Every leaf's path in flattening order, readable as code: ``state['params']['out']['kernel']``."""
+    def name(path):
+        head = path[0] if path else None
+        if isinstance(head, jax.tree_util.DictKey) and isinstance(head.key, str):
+            return head.key + jax.tree_util.keystr(path[1:])
+        return jax.tree_util.keystr(path)
+    return [name(path) for path, _ in jax.tree_util.tree_flatten_with_path(tree)[0]]
 
 
 def finite_flags(tree) -> jax.Array:

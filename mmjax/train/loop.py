@@ -14,6 +14,7 @@ sequence of keys depends only on the seed and the step, and a resumed run draws 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import signal
 import sys
 import threading
@@ -62,6 +63,29 @@ def _init_carry(task: Task, config, seed: int):
     return {"state": task.init(config, init_key), "rng": jax.random.key_data(chain_key)}
 
 
+def _build_functions(task: Task, config, mesh, seed: int):
+    replicated = parallel.replicated(mesh)
+    init_fn = jax.jit(lambda: _init_carry(task, config, seed), out_shardings=replicated)
+    step_fn = jax.jit(make_loop_step(task.bound_train_step(config)), donate_argnums=0,
+                      out_shardings=(replicated, replicated, replicated))
+    return init_fn, step_fn
+
+
+_cached_functions = functools.lru_cache(maxsize=8)(_build_functions)
+
+
+def compiled_functions(task: Task, config, mesh, seed: int):
+    """Jitted ``init() -> carry`` and ``step(carry, batch) -> (carry, metrics, flags)``.
+
+    Reused for the same (task, config, mesh, seed) within a process, so a second run (a test, a
+    notebook cell, a resumed run) does not compile again; unhashable configs are simply not cached.
+    """
+    try:
+        return _cached_functions(task, config, mesh, seed)
+    except TypeError:  # an unhashable config (e.g. a non-frozen dataclass)
+        return _build_functions(task, config, mesh, seed)
+
+
 def abstract_carry(task: Task, config, mesh, seed: int = 0):
     """Shapes, dtypes and (replicated) shardings of the carry, without computing it."""
     shapes = jax.eval_shape(lambda: _init_carry(task, config, seed))
@@ -70,7 +94,8 @@ def abstract_carry(task: Task, config, mesh, seed: int = 0):
 
 
 def _due(step: int, every: int, last: int) -> bool:
-    return step == last or (every > 0 and step % every == 0)
+    """Every ``every`` steps and at the last one; never if ``every`` is negative."""
+    return every >= 0 and (step == last or (every > 0 and step % every == 0))
 
 
 def _format_metrics(metrics: dict) -> str:
@@ -133,18 +158,15 @@ def train(task: Task, config=None, train_config: TrainConfig | None = None,
             loader.restore(loader_state)
             metrics_log.truncate_after(start)
             say(f"resuming {task.name} from checkpoint step {start} in {run_dir}")
-        else:
+        init_fn, step_fn = compiled_functions(task, config, mesh, tc.seed)
+        if restored is None:
             start = 0
-            carry = jax.jit(lambda: _init_carry(task, config, tc.seed),
-                            out_shardings=parallel.replicated(mesh))()
+            carry = init_fn()
             metrics_log.truncate_after(0)
         if is_main:
             ckpt.write_json_atomic(run_dir / "config.json", {
                 "task": task.name, "config": config_lib.to_dict(config), "train": config_lib.to_dict(tc)})
 
-        replicated = parallel.replicated(mesh)
-        step_fn = jax.jit(make_loop_step(task.bound_train_step(config)), donate_argnums=0,
-                          out_shardings=(replicated, replicated, replicated))
         sample_key = jax.random.fold_in(jax.random.key(tc.seed), 0x5A3)
         return _run_steps(task, config, tc, run_dir, mesh, loader, carry, start, step_fn, checkpointer,
                           metrics_log, info, sample_key, say)
@@ -177,6 +199,7 @@ def _run_steps(task, config, tc, run_dir, mesh, loader, carry, start, step_fn, c
     last_saved = checkpointer.latest_step()
     last_metrics: dict = {}
     started = time.perf_counter()
+    logged = (start, started)  # (step, time) of the last log line
     bar = tqdm(total=last, initial=start, desc=task.name, unit="step", dynamic_ncols=True,
                disable=not tc.progress or jax.process_index() != 0, file=sys.stderr)
     say.bar = bar
@@ -197,13 +220,14 @@ def _run_steps(task, config, tc, run_dir, mesh, loader, carry, start, step_fn, c
                 bar.update(1)
 
                 if _due(step, tc.log_every, last):
-                    elapsed = time.perf_counter() - started
-                    metrics_log.write(step, "train", last_metrics, time=round(elapsed, 3))
+                    now = time.perf_counter()
+                    metrics_log.write(step, "train", last_metrics, time=round(now - started, 3))
                     if tc.progress:
                         bar.set_postfix(last_metrics, refresh=False)
-                    else:
-                        say(f"step {step}/{last} {_format_metrics(last_metrics)} "
-                            f"({(step - start) / max(elapsed, 1e-9):.1f} steps/s)")
+                    else:  # the rate over the last interval (the first one includes compiling)
+                        rate = (step - logged[0]) / max(now - logged[1], 1e-9)
+                        say(f"step {step}/{last} {_format_metrics(last_metrics)} ({rate:.1f} steps/s)")
+                    logged = (step, now)
                 eval_metrics = None
                 if task.evaluate is not None and _due(step, tc.eval_every, last):
                     eval_metrics = {k: float(v) for k, v in task.evaluate(carry["state"], config).items()}

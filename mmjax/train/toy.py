@@ -10,6 +10,7 @@ tests (exact resume, NaN guard, multi-device) and chapter 7 run on it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
 
 import jax
@@ -84,6 +85,7 @@ def init(config: ToyConfig, key) -> dict:
     return {"params": params, "opt_state": _optimizer(config).init(params), "step": jnp.zeros((), jnp.int32)}
 
 
+@functools.partial(jax.jit, static_argnums=0)
 def predict(config: ToyConfig, params, x):
     return nnx.merge(_graphdef(config), params)(x)  # [B, 1]
 
@@ -102,7 +104,7 @@ def make_train_step(config: ToyConfig):
         updates, opt_state = optimizer.update(grads, state["opt_state"], state["params"])
         new_state = {"params": optax.apply_updates(state["params"], updates), "opt_state": opt_state,
                      "step": state["step"] + 1}
-        return new_state, {"loss": loss, "grad_norm": optax.global_norm(grads)}
+        return new_state, {"loss": loss, "grad_norm": optax.tree.norm(grads)}
     return train_step
 
 
