@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import jax
+from jax.experimental.compilation_cache import compilation_cache
 
 
 def default_cache_dir() -> Path:
@@ -25,10 +26,21 @@ def default_cache_dir() -> Path:
 
 
 def enable_compilation_cache(cache_dir=None) -> Path:
-    """Turn the persistent cache on (call before the first compilation); returns the folder."""
+    """Turn the persistent cache on and return its folder.
+
+    JAX decides whether to use the cache at its first compilation; ``reset_cache`` makes it decide
+    again, so this also works in a process that has compiled before (a notebook, a chapter script).
+    """
     path = Path(cache_dir) if cache_dir else default_cache_dir()
     path.mkdir(parents=True, exist_ok=True)
     jax.config.update("jax_compilation_cache_dir", str(path))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    compilation_cache.reset_cache()
     return path
+
+
+def disable_compilation_cache() -> None:
+    """Stop reading and writing the persistent cache in this process."""
+    jax.config.update("jax_compilation_cache_dir", None)
+    compilation_cache.reset_cache()
