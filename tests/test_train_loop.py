@@ -175,3 +175,21 @@ def test_batch_that_does_not_split_over_devices_is_rejected(tmp_path):
     from mmjax.train import parallel
     with pytest.raises(ValueError, match="batch size 7 must be divisible by the number of devices \\(2\\)"):
         parallel.check_batch_size(7, type("FakeMesh", (), {"devices": np.zeros(2)})())
+
+
+def test_sigterm_saves_and_stops_cleanly(tmp_path):
+    """A scheduler's pre-emption signal: finish the step, checkpoint it, stop; the same call resumes."""
+    import os
+    import signal
+
+    def evaluate_then_get_preempted(state, config):
+        if int(state["step"]) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return {"test_mse": 1.0}
+
+    task = dataclasses.replace(TOY, evaluate=evaluate_then_get_preempted, sample=None)
+    messages = []
+    result = loop.train(task, CONFIG, settings(tmp_path, eval_every=1, checkpoint_every=100), log=messages.append)
+    assert result.stopped_early and result.step == 3
+    assert any("SIGTERM: saved checkpoint step 3" in m for m in messages)
+    assert ckpt.load_run(tmp_path, task=task)[3] == 3

@@ -59,11 +59,13 @@ class Checkpointer:
     """Save and restore a run's checkpoints under ``directory``; keep the last N and the best."""
 
     def __init__(self, directory, keep: int = 3, best_metric: str | None = None, best_mode: str = "min",
-                 async_save: bool = True, log: Callable[[str], None] = print):
+                 async_save: bool = True, log: Callable[[str], None] = print, read_only: bool = False):
         self.directory = Path(directory).absolute()
         self.log = log
         self.best_metric = best_metric
-        self._report_incomplete()
+        self.read_only = read_only  # a reader (``mmjax eval``) never touches a run that may be writing
+        if not read_only:
+            self._report_incomplete()
         policy = policies.LatestN(n=keep)
         if best_metric:
             best = policies.BestN(get_metric_fn=lambda metrics: metrics[best_metric], n=1,
@@ -71,7 +73,7 @@ class Checkpointer:
             policy = policies.AnyPreservationPolicy([policy, best])
         options = ocp.CheckpointManagerOptions(
             preservation_policy=policy, enable_async_checkpointing=async_save,
-            cleanup_tmp_directories=True, create=True)
+            cleanup_tmp_directories=not read_only, create=not read_only, read_only=read_only)
         self.manager = ocp.CheckpointManager(
             self.directory, options=options,
             item_handlers={"state": ocp.StandardCheckpointHandler(), "loader": ocp.JsonCheckpointHandler(),
@@ -133,6 +135,9 @@ class Checkpointer:
 
     def _set_aside(self, step: int, error: Exception) -> None:
         """Rename an unreadable step folder so it is neither loaded nor in the way of a new save."""
+        if self.read_only or jax.process_index() != 0:
+            self.log(f"skipping unreadable checkpoint step {step} ({type(error).__name__})")
+            return
         source = self.directory / str(step)
         target = self.directory / f"{step}.unreadable"
         suffix = 1
@@ -181,7 +186,7 @@ def load_run(run_dir, step: int | None = None, task=None, mesh=None):
     directory = Path(run_dir) / "checkpoints"
     if not directory.is_dir():
         raise FileNotFoundError(f"no checkpoints in {run_dir} (expected {directory})")
-    checkpointer = Checkpointer(directory, log=lambda message: None, async_save=False)
+    checkpointer = Checkpointer(directory, log=lambda message: None, async_save=False, read_only=True)
     try:
         steps = checkpointer.all_steps()
         if not steps:

@@ -221,7 +221,7 @@ def _run_steps(task, config, tc, run_dir, mesh, loader, carry, start, step_fn, c
 
                 if _due(step, tc.log_every, last):
                     now = time.perf_counter()
-                    metrics_log.write(step, "train", last_metrics, time=round(now - started, 3))
+                    metrics_log.write(step, "train", last_metrics, time=round(now - started, 6))
                     if tc.progress:
                         bar.set_postfix(last_metrics, refresh=False)
                     else:  # the rate over the last interval (the first one includes compiling)

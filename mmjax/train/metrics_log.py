@@ -1,7 +1,7 @@
 """Metrics as one JSON object per line (``metrics.jsonl``): appendable, greppable, crash-tolerant.
 
-Each record is ``{"step": int, "split": "train" | "eval", "time": seconds since the run's first
-start, <metric>: float, ...}``. A run that resumes from checkpoint step s first drops every record
+Each record is ``{"step": int, "split": "train" | "eval", "time": seconds since this process
+started training (it restarts from 0 when a run resumes), <metric>: float, ...}``. A run that resumes from checkpoint step s first drops every record
 with step > s (they describe steps that will be trained again), so the log of a resumed run reads
 exactly like that of an uninterrupted one. A torn last line (the process was killed mid-write) is
 skipped when reading.
