@@ -38,7 +38,7 @@ OUT = Path(os.environ.get("MMJAX_OUT", "out/chapters/07_tools"))
 OUT.mkdir(parents=True, exist_ok=True)
 RUNS = OUT / "runs"
 shutil.rmtree(RUNS, ignore_errors=True)
-STEPS = 40 if QUICK else 400
+STEPS = 30 if QUICK else 400
 config = ToyConfig(num_examples=64, batch_size=16)
 
 

@@ -106,7 +106,7 @@ for name, params, loss in (("jit + shardings", params_jit, loss_jit), ("shard_ma
 # the toy task on all devices against one device: equal up to the order of floating-point sums.
 
 # %%
-steps = 10 if QUICK else 200
+steps = 5 if QUICK else 200
 runs = {}
 for n in sorted({1, N}):
     settings = TrainConfig(steps=steps, run_dir=str(OUT / "runs" / f"dp{n}"), num_devices=n, resume=False,

@@ -30,7 +30,7 @@ from mmjax.train import config as config_lib
 from mmjax.train import guards, parallel
 from mmjax.train.config import TrainConfig
 from mmjax.train.metrics_log import MetricsLog
-from mmjax.train.task import Task
+from mmjax.train.task import Task, bind_config
 
 
 @dataclasses.dataclass
@@ -58,15 +58,15 @@ def make_loop_step(train_step: Callable) -> Callable:
     return loop_step
 
 
-def _init_carry(task: Task, config, seed: int):
+def _init_carry(init: Callable, config, seed: int):
     init_key, chain_key = jax.random.split(jax.random.key(seed))
-    return {"state": task.init(config, init_key), "rng": jax.random.key_data(chain_key)}
+    return {"state": init(config, init_key), "rng": jax.random.key_data(chain_key)}
 
 
-def _build_functions(task: Task, config, mesh, seed: int):
+def _build_functions(init, train_step, config, mesh, seed: int):
     replicated = parallel.replicated(mesh)
-    init_fn = jax.jit(lambda: _init_carry(task, config, seed), out_shardings=replicated)
-    step_fn = jax.jit(make_loop_step(task.bound_train_step(config)), donate_argnums=0,
+    init_fn = jax.jit(lambda: _init_carry(init, config, seed), out_shardings=replicated)
+    step_fn = jax.jit(make_loop_step(bind_config(train_step, config)), donate_argnums=0,
                       out_shardings=(replicated, replicated, replicated))
     return init_fn, step_fn
 
@@ -80,15 +80,18 @@ def compiled_functions(task: Task, config, mesh, seed: int):
     Reused for the same (task, config, mesh, seed) within a process, so a second run (a test, a
     notebook cell, a resumed run) does not compile again; unhashable configs are simply not cached.
     """
+    # Keyed on what the compiled programs depend on, so tasks that differ only in their hooks
+    # (evaluate, sample) share them.
+    key = (task.init, task.train_step, config, mesh, seed)
     try:
-        return _cached_functions(task, config, mesh, seed)
+        return _cached_functions(*key)
     except TypeError:  # an unhashable config (e.g. a non-frozen dataclass)
-        return _build_functions(task, config, mesh, seed)
+        return _build_functions(*key)
 
 
 def abstract_carry(task: Task, config, mesh, seed: int = 0):
     """Shapes, dtypes and (replicated) shardings of the carry, without computing it."""
-    shapes = jax.eval_shape(lambda: _init_carry(task, config, seed))
+    shapes = jax.eval_shape(lambda: _init_carry(task.init, config, seed))
     sharding = parallel.replicated(mesh)
     return jax.tree.map(lambda s: jax.ShapeDtypeStruct(s.shape, s.dtype, sharding=sharding), shapes)
 

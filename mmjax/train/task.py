@@ -56,10 +56,15 @@ class Task:
 
     def bound_train_step(self, config) -> Callable:
         """``(state, batch, key) -> (state, metrics)`` with ``config`` bound if the step takes it."""
-        if "config" in inspect.signature(self.train_step).parameters:
-            return functools.partial(self.train_step, config=config)
-        return self.train_step
+        return bind_config(self.train_step, config)
 
     def default_config(self) -> Any:
         """The task's config with every field at its default."""
         return self.config_cls()
+
+
+def bind_config(train_step: Callable, config) -> Callable:
+    """``functools.partial(train_step, config=config)`` if the step has a ``config`` parameter."""
+    if "config" in inspect.signature(train_step).parameters:
+        return functools.partial(train_step, config=config)
+    return train_step
