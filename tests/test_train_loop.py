@@ -193,3 +193,19 @@ def test_sigterm_saves_and_stops_cleanly(tmp_path):
     assert result.stopped_early and result.step == 3
     assert any("SIGTERM: saved checkpoint step 3" in m for m in messages)
     assert ckpt.load_run(tmp_path, task=task)[3] == 3
+
+
+def test_progress_bar_shows_rate_and_losses_and_can_be_off(tmp_path, capsys):
+    loop.train(TOY, CONFIG, settings(tmp_path / "bar", steps=3, progress=True, eval_every=-1, sample_every=-1))
+    err = capsys.readouterr().err
+    assert "3/3" in err and "loss=" in err and ("step/s" in err or "s/step" in err)  # the rate, either way up
+    loop.train(TOY, CONFIG, settings(tmp_path / "plain", steps=3, progress=False, eval_every=-1, sample_every=-1))
+    captured = capsys.readouterr()
+    assert "%|" not in captured.err and "step 3/3 grad_norm=" in captured.out
+
+
+def test_only_numeric_batch_entries_reach_the_device():
+    from mmjax.train import parallel
+    batch = {"image": np.zeros((4, 2, 2, 3), np.uint8), "caption": np.array(["a", "b", "c", "d"]),
+             "ok": np.ones(4, bool)}
+    assert sorted(parallel.device_batch(batch)) == ["image", "ok"]
