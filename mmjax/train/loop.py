@@ -25,6 +25,7 @@ from typing import Any, Callable
 import jax
 import numpy as np
 
+from mmjax.data.loader import Loader
 from mmjax.train import checkpoint as ckpt
 from mmjax.train import config as config_lib
 from mmjax.train import guards, parallel
@@ -127,9 +128,11 @@ class _StopRequest:
 
 def train(task: Task, config=None, train_config: TrainConfig | None = None,
           log: Callable[[str], None] | None = None) -> RunResult:
-    """Train ``task`` for ``train_config.steps`` steps, resuming from ``run_dir`` if it has a checkpoint."""
-    from mmjax.data.loader import Loader
+    """Train ``task`` for ``train_config.steps`` steps, resuming from ``run_dir`` if it has a checkpoint.
 
+    ``log`` receives every message (resumes, evaluations, skipped checkpoints); by default they are
+    printed. Raises NonFiniteError on a NaN/inf, ValueError on a config or shape mismatch.
+    """
     config = task.default_config() if config is None else config
     tc = train_config or TrainConfig()
     if not isinstance(config, task.config_cls):
@@ -156,16 +159,14 @@ def train(task: Task, config=None, train_config: TrainConfig | None = None,
                         seed=tc.seed, shuffle=True, drop_remainder=True,
                         process_index=jax.process_index(), process_count=jax.process_count())
         metrics_log = MetricsLog(run_dir / "metrics.jsonl", enabled=is_main)
-        if restored is not None:
-            start, carry, loader_state = restored
-            loader.restore(loader_state)
-            metrics_log.truncate_after(start)
-            say(f"resuming {task.name} from checkpoint step {start} in {run_dir}")
         init_fn, step_fn = compiled_functions(task, config, mesh, tc.seed)
         if restored is None:
-            start = 0
-            carry = init_fn()
-            metrics_log.truncate_after(0)
+            start, carry = 0, init_fn()
+        else:
+            start, carry, loader_state = restored
+            loader.restore(loader_state)
+            say(f"resuming {task.name} from checkpoint step {start} in {run_dir}")
+        metrics_log.truncate_after(start)  # records past the checkpoint describe steps trained again
         if is_main:
             ckpt.write_json_atomic(run_dir / "config.json", {
                 "task": task.name, "config": config_lib.to_dict(config), "train": config_lib.to_dict(tc)})
