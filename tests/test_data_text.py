@@ -125,3 +125,17 @@ def test_tokenizer_save_and_load(tmp_path):
     tok = Tokenizer.default()
     tok.save(tmp_path / "vocab.json")
     assert Tokenizer.load(tmp_path / "vocab.json").vocabulary == tok.vocabulary
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+_WORDS = Tokenizer.default().vocabulary[4:]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=MAX_TOKENS - 2))
+def test_any_sequence_of_vocabulary_words_round_trips(words):
+    tok = Tokenizer.default()
+    text = " ".join(words)
+    assert tok.decode(tok.encode(text)) == text

@@ -40,7 +40,8 @@ def example(
     out["index"] = np.int64(index)
     if "image" in modalities:
         out["image"] = render_image(scene, image_size)
-    tokenizer = tokenizer or Tokenizer.default()
+    if tokenizer is None:
+        tokenizer = Tokenizer.default()
     # Captions draw from their own streams, so asking for them never changes the scene.
     if "caption" in modalities:
         out["caption"] = describe(scene, np.random.default_rng([seed, A.split_id(split), index, 1]))

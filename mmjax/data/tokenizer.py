@@ -10,6 +10,7 @@ meaning); ``unknown="unk"`` maps them to ``<unk>`` instead, which is what a mode
 
 from __future__ import annotations
 
+import functools
 import json
 from importlib import resources
 from pathlib import Path
@@ -44,8 +45,7 @@ class Tokenizer:
     @classmethod
     def default(cls) -> "Tokenizer":
         """The tokenizer of the Shapes captions, from the vocabulary file shipped with mmjax."""
-        text = resources.files("mmjax.data").joinpath(VOCAB_FILE).read_text()
-        return cls(json.loads(text))
+        return _default_tokenizer()
 
     @classmethod
     def load(cls, path: str | Path) -> "Tokenizer":
@@ -100,3 +100,9 @@ class Tokenizer:
                 continue
             words.append(self.vocabulary[token])
         return " ".join(words)
+
+
+@functools.lru_cache(maxsize=1)
+def _default_tokenizer() -> Tokenizer:
+    # Read once per process: the tokenizer is immutable in use and the file never changes at run time.
+    return Tokenizer(json.loads(resources.files("mmjax.data").joinpath(VOCAB_FILE).read_text()))
