@@ -73,15 +73,19 @@ def test_train_config_validates():
 
 def test_cli_options_map_to_both_configs(monkeypatch):
     monkeypatch.delenv("CI", raising=False)
-    monkeypatch.delenv("MMJAX_PROGRESS", raising=False)
+    monkeypatch.delenv("MMJAX_NO_PROGRESS", raising=False)
     config, train_config, extras = parse_train_args(
         TOY, ["--steps", "7", "--model.width", "5", "--learning_rate", "0.5", "--no-compile-cache", "--run-dir", "r"])
     assert config == ToyConfig(model=dataclasses.replace(ToyConfig().model, width=5), learning_rate=0.5)
     assert (train_config.steps, train_config.run_dir, train_config.progress) == (7, "r", True)
     assert extras["compile_cache"] is False
     assert parse_train_args(TOY, ["--no-progress"])[1].progress is False
-    monkeypatch.setenv("MMJAX_PROGRESS", "0")  # CI switch, no flag needed
+    monkeypatch.setenv("MMJAX_NO_PROGRESS", "1")  # the CI switch, no flag needed
     assert parse_train_args(TOY, [])[1].progress is False
+    assert TrainConfig().progress is False  # the library default follows it too
+    monkeypatch.delenv("MMJAX_NO_PROGRESS")
+    monkeypatch.setenv("CI", "true")
+    assert TrainConfig().progress is False
 
 
 def test_registry_lists_tasks_and_explains_missing_ones(monkeypatch):

@@ -11,7 +11,6 @@
 # that step by hand on a tiny regression problem, then compares three Optax optimisers.
 
 # %%
-import os
 from pathlib import Path
 
 import matplotlib
@@ -25,10 +24,10 @@ import optax
 from flax import nnx
 
 from mmjax.train.toy import MLP, RegressionSource, ToyConfig
+from mmjax.utils.chapter import output_dir, quick_mode
 
-QUICK = os.environ.get("MMJAX_QUICK") == "1"
-OUT = Path(os.environ.get("MMJAX_OUT", "out/chapters/07_tools"))
-OUT.mkdir(parents=True, exist_ok=True)
+QUICK = quick_mode()
+OUT = output_dir("07_tools")
 STEPS = 60 if QUICK else 600
 
 # %% [markdown]

@@ -12,7 +12,6 @@
 # use `tfds.testing.mock_data` to stand in for MNIST (nothing is ever downloaded).
 
 # %%
-import os
 from pathlib import Path
 
 import matplotlib
@@ -26,10 +25,10 @@ from mmjax.data.loader import Loader
 from mmjax.data.shapes import ShapesSource
 from mmjax.data.tfds_builder import prepare_shapes
 from mmjax.data.tfds_source import TfdsSource
+from mmjax.utils.chapter import output_dir, quick_mode
 
-QUICK = os.environ.get("MMJAX_QUICK") == "1"
-OUT = Path(os.environ.get("MMJAX_OUT", "out/chapters/07_tools"))
-OUT.mkdir(parents=True, exist_ok=True)
+QUICK = quick_mode()
+OUT = output_dir("07_tools")
 NUM_TRAIN = 32 if QUICK else 512
 
 # %% [markdown]

@@ -16,7 +16,6 @@
 
 # %%
 import dataclasses
-import os
 import shutil
 from pathlib import Path
 
@@ -32,10 +31,10 @@ from mmjax.train.guards import NonFiniteError
 from mmjax.train.metrics_log import read_metrics
 from mmjax.train.plot import plot_run
 from mmjax.train.toy import TASK, ToyConfig, make_train_step
+from mmjax.utils.chapter import output_dir, quick_mode
 
-QUICK = os.environ.get("MMJAX_QUICK") == "1"
-OUT = Path(os.environ.get("MMJAX_OUT", "out/chapters/07_tools"))
-OUT.mkdir(parents=True, exist_ok=True)
+QUICK = quick_mode()
+OUT = output_dir("07_tools")
 RUNS = OUT / "runs"
 shutil.rmtree(RUNS, ignore_errors=True)
 STEPS = 30 if QUICK else 400

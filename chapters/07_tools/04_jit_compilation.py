@@ -12,7 +12,6 @@
 # that lets a restarted run skip step 2.
 
 # %%
-import os
 import time
 from pathlib import Path
 
@@ -26,10 +25,10 @@ import numpy as np
 
 from mmjax.train.compile_cache import disable_compilation_cache, enable_compilation_cache
 from mmjax.utils.flops import compiled_flops, median_seconds
+from mmjax.utils.chapter import output_dir, quick_mode
 
-QUICK = os.environ.get("MMJAX_QUICK") == "1"
-OUT = Path(os.environ.get("MMJAX_OUT", "out/chapters/07_tools"))
-OUT.mkdir(parents=True, exist_ok=True)
+QUICK = quick_mode()
+OUT = output_dir("07_tools")
 DEPTHS = (1, 4, 8) if QUICK else (1, 4, 16, 32)
 WIDTH = 64 if QUICK else 256
 

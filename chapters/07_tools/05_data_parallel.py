@@ -37,10 +37,10 @@ from jax.sharding import NamedSharding, PartitionSpec as P
 from mmjax.train import loop, parallel
 from mmjax.train.config import TrainConfig
 from mmjax.train.toy import TASK, RegressionSource, ToyConfig, init, mse
+from mmjax.utils.chapter import output_dir, quick_mode
 
-QUICK = os.environ.get("MMJAX_QUICK") == "1"
-OUT = Path(os.environ.get("MMJAX_OUT", "out/chapters/07_tools"))
-OUT.mkdir(parents=True, exist_ok=True)
+QUICK = quick_mode()
+OUT = output_dir("07_tools")
 N = jax.device_count()
 print(f"{N} devices: {jax.devices()[:2]}...")
 

@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 
 from mmjax.train import config as config_lib
 from mmjax.train.config import TrainConfig
 
 _EXTRA_LOOP_OPTIONS = ("compile_cache", "compile_cache_dir", "distributed")
-
-
-def _progress_default() -> bool:
-    """Progress bars are for people: off when MMJAX_PROGRESS=0 or under CI (the CI variable is set)."""
-    if os.environ.get("MMJAX_PROGRESS") is not None:
-        return os.environ["MMJAX_PROGRESS"].lower() not in ("0", "false", "no", "off")
-    return not os.environ.get("CI")
 
 
 def build_task_parser(task) -> argparse.ArgumentParser:
@@ -34,7 +26,7 @@ def build_task_parser(task) -> argparse.ArgumentParser:
     comments = config_lib.field_comments(TrainConfig)
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
-        default = _progress_default() if field.name == "progress" else field.default
+        default = config_lib.progress_default() if field.name == "progress" else field.default
         if field.type in (bool, "bool"):
             loop.add_argument(flag, dest=f"loop:{field.name}", action=argparse.BooleanOptionalAction,
                               default=default, help=f"{comments.get(field.name)} (default: {default})")

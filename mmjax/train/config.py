@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import os
 import re
 import types
 import typing
 from typing import Any
+
+
+def progress_default() -> bool:
+    """Progress bars are for people: off when ``MMJAX_NO_PROGRESS=1`` or under CI (``CI`` is set)."""
+    if os.environ.get("MMJAX_NO_PROGRESS", "0") not in ("", "0"):
+        return False
+    return not os.environ.get("CI")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,7 +37,8 @@ class TrainConfig:
     eval_every: int = 0  # call task.evaluate every N steps and at the end; 0 = only at the end; -1 = never
     sample_every: int = 0  # call task.sample every N steps and at the end; 0 = only at the end; -1 = never
     num_devices: int = 0  # data-parallel over this many local devices; 0 = all of them
-    progress: bool = True  # tqdm progress bar; off prints one plain line per log step instead
+    progress: bool = dataclasses.field(default_factory=progress_default)  # tqdm bar, else plain lines
+    #   (the default is off under CI or with MMJAX_NO_PROGRESS=1)
     async_checkpoints: bool = True  # write checkpoints in a background thread
     resume: bool = True  # continue from the latest checkpoint in run_dir if there is one
 
