@@ -11,7 +11,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "chapters" / "07_tools"
-RUNNER = "import runpy, sys\nfor path in sys.argv[1:]:\n    print('=== ' + path, flush=True)\n    runpy.run_path(path, run_name='__main__')\n"
+RUNNER = """
+import runpy, sys
+for path in sys.argv[1:]:
+    print("=== " + path, flush=True)
+    runpy.run_path(path, run_name="__main__")
+"""
 FIGURES = ("optimisers.png", "tfds_batch.png", "curves.png", "compile_cost.png", "sharding.png")
 
 

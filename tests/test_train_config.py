@@ -10,7 +10,6 @@ from mmjax.train import config as config_lib
 from mmjax.train import registry
 from mmjax.train.cli import parse_train_args
 from mmjax.train.config import TrainConfig
-from mmjax.train.task import Task
 from mmjax.train.toy import TASK as TOY, ToyConfig
 
 

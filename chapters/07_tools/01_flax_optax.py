@@ -11,7 +11,6 @@
 # that step by hand on a tiny regression problem, then compares three Optax optimisers.
 
 # %%
-from pathlib import Path
 
 import matplotlib
 

@@ -12,7 +12,6 @@
 # use `tfds.testing.mock_data` to stand in for MNIST (nothing is ever downloaded).
 
 # %%
-from pathlib import Path
 
 import matplotlib
 

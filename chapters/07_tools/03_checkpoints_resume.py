@@ -17,7 +17,6 @@
 # %%
 import dataclasses
 import shutil
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -54,11 +53,13 @@ def settings(name, **changes):
 
 # %%
 state = TASK.init(config, jax.random.key(0))
-with ocp.CheckpointManager((RUNS / "orbax_demo").absolute(), options=ocp.CheckpointManagerOptions(max_to_keep=2)) as manager:
+options = ocp.CheckpointManagerOptions(max_to_keep=2)
+with ocp.CheckpointManager((RUNS / "orbax_demo").absolute(), options=options) as manager:
     for step in (1, 2, 3):
         manager.save(step, args=ocp.args.StandardSave(state))
     manager.wait_until_finished()
-    restored = manager.restore(manager.latest_step(), args=ocp.args.StandardRestore(jax.eval_shape(lambda: state)))
+    abstract = jax.eval_shape(lambda: state)  # shapes and dtypes: where to put what is read
+    restored = manager.restore(manager.latest_step(), args=ocp.args.StandardRestore(abstract))
     print("kept steps:", manager.all_steps())
 assert all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(restored), jax.tree.leaves(state)))
 

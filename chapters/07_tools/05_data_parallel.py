@@ -22,7 +22,6 @@ import os
 
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=8")  # before importing jax
 import shutil
-from pathlib import Path
 
 import matplotlib
 
@@ -32,7 +31,7 @@ import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
 import optax
-from jax.sharding import NamedSharding, PartitionSpec as P
+from jax.sharding import PartitionSpec as P
 
 from mmjax.train import loop, parallel
 from mmjax.train.config import TrainConfig

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jax
-import numpy as np
 
 from mmjax.data.loader import Loader
 from mmjax.train import checkpoint as ckpt

@@ -1,10 +1,10 @@
 """Metrics as one JSON object per line (``metrics.jsonl``): appendable, greppable, crash-tolerant.
 
 Each record is ``{"step": int, "split": "train" | "eval", "time": seconds since this process
-started training (it restarts from 0 when a run resumes), <metric>: float, ...}``. A run that resumes from checkpoint step s first drops every record
-with step > s (they describe steps that will be trained again), so the log of a resumed run reads
-exactly like that of an uninterrupted one. A torn last line (the process was killed mid-write) is
-skipped when reading.
+started training (0 again after a resume), <metric>: float, ...}``. A run that resumes from
+checkpoint step s first drops every record with step > s (they describe steps that will be trained
+again), so the log of a resumed run reads exactly like that of an uninterrupted one. A torn last
+line (the process was killed mid-write) is skipped when reading.
 """
 
 from __future__ import annotations
