@@ -17,6 +17,21 @@ A step usually depends on the config (learning rate, model structure). If ``trai
 parameter named ``config``, the loop binds it, ``functools.partial(train_step, config=config)``,
 before jitting, so the config is a compile-time constant: write
 ``def train_step(state, batch, key, config): ...``. A step without that parameter is used as is.
+
+Exposing a model to ``mmjax train`` (see ``mmjax/train/toy.py`` for a complete example):
+
+1. in ``mmjax/<area>/task.py`` define ``TASK = Task(...)``, or ``TASKS = {"a": Task(...), ...}``
+   when one module has several tasks;
+2. add ``"name": "mmjax.<area>.task"`` to ``mmjax.train.registry.TASK_MODULES``;
+3. keep the config a frozen dataclass (hashable: compiled steps are reused per config) whose fields
+   have defaults and a ``# comment`` each (it becomes the ``--help`` text); ``steps``, ``seed``,
+   ``keep``, ``progress``, ``resume`` and ``distributed`` are the loop's option names, not fields;
+4. report ``grad_norm`` (``optax.tree.norm(grads)``) among the metrics, so a non-finite gradient
+   is named as such by the guard and not only through the parameters it reaches.
+
+Batches hold the numeric entries of the source's examples (strings such as captions are dropped
+before the step; use token ids). ``evaluate`` returns plain floats; ``sample`` writes files into
+the ``out_dir`` it is given (``RUN_DIR/samples/step_NNNNNNN``).
 """
 
 from __future__ import annotations
