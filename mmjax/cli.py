@@ -13,6 +13,7 @@ import sys
 
 COMMAND_MODULES = [
     "mmjax.data.cli",  # mmjax data preview | prepare
+    "mmjax.train.cli",  # mmjax train TASK | plot RUN_DIR
     "mmjax.eval.cli",  # mmjax eval GENERATOR
 ]
 

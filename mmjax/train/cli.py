@@ -1,0 +1,114 @@
+"""``mmjax train TASK [options] [--field.path VALUE ...]`` and ``mmjax plot RUN_DIR``.
+
+Loop options (``--steps``, ``--run-dir``, ...) are the fields of :class:`~mmjax.train.config.TrainConfig`
+with dashes; every field of the task's config is an option named by its dotted path with the field's
+own spelling (``--model.width 64``, ``--learning_rate 3e-4``). ``mmjax train TASK --help`` lists them
+all with their defaults and comments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+from mmjax.train import config as config_lib
+from mmjax.train.config import TrainConfig
+
+_EXTRA_LOOP_OPTIONS = ("compile_cache", "compile_cache_dir", "distributed")
+
+
+def build_task_parser(task) -> argparse.ArgumentParser:
+    """The parser of ``mmjax train TASK``: loop options, then the task's config fields."""
+    parser = argparse.ArgumentParser(
+        prog=f"mmjax train {task.name}", description=task.description or None)
+    loop = parser.add_argument_group("loop options")
+    comments = config_lib.field_comments(TrainConfig)
+    for field in dataclasses.fields(TrainConfig):
+        flag = "--" + field.name.replace("_", "-")
+        default = config_lib.progress_default() if field.name == "progress" else field.default
+        if field.type in (bool, "bool"):
+            loop.add_argument(flag, dest=f"loop:{field.name}", action=argparse.BooleanOptionalAction,
+                              default=default, help=f"{comments.get(field.name)} (default: {default})")
+        else:
+            loop.add_argument(flag, dest=f"loop:{field.name}", type=int if field.type in (int, "int") else str,
+                              default=default, metavar=field.name.upper(),
+                              help=f"{comments.get(field.name)} (default: {default!r})")
+    loop.add_argument("--compile-cache", action=argparse.BooleanOptionalAction, default=True,
+                      help="persistent XLA compilation cache (a restarted run skips compiling) (default: on)")
+    loop.add_argument("--compile-cache-dir", default=None, metavar="DIR",
+                      help="cache folder (default $MMJAX_CACHE_DIR or ~/.cache/mmjax/jax)")
+    loop.add_argument("--distributed", action="store_true",
+                      help="multi-host: call jax.distributed.initialize() first (run on every host)")
+    group = parser.add_argument_group(f"{task.config_cls.__name__} fields")
+    reserved = {a.option_strings[0] for a in loop._group_actions}
+    defaults = config_lib.to_dict(task.default_config())
+    for path, (tp, comment) in config_lib.leaf_fields(task.config_cls).items():
+        flag = f"--{path}"
+        if flag in reserved:
+            raise ValueError(f"{task.config_cls.__name__} field {path!r} clashes with the loop option {flag}; "
+                             "rename the field (the loop owns steps and seed)")
+        default = defaults
+        for part in path.split("."):
+            default = default[part]
+        group.add_argument(flag, dest=f"config:{path}", default=None, metavar=config_lib._type_name(tp).upper(),
+                           help=f"{comment} (default: {default})" if comment else f"(default: {default})")
+    return parser
+
+
+def parse_train_args(task, argv: list[str]):
+    """``(config, train_config, extras)`` from the options after ``mmjax train TASK``."""
+    namespace = vars(build_task_parser(task).parse_args(argv))
+    overrides = {k.split(":", 1)[1]: v for k, v in namespace.items() if k.startswith("config:") and v is not None}
+    config = config_lib.apply_overrides(task.default_config(), overrides)
+    train_config = TrainConfig(**{k.split(":", 1)[1]: v for k, v in namespace.items() if k.startswith("loop:")})
+    extras = {k: namespace[k] for k in _EXTRA_LOOP_OPTIONS}
+    return config, train_config, extras
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from mmjax.train import registry
+
+    if args.task is None:
+        print("usage: mmjax train TASK [options]\navailable tasks: " + ", ".join(registry.available_tasks())
+              + "\n`mmjax train TASK --help` lists a task's options.")
+        return 2
+    task = registry.get_task(args.task)
+    config, train_config, extras = parse_train_args(task, args.options)
+    if extras["distributed"]:
+        from mmjax.train.parallel import initialize_distributed
+        initialize_distributed()
+    if extras["compile_cache"]:
+        from mmjax.train.compile_cache import enable_compilation_cache
+        enable_compilation_cache(extras["compile_cache_dir"])
+
+    from mmjax.train.guards import NonFiniteError
+    from mmjax.train.loop import train
+
+    try:
+        result = train(task, config, train_config)
+    except NonFiniteError as error:
+        print(f"mmjax: stopped: {error}", file=sys.stderr)
+        return 1
+    print(f"trained {task.name} to step {result.step}; run folder: {result.run_dir}")
+    return 0
+
+
+def run_plot(args: argparse.Namespace) -> int:
+    from mmjax.train.plot import plot_run
+
+    print(plot_run(args.run_dir, args.out))
+    return 0
+
+
+def register(subparsers) -> None:
+    train = subparsers.add_parser(
+        "train", help="train a task (checkpoints, exact resume, logs, progress)",
+        description="mmjax train TASK [options]: `mmjax train TASK --help` lists a task's options.")
+    train.add_argument("task", nargs="?", help="task name, e.g. toy, gan2d, dcgan, seq2seq")
+    train.add_argument("options", nargs=argparse.REMAINDER, help="loop options and --config.field VALUE")
+    train.set_defaults(func=run_train)
+    plot = subparsers.add_parser("plot", help="draw loss and metric curves of a run")
+    plot.add_argument("run_dir", help="a run folder written by `mmjax train`")
+    plot.add_argument("--out", default=None, help="figure path (default RUN_DIR/curves.png)")
+    plot.set_defaults(func=run_plot)

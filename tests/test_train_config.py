@@ -1,0 +1,133 @@
+"""Configs, dotted overrides, the task registry and the CLI parser (no training here)."""
+
+import dataclasses
+import sys
+import types
+
+import pytest
+
+from mmjax.train import config as config_lib
+from mmjax.train import registry
+from mmjax.train.cli import parse_train_args
+from mmjax.train.config import TrainConfig
+from mmjax.train.toy import TASK as TOY, ToyConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class Inner:
+    width: int = 8  # units
+    dims: tuple[int, ...] = (1, 2)  # a tuple field
+    act: str = "gelu"  # activation name
+
+
+@dataclasses.dataclass(frozen=True)
+class Outer:
+    inner: Inner = dataclasses.field(default_factory=Inner)  # nested
+    rate: float = 0.1  # learning rate
+    flag: bool = False  # a switch
+    maybe: int | None = None  # optional
+
+
+def test_apply_overrides_parses_each_type_and_nests():
+    cfg = config_lib.apply_overrides(Outer(), {"inner.width": "64", "inner.dims": "3,4,5", "rate": "3e-4",
+                                               "flag": "true", "maybe": "7", "inner.act": "relu"})
+    assert cfg == Outer(Inner(64, (3, 4, 5), "relu"), 3e-4, True, 7)
+    assert config_lib.apply_overrides(cfg, {"maybe": "none"}).maybe is None
+    assert Outer().inner.width == 8  # the original is untouched (frozen, replaced)
+
+
+def test_bad_overrides_say_what_is_accepted():
+    with pytest.raises(ValueError, match=r"unknown config field 'width'.*did you mean inner.width"):
+        config_lib.apply_overrides(Outer(), {"width": "3"})
+    with pytest.raises(ValueError, match=r"--inner.width: expected int, got 'wide'"):
+        config_lib.apply_overrides(Outer(), {"inner.width": "wide"})
+    with pytest.raises(ValueError, match="expected true or false"):
+        config_lib.apply_overrides(Outer(), {"flag": "maybe"})
+
+
+def test_dict_round_trip_and_diff():
+    cfg = Outer(Inner(3, (9,), "tanh"), 0.5, True, None)
+    data = config_lib.to_dict(cfg)
+    assert data["inner"]["dims"] == [9]  # JSON-ready
+    assert config_lib.from_dict(Outer, data) == cfg
+    assert config_lib.diff(data, config_lib.to_dict(Outer())) == [
+        "flag: True (saved) -> False (now)", "inner.act: 'tanh' (saved) -> 'gelu' (now)",
+        "inner.dims: [9] (saved) -> [1, 2] (now)", "inner.width: 3 (saved) -> 8 (now)",
+        "rate: 0.5 (saved) -> 0.1 (now)"]
+    with pytest.raises(ValueError, match="has no fields"):
+        config_lib.from_dict(Outer, {"nope": 1})
+
+
+def test_field_comments_become_help():
+    assert config_lib.field_comments(Inner) == {"width": "units", "dims": "a tuple field", "act": "activation name"}
+    assert config_lib.leaf_fields(Outer)["inner.width"] == (int, "units")
+
+
+def test_train_config_validates():
+    with pytest.raises(ValueError, match="steps must be an int >= 0"):
+        TrainConfig(steps=-1)
+    with pytest.raises(ValueError, match="keep must be >= 1"):
+        TrainConfig(keep=0)
+
+
+def test_cli_options_map_to_both_configs(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("MMJAX_NO_PROGRESS", raising=False)
+    config, train_config, extras = parse_train_args(
+        TOY, ["--steps", "7", "--model.width", "5", "--learning_rate", "0.5", "--no-compile-cache", "--run-dir", "r"])
+    assert config == ToyConfig(model=dataclasses.replace(ToyConfig().model, width=5), learning_rate=0.5)
+    assert (train_config.steps, train_config.run_dir, train_config.progress) == (7, "r", True)
+    assert extras["compile_cache"] is False
+    assert parse_train_args(TOY, ["--no-progress"])[1].progress is False
+    monkeypatch.setenv("MMJAX_NO_PROGRESS", "1")  # the CI switch, no flag needed
+    assert parse_train_args(TOY, [])[1].progress is False
+    assert TrainConfig().progress is False  # the library default follows it too
+    monkeypatch.delenv("MMJAX_NO_PROGRESS")
+    monkeypatch.setenv("CI", "true")
+    assert TrainConfig().progress is False
+
+
+def test_registry_lists_tasks_and_explains_missing_ones(monkeypatch):
+    assert registry.get_task("toy") is TOY
+    with pytest.raises(ValueError, match=r"unknown task 'nope'; available tasks: .*toy"):
+        registry.get_task("nope")
+    monkeypatch.setitem(registry.TASK_MODULES, "ghost", "mmjax.no_such_area.task")
+    with pytest.raises(ValueError, match=r"'mmjax.no_such_area.task', which is not available.*available tasks"):
+        registry.get_task("ghost")
+
+
+def test_registry_module_conventions(monkeypatch):
+    """A module exposes TASK (one) or TASKS (several); unregistered ones run as 'module:NAME'."""
+    a, b = dataclasses.replace(TOY, name="a"), dataclasses.replace(TOY, name="b")
+    module = types.ModuleType("fake_tasks")
+    module.TASKS = {"a": a, "b": b}
+    monkeypatch.setitem(sys.modules, "fake_tasks", module)
+    monkeypatch.setitem(registry.TASK_MODULES, "b", "fake_tasks")
+    assert registry.get_task("b") is b
+    assert registry.get_task("fake_tasks:a") is a
+    with pytest.raises(ValueError, match="has no task 'c'; it defines: a, b"):
+        registry.get_task("fake_tasks:c")
+    single = types.ModuleType("fake_single")
+    single.TASK = a
+    monkeypatch.setitem(sys.modules, "fake_single", single)
+    assert registry.get_task("fake_single:") is a  # ":NAME" may be left off
+
+
+def test_task_contract_checks_and_config_binding():
+    with pytest.raises(TypeError, match="config_cls must be a dataclass"):
+        dataclasses.replace(TOY, config_cls=dict)
+    with pytest.raises(ValueError, match="best_mode must be 'min' or 'max'"):
+        dataclasses.replace(TOY, best_mode="lowest")
+    plain = dataclasses.replace(TOY, train_step=lambda state, batch, key: (state, {}))
+    assert plain.bound_train_step(ToyConfig()) is plain.train_step
+    assert TOY.bound_train_step(ToyConfig()).keywords == {"config": ToyConfig()}
+
+
+def test_config_field_may_not_shadow_loop_options():
+    @dataclasses.dataclass(frozen=True)
+    class Clash:
+        steps: int = 3  # would be ambiguous with --steps
+
+    from mmjax.train.cli import build_task_parser
+    with pytest.raises(ValueError, match="clashes with the loop option --steps"):
+        build_task_parser(dataclasses.replace(TOY, config_cls=Clash))
