@@ -54,4 +54,4 @@ def train_step(state: dict, batch: dict, key: jax.Array, config: Seq2SeqConfig):
         "opt_state": opt_state,
         "step": state["step"] + 1,
     }
-    return new_state, {**metrics, "grad_norm": optax.global_norm(grads)}
+    return new_state, {**metrics, "grad_norm": optax.tree.norm(grads)}
