@@ -11,10 +11,11 @@ from mmjax.nn.attention import MultiHeadAttention
 
 
 def attention_maps(model: nnx.Module, forward: Callable[[nnx.Module], Any]) -> dict[str, jax.Array]:
-    """Run ``forward(model)`` eagerly with weight recording on; return ``{layer path: [B, H, T, S]}``.
+    """Run ``forward(model)`` with weight recording on; return ``{layer path: [B, H, T, S]}``.
 
+    ``forward`` may be eager or ``nnx.jit``-compiled (nnx.jit carries the recorded weights back out).
     Paths read like ``decoder/blocks/0/cross_attention``. Recording is switched off again afterwards,
-    so the model's compiled functions are unaffected.
+    so the model's other compiled functions are unaffected.
     """
     layers = [(path, m) for path, m in nnx.iter_modules(model) if isinstance(m, MultiHeadAttention)]
     for _, layer in layers:

@@ -1,0 +1,20 @@
+"""The Transformer chapters run top to bottom in quick mode and write their figures."""
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    "script, figures",
+    [
+        ("03_algorithms/transformer_encoder_decoder.py",
+         ["transformer_caption_loss.png", "transformer_cross_attention.png", "transformer_encoder_attention.png"]),
+        ("03_algorithms/transformer_reversal.py", ["transformer_reversal_loss.png", "transformer_reversal_attention.png"]),
+        ("04_math/transformer_equations.py",
+         ["transformer_sqrt_dk.png", "transformer_masks.png", "transformer_position_encoding.png",
+          "transformer_soft_lookup.png"]),
+    ],
+)
+def test_chapter_runs_in_quick_mode(run_chapter, script, figures):
+    out = run_chapter(script) / script.split("/")[0]
+    for figure in figures:
+        assert (out / figure).stat().st_size > 1000, figure
