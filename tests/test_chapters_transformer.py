@@ -8,7 +8,8 @@ import pytest
     [
         ("03_algorithms/transformer_encoder_decoder.py",
          ["transformer_caption_loss.png", "transformer_cross_attention.png", "transformer_encoder_attention.png"]),
-        ("03_algorithms/transformer_reversal.py", ["transformer_reversal_loss.png", "transformer_reversal_attention.png"]),
+        ("03_algorithms/transformer_reversal.py",
+         ["transformer_reversal_loss.png", "transformer_reversal_attention.png"]),
         ("04_math/transformer_equations.py",
          ["transformer_sqrt_dk.png", "transformer_masks.png", "transformer_position_encoding.png",
           "transformer_soft_lookup.png"]),

@@ -43,7 +43,8 @@ def brute_force(table, start, length):
 def test_beam_search_is_exact_when_the_beam_holds_every_prefix():
     vocab, length = 4, 3
     table = random_table(0, length, vocab)
-    options = D.DecodeOptions("beam", max_length=length, eos_id=None, beam_size=vocab ** (length - 1), length_penalty=0.0)
+    beams = vocab ** (length - 1)
+    options = D.DecodeOptions("beam", max_length=length, eos_id=None, beam_size=beams, length_penalty=0.0)
     start = jnp.array([1], jnp.int32)
     beam_tokens, beam_scores = jax.jit(D.beam_search, static_argnums=(0, 3))(table_model(table), {}, start, options)
     expected = brute_force(table, 1, length)[: options.beam_size]
@@ -141,8 +142,10 @@ def test_filters_keep_the_right_tokens():
     logits = jnp.array([[1.0, 3.0, 2.0, 0.0], [0.0, 0.0, 5.0, 0.0]])
     kept = np.isfinite(D.top_k_filter(logits, 2))
     np.testing.assert_array_equal(kept, [[False, True, True, False], [True, True, True, True]])  # ties at the cut
-    np.testing.assert_array_equal(np.isfinite(D.top_p_filter(logits, 0.5)), [[False, True, False, False], [False, False, True, False]])
-    np.testing.assert_array_equal(np.isfinite(D.top_p_filter(logits, 0.85))[0], [False, True, True, False])  # p = .64, .24, .09, .03
+    nucleus = np.isfinite(D.top_p_filter(logits, 0.5))
+    np.testing.assert_array_equal(nucleus, [[False, True, False, False], [False, False, True, False]])
+    # p = .64, .24, .09, .03: the first two hold 0.88 >= 0.85
+    np.testing.assert_array_equal(np.isfinite(D.top_p_filter(logits, 0.85))[0], [False, True, True, False])
 
 
 def test_greedy_stops_each_row_at_eos():

@@ -116,3 +116,23 @@ def test_bad_inputs_raise_clear_errors():
         model.encode(jnp.zeros((2, 5)))
     with pytest.raises(ValueError, match="divisible"):
         dataclasses.replace(CONFIG, num_heads=5)
+    with pytest.raises(ValueError, match=r"max_length must be in 1..16.*got 17"):
+        decoder_only().init_cache(2, 17)
+
+
+def test_attention_maps_are_recorded_per_layer_and_respect_masks():
+    from mmjax.nn.attention_maps import attention_maps
+
+    model = encoder_decoder()
+    source, target = tokens(13, 2, 6, lengths=[6, 3]), tokens(14, 2, 5)
+    maps = attention_maps(model, nnx.jit(lambda model: model(source, target)))
+    assert sorted(maps) == sorted(
+        [f"encoder/blocks/{i}/attention" for i in range(2)]
+        + [f"decoder/blocks/{i}/{kind}" for i in range(2) for kind in ("self_attention", "cross_attention")]
+    )
+    cross, causal = maps["decoder/blocks/1/cross_attention"], maps["decoder/blocks/0/self_attention"]
+    assert cross.shape == (2, CONFIG.num_heads, 5, 6)
+    np.testing.assert_allclose(cross.sum(-1), 1.0, atol=1e-5)
+    assert jnp.all(cross[1, :, :, 3:] == 0.0)  # padded source positions get no weight
+    assert jnp.all(jnp.triu(causal, k=1) == 0.0)  # no weight on the future
+    assert not any(layer.record_weights for _, layer in nnx.iter_modules(model) if hasattr(layer, "record_weights"))

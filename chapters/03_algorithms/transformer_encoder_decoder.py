@@ -87,7 +87,11 @@ print(train["caption"][0], "->", [LABELS[i] for i in train["target"][0] if i > 2
 
 # %%
 config = TransformerConfig(
-    vocab_size=max(tokenizer.vocab_size, len(LABELS)), d_model=64, num_heads=4, num_layers=1 if QUICK else 2, d_hidden=128,
+    vocab_size=max(tokenizer.vocab_size, len(LABELS)),
+    d_model=64,
+    num_heads=4,
+    num_layers=1 if QUICK else 2,
+    d_hidden=128,
     max_length=max(train["source"].shape[1], TARGET_LENGTH),
 )
 graphdef, params = nnx.split(EncoderDecoder(config, rngs=nnx.Rngs(0)))

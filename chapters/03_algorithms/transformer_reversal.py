@@ -57,8 +57,11 @@ print("held-out example:", example["source"].tolist(), "->", example["target"].t
 
 # %%
 start = time.perf_counter()
-state, history = fit(config, steps, seed=0, log_every=max(steps // 15, 1),
-                     on_log=lambda step, r: print(f"step {step:5d}  loss {r['loss']:.4f}  token acc {r['token_accuracy']:.3f}"))
+def report(step, record):
+    print(f"step {step:5d}  loss {record['loss']:.4f}  token accuracy {record['token_accuracy']:.3f}")
+
+
+state, history = fit(config, steps, seed=0, log_every=max(steps // 15, 1), on_log=report)
 seconds = time.perf_counter() - start
 result = exact_match(config, state["params"])
 print(f"trained {steps} steps in {seconds:.0f} s; held-out exact match {result['exact_match']:.2%} "

@@ -47,7 +47,7 @@ for d_k in dims:
         results[name].append((float(jnp.var(logits * scale)), float(jnp.mean(weights.max(-1))), float(gradient)))
 for name in results:
     for d_k, (variance, top, gradient) in zip(dims, results[name]):
-        print(f"{name:8s} d_k={d_k:5d}  Var(logit)={variance:8.2f}  mean max weight={top:.2f}  softmax grad={gradient:.3f}")
+        print(f"{name:8s} d_k={d_k:5d}  Var(logit)={variance:8.2f}  max weight={top:.2f}  softmax grad={gradient:.3f}")
 
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
 for name, marker in (("unscaled", "o"), ("scaled", "s")):

@@ -30,7 +30,14 @@ class PatchEmbedding(nnx.Module):
     """[B, H, W, C] images -> [B, N, D] patch tokens with position codes (one per patch)."""
 
     def __init__(
-        self, image_size: int, patch_size: int, channels: int, d_model: int, *, position: str = "learned", rngs: nnx.Rngs
+        self,
+        image_size: int,
+        patch_size: int,
+        channels: int,
+        d_model: int,
+        *,
+        position: str = "learned",
+        rngs: nnx.Rngs,
     ):
         if image_size % patch_size:
             raise ValueError(f"image_size {image_size} is not divisible by patch_size {patch_size}")

@@ -54,6 +54,12 @@ class TokenEmbedding(nnx.Module):
         return self.embed(tokens) * self.scale + self.position(tokens.shape[1], offset)  # [B, T, D]
 
 
+def _check_cache_length(max_length: int, config: TransformerConfig) -> None:
+    # Beyond the position table, dynamic_slice would silently clamp the position: refuse instead.
+    if not 1 <= max_length <= config.max_length:
+        raise ValueError(f"cache max_length must be in 1..{config.max_length} (the model max_length), got {max_length}")
+
+
 def _check_tokens(tokens: jax.Array, name: str) -> None:
     if tokens.ndim != 2 or not jnp.issubdtype(tokens.dtype, jnp.integer):
         raise ValueError(f"{name} must be integer token ids [batch, length], got {tokens.dtype} {tuple(tokens.shape)}")
@@ -95,6 +101,7 @@ class EncoderDecoder(nnx.Module):
 
     def init_cache(self, memory: jax.Array, memory_mask: jax.Array, max_length: int) -> dict:
         """Decoding state: per-layer self-attention caches, cross keys/values, and the memory mask."""
+        _check_cache_length(max_length, self.config)
         layers = self.decoder.init_cache(memory.shape[0], max_length, memory)
         return {"layers": layers, "memory_mask": memory_mask}
 
@@ -124,6 +131,7 @@ class DecoderOnly(nnx.Module):
         return self.head(self.decoder(x, key=key_decoder))  # [B, T, V]
 
     def init_cache(self, batch: int, max_length: int) -> dict:
+        _check_cache_length(max_length, self.config)
         return {"layers": self.decoder.init_cache(batch, max_length)}
 
     def decode_step(self, tokens: jax.Array, cache: dict, index: jax.Array) -> tuple[jax.Array, dict]:

@@ -34,7 +34,7 @@ class Seq2SeqConfig:
     batch_size: int = 64  # sequences per train step
     learning_rate: float = 2e-3  # AdamW peak step size
     warmup_steps: int = 100  # linear warm-up from 0 to learning_rate ...
-    decay_steps: int = 1500  # ... then cosine decay to 1% of it at this step (keep = the run's length)
+    decay_steps: int = 1000  # ... then cosine decay to 1% of it at this step (keep = the run's length)
     weight_decay: float = 1e-4  # AdamW decoupled weight decay
     label_smoothing: float = 0.0  # cross-entropy target = (1 - eps) one-hot + eps / V
     data_seed: int = 0  # which data set (independent of the run's seed)

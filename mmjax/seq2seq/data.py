@@ -46,7 +46,7 @@ class SequenceSource:
         return self.size
 
     def symbols(self, index: int) -> np.ndarray:
-        """Draw sequences until one falls in this split (on average ``modulus / (modulus - 1)`` or ``modulus`` draws)."""
+        """Draw sequences until one falls in this split (``m / (m - 1)`` draws on average for train, ``m`` for test)."""
         c = self.config
         if not 0 <= index < self.size:
             raise IndexError(f"index {index} out of range for a {self.split} source of {self.size} examples")

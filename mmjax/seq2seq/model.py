@@ -34,7 +34,8 @@ def logits(config: Seq2SeqConfig, params: dict, batch: dict, key: jax.Array | No
 
 
 def decode_options(config: Seq2SeqConfig, method: str = "greedy", **kwargs) -> DecodeOptions:
-    return DecodeOptions(method, max_length=config.max_length + 1, bos_id=BOS_ID, eos_id=EOS_ID, pad_id=PAD_ID, **kwargs)
+    length = config.max_length + 1  # the symbols and <eos>
+    return DecodeOptions(method, max_length=length, bos_id=BOS_ID, eos_id=EOS_ID, pad_id=PAD_ID, **kwargs)
 
 
 def predict(config: Seq2SeqConfig, params: dict, source, options: DecodeOptions | None = None, key=None):
