@@ -1,4 +1,8 @@
-"""The seq2seq task: data is held out by construction, and a short run of the Transformer learns."""
+"""The seq2seq task: data is held out by construction, and the task follows the training contract.
+
+That a short run learns (loss falls, held-out exact match far above chance) is asserted on the quick run
+of chapters/03_algorithms/transformer_reversal.py in test_chapters_transformer.py (same TINY config).
+"""
 
 import dataclasses
 
@@ -7,8 +11,6 @@ import pytest
 
 from mmjax.seq2seq.config import EOS_ID, ModelConfig, Seq2SeqConfig
 from mmjax.seq2seq.data import SequenceSource, is_heldout
-from mmjax.seq2seq.evaluate import exact_match
-from mmjax.seq2seq.fit import fit
 
 # Same widths and vocabulary (3 + 8 = 11) as the other Transformer tests, so compiled inits are shared.
 TINY = Seq2SeqConfig(
@@ -40,15 +42,6 @@ def test_bad_config_and_split_raise():
         Seq2SeqConfig(min_length=5, max_length=3)
     with pytest.raises(ValueError, match="train, test"):
         SequenceSource(TINY, "validation")
-
-
-def test_a_short_run_learns_to_reverse_unseen_sequences():
-    state, history = fit(TINY, steps=200, log_every=25)
-    assert history[0]["loss"] > 1.0 and history[-1]["loss"] < 0.35 * history[0]["loss"]
-    held_out = exact_match(TINY, state["params"])
-    # Chance is 1/8 per token and ~0 per sequence; a model that learnt nothing cannot pass.
-    assert held_out["token_accuracy"] > 0.8 and held_out["exact_match"] > 0.4, held_out
-    assert exact_match(TINY, state["params"], method="beam")["exact_match"] >= held_out["exact_match"] - 0.1
 
 
 def test_task_follows_the_training_contract(tmp_path):

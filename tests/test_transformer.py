@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from transformer_fixtures import CONFIG, PAD, decoder_only, encoder_decoder, tokens
+from transformer_fixtures import CONFIG, DEEP, PAD, decoder_only, encoder_decoder, tokens
 
 forward = nnx.jit(lambda model, *args: model(*args))
 encode = nnx.jit(lambda model, source: model.encode(source))
@@ -93,9 +93,10 @@ def decoder_only_both_ways(model, sequence):
 
 
 def test_cached_incremental_decoding_equals_full_recomputation():
-    full, cached = encoder_decoder_both_ways(encoder_decoder(), tokens(8, 3, 6, lengths=[6, 3, 1]), tokens(9, 3, 9))
+    source, target = tokens(8, 3, 6, lengths=[6, 3, 1]), tokens(9, 3, 9)
+    full, cached = encoder_decoder_both_ways(encoder_decoder(DEEP), source, target)
     np.testing.assert_allclose(cached, full, atol=1e-5, rtol=1e-5)
-    full, cached = decoder_only_both_ways(decoder_only(), tokens(10, 3, 9))
+    full, cached = decoder_only_both_ways(decoder_only(DEEP), tokens(10, 3, 9))
     np.testing.assert_allclose(cached, full, atol=1e-5, rtol=1e-5)
 
 
@@ -123,7 +124,7 @@ def test_bad_inputs_raise_clear_errors():
 def test_attention_maps_are_recorded_per_layer_and_respect_masks():
     from mmjax.nn.attention_maps import attention_maps
 
-    model = encoder_decoder()
+    model = encoder_decoder(DEEP)
     source, target = tokens(13, 2, 6, lengths=[6, 3]), tokens(14, 2, 5)
     maps = attention_maps(model, nnx.jit(lambda model: model(source, target)))
     assert sorted(maps) == sorted(

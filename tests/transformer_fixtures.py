@@ -1,5 +1,7 @@
 """Small models and inputs shared by the Transformer tests (one shape everywhere, so XLA compiles once)."""
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -7,7 +9,9 @@ from flax import nnx
 
 from mmjax.nn.transformer import DecoderOnly, EncoderDecoder, TransformerConfig
 
-CONFIG = TransformerConfig(vocab_size=11, d_model=32, num_heads=4, num_layers=2, d_hidden=64, max_length=16)
+# One layer keeps compilation cheap; DEEP (two layers) is used where layers interact, e.g. per-layer caches.
+CONFIG = TransformerConfig(vocab_size=11, d_model=32, num_heads=4, num_layers=1, d_hidden=64, max_length=16)
+DEEP = dataclasses.replace(CONFIG, num_layers=2)
 PAD, BOS, EOS = 0, 1, 2
 
 

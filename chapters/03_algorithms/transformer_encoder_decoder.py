@@ -126,11 +126,11 @@ for index in range(5):
 
 # %% [markdown]
 # `generate` runs the same loop under `jax.jit` with `lax.while_loop`, for greedy decoding, beam search or
-# sampling, on a whole batch at once.
+# sampling, on a whole batch at once (here the held-out batch we evaluate on after training).
 
 # %%
 options = DecodeOptions("greedy", max_length=TARGET_LENGTH - 1)
-print(generate(graphdef, params, jnp.asarray(train["source"][:2]), options))
+print(generate(graphdef, params, jnp.asarray(heldout["source"]), options)[:2])
 
 # %% [markdown]
 # ## 4. Train, then read the attention
