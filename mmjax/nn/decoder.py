@@ -44,7 +44,13 @@ class DecoderBlock(nnx.Module):
         return x + dropout(self.mlp(self.mlp_norm(x)), self.dropout_rate, keys[1])
 
     def __call__(self, x, memory=None, memory_mask=None, key=None):
-        """Full (training) pass over targets x ``[B, T, D]`` attending to memory ``[B, S, D]``."""
+        """Full (training) pass over targets x ``[B, T, D]`` attending to memory ``[B, S, D]``.
+
+        Targets need no padding mask: their padding comes after <eos>, and the causal mask already hides
+        later positions from every real token (the loss ignores the padded positions themselves).
+        """
+        if self.has_cross_attention and memory is None:
+            raise ValueError("this decoder block has cross-attention: pass the encoder's memory [B, S, D]")
         key_self, *keys = split_key(key, 3)
         self_mask = causal_mask(x.shape[1])
         x = x + dropout(self.self_attention(self.self_attention_norm(x), mask=self_mask), self.dropout_rate, key_self)
