@@ -22,7 +22,7 @@ TASK_MODULES: dict[str, str] = {
     "toy": "mmjax.train.toy",  # tiny MLP regression: the loop's own test task
     "gan2d": "mmjax.gan.task",  # GAN on 2-D Gaussian mixtures (issue 4)
     "dcgan": "mmjax.gan.task",  # conditional DCGAN on Shapes images (issue 4)
-    "seq2seq": "mmjax.nn.task",  # Transformer encoder-decoder (issue 3)
+    "seq2seq": "mmjax.seq2seq.task",  # Transformer encoder-decoder (issue 3)
 }
 
 
