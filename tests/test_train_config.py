@@ -131,3 +131,13 @@ def test_config_field_may_not_shadow_loop_options():
     from mmjax.train.cli import build_task_parser
     with pytest.raises(ValueError, match="clashes with the loop option --steps"):
         build_task_parser(dataclasses.replace(TOY, config_cls=Clash))
+
+
+@pytest.mark.parametrize("name", registry.available_tasks())
+def test_every_registered_task_builds_its_help(name, capsys):
+    """`mmjax train NAME --help` renders for every task (comments may hold '%', as in '10% of steps')."""
+    from mmjax.train.cli import build_task_parser
+
+    task = registry.get_task(name)
+    build_task_parser(task).print_help()
+    assert f"mmjax train {name}" in capsys.readouterr().out

@@ -18,6 +18,11 @@ from mmjax.train.config import TrainConfig
 _EXTRA_LOOP_OPTIONS = ("compile_cache", "compile_cache_dir", "distributed")
 
 
+def _help(text: str) -> str:
+    """argparse formats help with %; a field comment such as "10% of steps" must not break --help."""
+    return text.replace("%", "%%")
+
+
 def build_task_parser(task) -> argparse.ArgumentParser:
     """The parser of ``mmjax train TASK``: loop options, then the task's config fields."""
     parser = argparse.ArgumentParser(
@@ -29,11 +34,11 @@ def build_task_parser(task) -> argparse.ArgumentParser:
         default = config_lib.progress_default() if field.name == "progress" else field.default
         if field.type in (bool, "bool"):
             loop.add_argument(flag, dest=f"loop:{field.name}", action=argparse.BooleanOptionalAction,
-                              default=default, help=f"{comments.get(field.name)} (default: {default})")
+                              default=default, help=_help(f"{comments.get(field.name)} (default: {default})"))
         else:
             loop.add_argument(flag, dest=f"loop:{field.name}", type=int if field.type in (int, "int") else str,
                               default=default, metavar=field.name.upper(),
-                              help=f"{comments.get(field.name)} (default: {default!r})")
+                              help=_help(f"{comments.get(field.name)} (default: {default!r})"))
     loop.add_argument("--compile-cache", action=argparse.BooleanOptionalAction, default=True,
                       help="persistent XLA compilation cache (a restarted run skips compiling) (default: on)")
     loop.add_argument("--compile-cache-dir", default=None, metavar="DIR",
@@ -52,7 +57,7 @@ def build_task_parser(task) -> argparse.ArgumentParser:
         for part in path.split("."):
             default = default[part]
         group.add_argument(flag, dest=f"config:{path}", default=None, metavar=config_lib._type_name(tp).upper(),
-                           help=f"{comment} (default: {default})" if comment else f"(default: {default})")
+                           help=_help(f"{comment} (default: {default})" if comment else f"(default: {default})"))
     return parser
 
 
