@@ -45,9 +45,10 @@ def cell_centre(row: float, col: float, image_size: int) -> tuple[float, float]:
     return MARGIN * image_size + row * span, MARGIN * image_size + col * span
 
 
-def object_centre(obj: ShapeObject, image_size: int, progress: float = 0.0, motion: int = 0) -> tuple[float, float]:
-    """Centre of ``obj`` after moving ``progress`` (0..1) of one cell in direction ``motion``."""
+def object_centre(obj: ShapeObject, image_size: int, progress=0.0, motion: int = 0):
+    """Centre (y, x) of ``obj`` after moving ``progress`` (0..1, scalar or array) of one cell along ``motion``."""
     d_row, d_col = A.MOTION_STEP[A.MOTIONS[motion]]
+    progress = np.asarray(progress, np.float32)
     y, x = cell_centre(obj.row + progress * d_row, obj.col + progress * d_col, image_size)
     scale = image_size / 32.0
     return y + obj.jitter[0] * scale, x + obj.jitter[1] * scale
@@ -77,22 +78,27 @@ def shape_sdf(shape: int, dy: np.ndarray, dx: np.ndarray, radius: float) -> np.n
     return np.maximum(dy - base, to_sides)
 
 
-def _composite(canvas: np.ndarray, obj: ShapeObject, image_size: int, progress: float, motion: int) -> None:
-    y, x = _pixel_grid(image_size)
-    cy, cx = object_centre(obj, image_size, progress, motion)
-    radius = RADIUS[obj.size] * image_size
-    alpha = np.clip(0.5 - shape_sdf(obj.shape, y - cy, x - cx, radius), 0.0, 1.0)[..., None]
-    canvas *= 1.0 - alpha
-    canvas += alpha * np.asarray(A.COLOUR_RGB[obj.colour], np.float32)
+def render_frames(scene: Scene, image_size: int, progress: np.ndarray) -> np.ndarray:
+    """uint8 frames ``[T, H, W, 3]`` of ``scene`` moved ``progress[t]`` (0..1) of a cell along its motion.
+
+    All frames are rendered at once: pixel coordinates ``[1, H, W]`` broadcast against centres ``[T, 1, 1]``.
+    """
+    image_size = check_image_size(image_size)
+    progress = np.asarray(progress, np.float32).reshape(-1, 1, 1)  # [T, 1, 1]
+    y, x = _pixel_grid(image_size)  # [H, W]
+    canvas = np.zeros((progress.shape[0], image_size, image_size, 3), np.float32)
+    for obj in scene.objects:  # later objects are drawn over earlier ones
+        cy, cx = object_centre(obj, image_size, progress, scene.motion)
+        radius = RADIUS[obj.size] * image_size
+        alpha = np.clip(0.5 - shape_sdf(obj.shape, y - cy, x - cx, radius), 0.0, 1.0)[..., None]
+        canvas *= 1.0 - alpha
+        canvas += alpha * np.asarray(A.COLOUR_RGB[obj.colour], np.float32)
+    return np.round(canvas).astype(np.uint8)
 
 
 def render_frame(scene: Scene, image_size: int = 32, progress: float = 0.0) -> np.ndarray:
     """One uint8 RGB frame ``[H, W, 3]`` of ``scene``, moved ``progress`` of a cell along its motion."""
-    image_size = check_image_size(image_size)
-    canvas = np.zeros((image_size, image_size, 3), np.float32)
-    for obj in scene.objects:
-        _composite(canvas, obj, image_size, progress, scene.motion)
-    return np.round(canvas).astype(np.uint8)
+    return render_frames(scene, image_size, np.array([progress]))[0]
 
 
 def render_image(scene: Scene, image_size: int = 32) -> np.ndarray:
@@ -104,5 +110,4 @@ def render_video(scene: Scene, image_size: int = 32, num_frames: int = 8) -> np.
     """``[T, H, W, 3]`` uint8: the scene slides one grid cell in its motion direction over ``T`` frames."""
     if isinstance(num_frames, bool) or not isinstance(num_frames, (int, np.integer)) or num_frames < 2:
         raise ValueError(f"num_frames must be an integer >= 2, got {num_frames!r}")
-    progress = np.linspace(0.0, 1.0, num_frames)
-    return np.stack([render_frame(scene, image_size, float(p)) for p in progress])
+    return render_frames(scene, image_size, np.linspace(0.0, 1.0, num_frames))
