@@ -16,6 +16,7 @@ class Gan2dConfig:
     latent_dim: int = 2  # z ~ N(0, I_2) as in VEEGAN/PacGAN
     g_width: int = 128  # generator hidden units per layer
     g_depth: int = 3  # generator hidden layers
+    g_batch_norm: bool = True  # batch norm after each generator hidden layer (as in the PacGAN code)
     d_width: int = 64  # discriminator maxout units per layer
     d_depth: int = 2  # discriminator hidden layers
     d_pieces: int = 5  # linear pieces per maxout unit (PacGAN: 5)

@@ -35,23 +35,28 @@ CONDITION_OFFSETS = np.concatenate([_FIELD_OFFSETS + slot * _ROWS_PER_SLOT for s
 CONDITION_VOCAB = A.MAX_OBJECTS * _ROWS_PER_SLOT
 
 
-def condition_from_labels(labels: dict) -> np.ndarray:
-    """Scene labels (batched: shape/colour/size/row/col each [B, 2]) -> int32 condition ids [B, 8]."""
+def condition_from_labels(labels: dict) -> jax.Array:
+    """Scene labels (batched: shape/colour/size/row/col each [B, 2]) -> int32 condition ids [B, 8].
+
+    Written with jnp so that it also runs inside a jitted train step on a raw Loader batch.
+    """
     missing = [k for k in ("shape", "colour", "size", "row", "col") if k not in labels]
     if missing:
         raise ValueError(f"labels lack {missing}; expected the Shapes label keys shape, colour, size, row, col")
-    row, col = np.asarray(labels["row"]), np.asarray(labels["col"])
+    row, col = jnp.asarray(labels["row"]), jnp.asarray(labels["col"])
+    if row.ndim != 2 or row.shape[1] != A.MAX_OBJECTS:
+        raise ValueError(f"labels must be batched per object slot, [batch, {A.MAX_OBJECTS}]; got row {row.shape}")
     fields = {
-        "shape": np.asarray(labels["shape"]), "colour": np.asarray(labels["colour"]),
-        "size": np.asarray(labels["size"]), "cell": np.where(row == A.ABSENT, A.ABSENT, A.GRID * row + col),
+        "shape": jnp.asarray(labels["shape"]), "colour": jnp.asarray(labels["colour"]),
+        "size": jnp.asarray(labels["size"]), "cell": jnp.where(row == A.ABSENT, A.ABSENT, A.GRID * row + col),
     }
     columns = []
     for slot in range(A.MAX_OBJECTS):
         for name, count in CONDITION_FIELDS:
-            value = fields[name][..., slot]
-            columns.append(np.where(value == A.ABSENT, count, value))  # the extra id means "no object"
-    ids = np.stack(columns, axis=-1).astype(np.int32)  # [B, 8]
-    return ids + CONDITION_OFFSETS.astype(np.int32)
+            value = fields[name][:, slot]
+            columns.append(jnp.where(value == A.ABSENT, count, value))  # the extra id means "no object"
+    ids = jnp.stack(columns, axis=-1).astype(jnp.int32)  # [B, 8]
+    return ids + jnp.asarray(CONDITION_OFFSETS, jnp.int32)
 
 
 def check_condition(condition: jax.Array, batch: int) -> None:

@@ -19,7 +19,9 @@ from mmjax.gan.train_step import GANSpec, generate, init_state, make_train_step,
 
 def _modules(config: Gan2dConfig, key: jax.Array) -> tuple[nnx.Module, nnx.Module]:
     key_g, key_d = jax.random.split(key)
-    generator = MLPGenerator(config.latent_dim, config.g_width, config.g_depth, rngs=nnx.Rngs(key_g))
+    generator = MLPGenerator(
+        config.latent_dim, config.g_width, config.g_depth, rngs=nnx.Rngs(key_g), batch_norm=config.g_batch_norm
+    )
     discriminator = MLPDiscriminator(
         2, config.d_width, config.d_depth, config.d_pieces, rngs=nnx.Rngs(key_d), pack=config.pack
     )

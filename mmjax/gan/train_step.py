@@ -17,6 +17,7 @@ concatenated along features (vectors) or channels (images); a batch of N samples
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, Callable
 
 import jax
@@ -29,17 +30,30 @@ from mmjax.gan import losses
 PyTree = Any
 
 
+def _string_keys(tree: PyTree) -> PyTree:
+    """nnx.List layers have integer keys; checkpoints want string keys, so "0" stands for 0 outside nnx."""
+    if isinstance(tree, dict):
+        return {str(k): _string_keys(v) for k, v in tree.items()}
+    return tree
+
+
+def _nnx_keys(tree: PyTree) -> PyTree:
+    if isinstance(tree, dict):
+        return {(int(k) if isinstance(k, str) and k.isdigit() else k): _nnx_keys(v) for k, v in tree.items()}
+    return tree
+
+
 def split_module(module: nnx.Module) -> tuple[nnx.GraphDef, dict]:
     """A module as (static graph, {"params": trainable arrays, "state": everything else, e.g. SN vectors})."""
     graphdef, params, rest = nnx.split(module, nnx.Param, ...)
-    return graphdef, {"params": params.to_pure_dict(), "state": rest.to_pure_dict()}
+    return graphdef, {"params": _string_keys(params.to_pure_dict()), "state": _string_keys(rest.to_pure_dict())}
 
 
 def apply_module(graphdef: nnx.GraphDef, variables: dict, params: PyTree, *args, **kwargs) -> tuple[Any, dict]:
     """Call the module rebuilt from ``params`` and ``variables["state"]``; return (output, new state)."""
-    model = nnx.merge(graphdef, params, variables["state"])
+    model = nnx.merge(graphdef, _nnx_keys(params), _nnx_keys(variables["state"]))
     out = model(*args, **kwargs)
-    return out, nnx.state(model, nnx.Not(nnx.Param)).to_pure_dict()
+    return out, _string_keys(nnx.state(model, nnx.Not(nnx.Param)).to_pure_dict())
 
 
 def pack(x: jax.Array, m: int) -> jax.Array:
@@ -93,36 +107,39 @@ def generate(spec: GANSpec, generator_vars: dict, key: jax.Array, num: int, cond
     return fake
 
 
-def _discriminator_update(spec: GANSpec, state: dict, real, condition, key) -> tuple[dict, dict]:
+def discriminator_loss(spec: GANSpec, d_params: PyTree, state: dict, real, condition, key) -> tuple[jax.Array, dict]:
+    """Step 3: D's loss on a real batch and fresh fakes G(z) (z drawn from ``key``); returns (loss, aux)."""
     key_z, key_gp = jax.random.split(key)
     fake = jax.lax.stop_gradient(generate(spec, state["generator"], key_z, real.shape[0], condition))
     d_vars = state["discriminator"]
     d_loss_fn, _ = losses.get_losses(spec.loss)
     num_packs = real.shape[0] // spec.pack
+    # D classifies real and generated samples in one call (so one power iteration per update).
+    inputs = jnp.concatenate([pack(real, spec.pack), pack(fake, spec.pack)])
+    conditions = None if condition is None else jnp.concatenate([condition, condition])
+    logits, new_state = apply_module(spec.discriminator, d_vars, d_params, inputs, conditions)
+    real_logits, fake_logits = logits[:num_packs], logits[num_packs:]
+    if spec.matching_aware:
+        wrong = jnp.roll(condition, 1, axis=0)  # another example's condition: real image, wrong text
+        wrong_logits, _ = apply_module(spec.discriminator, d_vars, d_params, real, wrong)
+        loss = losses.matching_aware_discriminator_loss(real_logits, wrong_logits, fake_logits)
+    else:
+        loss = d_loss_fn(real_logits, fake_logits)
 
-    def loss_fn(params):
-        # Step 3: D classifies real and generated samples in one call (one power iteration per step).
-        inputs = jnp.concatenate([pack(real, spec.pack), pack(fake, spec.pack)])
-        conditions = None if condition is None else jnp.concatenate([condition, condition])
-        logits, new_state = apply_module(spec.discriminator, d_vars, params, inputs, conditions)
-        real_logits, fake_logits = logits[:num_packs], logits[num_packs:]
-        if spec.matching_aware:
-            wrong = jnp.roll(condition, 1, axis=0)  # another example's condition: real image, wrong text
-            wrong_logits, _ = apply_module(spec.discriminator, d_vars, params, real, wrong)
-            loss = losses.matching_aware_discriminator_loss(real_logits, wrong_logits, fake_logits)
-        else:
-            loss = d_loss_fn(real_logits, fake_logits)
+    def critic(x):
+        return apply_module(spec.discriminator, d_vars, d_params, x, condition)[0]
 
-        def critic(x):
-            return apply_module(spec.discriminator, d_vars, params, x, condition)[0]
+    if spec.gp_weight:
+        loss += spec.gp_weight * losses.gradient_penalty(critic, pack(real, spec.pack), pack(fake, spec.pack), key_gp)
+    if spec.r1_weight:
+        loss += 0.5 * spec.r1_weight * losses.r1_penalty(critic, pack(real, spec.pack))
+    return loss, {"state": new_state, "real_logits": real_logits, "fake_logits": fake_logits}
 
-        if spec.gp_weight:
-            loss += spec.gp_weight * losses.gradient_penalty(critic, pack(real, spec.pack), pack(fake, spec.pack), key_gp)
-        if spec.r1_weight:
-            loss += 0.5 * spec.r1_weight * losses.r1_penalty(critic, pack(real, spec.pack))
-        aux = {"state": new_state, "real_logits": real_logits, "fake_logits": fake_logits}
-        return loss, aux
 
+def discriminator_update(spec: GANSpec, state: dict, real, condition, key) -> tuple[dict, dict]:
+    """Step 4a: one optimiser step of D on its loss (G fixed)."""
+    d_vars = state["discriminator"]
+    loss_fn = functools.partial(discriminator_loss, spec, state=state, real=real, condition=condition, key=key)
     (loss, aux), grads = jax.value_and_grad(loss_fn, has_aux=True)(d_vars["params"])
     updates, d_opt = spec.d_optimizer.update(grads, state["d_opt"], d_vars["params"])
     params = optax.apply_updates(d_vars["params"], updates)
@@ -135,7 +152,8 @@ def _discriminator_update(spec: GANSpec, state: dict, real, condition, key) -> t
     return state, metrics
 
 
-def _generator_update(spec: GANSpec, state: dict, num: int, condition, key) -> tuple[dict, dict]:
+def generator_update(spec: GANSpec, state: dict, num: int, condition, key) -> tuple[dict, dict]:
+    """Step 4b: one optimiser step of G on its loss against the current D."""
     g_vars, d_vars = state["generator"], state["discriminator"]
     _, g_loss_fn = losses.get_losses(spec.loss)
 
@@ -169,8 +187,8 @@ def make_train_step(spec: GANSpec) -> Callable[[dict, dict, jax.Array], tuple[di
         keys = jax.random.split(key, spec.d_steps + 1)
         metrics = {}
         for d_key in keys[:-1]:  # step 4a: the discriminator's updates
-            state, metrics = _discriminator_update(spec, state, real, condition, d_key)
-        state, g_metrics = _generator_update(spec, state, real.shape[0], condition, keys[-1])  # step 4b
+            state, metrics = discriminator_update(spec, state, real, condition, d_key)
+        state, g_metrics = generator_update(spec, state, real.shape[0], condition, keys[-1])  # step 4b
         return {**state, "step": state["step"] + 1}, {**metrics, **g_metrics}
 
     return train_step
