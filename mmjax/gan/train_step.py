@@ -46,14 +46,14 @@ def _nnx_keys(tree: PyTree) -> PyTree:
 def split_module(module: nnx.Module) -> tuple[nnx.GraphDef, dict]:
     """A module as (static graph, {"params": trainable arrays, "state": everything else, e.g. SN vectors})."""
     graphdef, params, rest = nnx.split(module, nnx.Param, ...)
-    return graphdef, {"params": _string_keys(params.to_pure_dict()), "state": _string_keys(rest.to_pure_dict())}
+    return graphdef, {"params": _string_keys(nnx.to_pure_dict(params)), "state": _string_keys(nnx.to_pure_dict(rest))}
 
 
 def apply_module(graphdef: nnx.GraphDef, variables: dict, params: PyTree, *args, **kwargs) -> tuple[Any, dict]:
     """Call the module rebuilt from ``params`` and ``variables["state"]``; return (output, new state)."""
     model = nnx.merge(graphdef, _nnx_keys(params), _nnx_keys(variables["state"]))
     out = model(*args, **kwargs)
-    return out, _string_keys(nnx.state(model, nnx.Not(nnx.Param)).to_pure_dict())
+    return out, _string_keys(nnx.to_pure_dict(nnx.state(model, nnx.Not(nnx.Param))))
 
 
 def pack(x: jax.Array, m: int) -> jax.Array:
