@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from typing import Callable
@@ -70,11 +71,21 @@ def make_task_train_step(config: DCGANConfig) -> Callable:
     return train_step
 
 
+@functools.lru_cache(maxsize=None)
+def _jitted_generate(config: DCGANConfig) -> Callable:
+    spec = build_spec(config)
+
+    @jax.jit
+    def run(generator_vars, key, condition):
+        images = generate(spec, generator_vars, key, condition.shape[0], condition)
+        return jnp.clip((images + 1.0) * 127.5, 0, 255).astype(jnp.uint8)
+
+    return run
+
+
 def generate_images(config: DCGANConfig, state: dict, key: jax.Array, labels: dict) -> np.ndarray:
     """uint8 [B, H, W, 3] images generated for batched scene ``labels`` (shape/colour/size/row/col [B, 2])."""
-    condition = condition_from_labels(labels)
-    images = generate(build_spec(config), state["generator"], key, condition.shape[0], condition)
-    return np.asarray(jnp.clip((images + 1.0) * 127.5, 0, 255).astype(jnp.uint8))
+    return np.asarray(_jitted_generate(config)(state["generator"], key, condition_from_labels(labels)))
 
 
 def train(
