@@ -6,6 +6,9 @@ GANs in one compiled program: this is what makes the >= 10-seed PacGAN table che
 
 from __future__ import annotations
 
+import functools
+from typing import Callable
+
 import jax
 import jax.numpy as jnp
 import optax
@@ -14,7 +17,7 @@ from flax import nnx
 from mmjax.gan import mixtures
 from mmjax.gan.config import Gan2dConfig
 from mmjax.gan.mlp import MLPDiscriminator, MLPGenerator
-from mmjax.gan.train_step import GANSpec, generate, init_state, make_train_step, split_module
+from mmjax.gan.train_step import GANSpec, fast_init_key, generate, init_state, make_train_step, split_module
 
 
 def _modules(config: Gan2dConfig, key: jax.Array) -> tuple[nnx.Module, nnx.Module]:
@@ -28,9 +31,11 @@ def _modules(config: Gan2dConfig, key: jax.Array) -> tuple[nnx.Module, nnx.Modul
     return generator, discriminator
 
 
+@functools.lru_cache(maxsize=None)
 def build_spec(config: Gan2dConfig) -> GANSpec:
     """The static half of the GAN (graphs, optimisers, losses) for ``config``."""
-    generator, discriminator = _modules(config, jax.random.key(0))
+    # Only the graphs are needed: build abstract modules (shapes, no arrays) instead of initialising.
+    generator, discriminator = nnx.eval_shape(lambda: _modules(config, jax.random.key(0)))
     learning_rate = config.learning_rate
     if config.cosine_decay:
         learning_rate = optax.cosine_decay_schedule(config.learning_rate, config.num_steps)
@@ -44,8 +49,19 @@ def build_spec(config: Gan2dConfig) -> GANSpec:
 
 def init(config: Gan2dConfig, key: jax.Array) -> dict:
     """Step 1 of the GAN algorithm: fresh parameters of G and D and their optimiser states."""
-    generator, discriminator = _modules(config, key)
-    return init_state(build_spec(config), split_module(generator)[1], split_module(discriminator)[1])
+    return _jitted_init(config)(key)
+
+
+@functools.lru_cache(maxsize=None)
+def _jitted_init(config) -> Callable:
+    """Initialisation compiled as one program: eager init would dispatch (and compile) op by op."""
+
+    @jax.jit
+    def run(key):
+        generator, discriminator = _modules(config, fast_init_key(key))
+        return init_state(build_spec(config), split_module(generator)[1], split_module(discriminator)[1])
+
+    return run
 
 
 def training_points(config: Gan2dConfig) -> jax.Array:

@@ -21,7 +21,7 @@ from mmjax.data.loader import Loader
 from mmjax.data.shapes import ShapesSource
 from mmjax.gan.config import DCGANConfig
 from mmjax.gan.dcgan import ConditionalGenerator, ProjectionDiscriminator, condition_from_labels
-from mmjax.gan.train_step import GANSpec, generate, init_state, make_train_step, split_module
+from mmjax.gan.train_step import GANSpec, fast_init_key, generate, init_state, make_train_step, split_module
 
 
 def _modules(config: DCGANConfig, key: jax.Array) -> tuple[nnx.Module, nnx.Module]:
@@ -33,8 +33,10 @@ def _modules(config: DCGANConfig, key: jax.Array) -> tuple[nnx.Module, nnx.Modul
     return generator, discriminator
 
 
+@functools.lru_cache(maxsize=None)
 def build_spec(config: DCGANConfig) -> GANSpec:
-    generator, discriminator = _modules(config, jax.random.key(0))
+    # Only the graphs are needed: build abstract modules (shapes, no arrays) instead of initialising.
+    generator, discriminator = nnx.eval_shape(lambda: _modules(config, jax.random.key(0)))
     return GANSpec(
         generator=nnx.graphdef(generator), discriminator=nnx.graphdef(discriminator),
         g_optimizer=optax.adam(config.g_learning_rate, b1=config.beta1, b2=config.beta2),
@@ -45,8 +47,19 @@ def build_spec(config: DCGANConfig) -> GANSpec:
 
 
 def init(config: DCGANConfig, key: jax.Array) -> dict:
-    generator, discriminator = _modules(config, key)
-    return init_state(build_spec(config), split_module(generator)[1], split_module(discriminator)[1])
+    return _jitted_init(config)(key)
+
+
+@functools.lru_cache(maxsize=None)
+def _jitted_init(config) -> Callable:
+    """Initialisation compiled as one program: eager init would dispatch (and compile) op by op."""
+
+    @jax.jit
+    def run(key):
+        generator, discriminator = _modules(config, fast_init_key(key))
+        return init_state(build_spec(config), split_module(generator)[1], split_module(discriminator)[1])
+
+    return run
 
 
 def make_source(config: DCGANConfig, split: str = "train") -> ShapesSource:

@@ -31,10 +31,12 @@ def as_matrix(kernel: jax.Array) -> jax.Array:
 
 def power_iteration(matrix: jax.Array, u: jax.Array, num_iterations: int = 1) -> tuple[jax.Array, jax.Array]:
     """Refine the top left singular vector ``u`` [out] of ``matrix`` [out, in]; return (sigma, u)."""
-    for _ in range(num_iterations):
+
+    def iteration(_, u):
         v = _l2_normalise(matrix.T @ u)  # [in]
-        u = _l2_normalise(matrix @ v)  # [out]
-    u = jax.lax.stop_gradient(u)
+        return _l2_normalise(matrix @ v)  # [out]
+
+    u = jax.lax.stop_gradient(jax.lax.fori_loop(0, num_iterations, iteration, u))
     v = jax.lax.stop_gradient(_l2_normalise(matrix.T @ u))
     sigma = u @ matrix @ v
     return sigma, u
