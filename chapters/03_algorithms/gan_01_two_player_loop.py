@@ -27,7 +27,7 @@ from mmjax.utils.chapter import output_dir, quick_mode
 
 OUT = output_dir("03_algorithms")
 QUICK = quick_mode()
-config = Gan2dConfig(mixture="ring", num_steps=300 if QUICK else 3000)
+config = Gan2dConfig(mixture="ring", num_steps=300 if QUICK else 20_000)
 if QUICK:
     config = dataclasses.replace(config, g_width=32, d_width=16, num_train_samples=10_000)
 ring = mixtures.get_mixture("ring")

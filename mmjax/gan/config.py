@@ -28,7 +28,7 @@ class Gan2dConfig:
     gp_weight: float = 0.0  # WGAN-GP lambda (used with loss="wasserstein")
     r1_weight: float = 0.0  # R1 gamma
     num_train_samples: int = 100_000  # the fixed training set size (PacGAN: 100,000)
-    num_steps: int = 2000  # training steps (also the length of the cosine schedule)
+    num_steps: int = 20_000  # training steps (also the length of the cosine schedule)
     data_seed: int = 0  # seed of the fixed training set
 
 
