@@ -55,11 +55,11 @@ def one_round(state, key):
 
 
 snapshots, history = {}, []
-plot_every = config.num_steps // 5
+plot_at = [config.num_steps // 5 * k for k in range(1, 6)] if QUICK else [250, 500, 1000, 2000, 5000, 20_000]
 for step in range(1, config.num_steps + 1):
     state, metrics = one_round(state, jax.random.fold_in(jax.random.key(1), step))
     history.append({k: float(v) for k, v in metrics.items()})
-    if step % plot_every == 0:
+    if step in plot_at:
         snapshots[step] = np.asarray(generate(spec, state["generator"], jax.random.key(2), 2500))
 
 # %%

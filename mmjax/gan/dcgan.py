@@ -9,7 +9,9 @@ Generator (no ConvTranspose: its backward is ~10x slower on XLA CPU). Sub-pixel 
 Each block normalises with pixel norm (Karras et al. 2018), h / sqrt(mean_c h^2 + eps), which has no
 batch statistics, and is then modulated by the condition: h * (1 + gamma(e)) + beta(e).
 
-Discriminator (Miyato & Koyama 2018, projection discriminator, eq. 3): with phi(x) the pooled features,
+Discriminator (Miyato & Koyama 2018, projection discriminator, eq. 3): with phi(x) the final 4x4 feature
+map, flattened rather than globally pooled (the condition names the object's grid cell, and pooling would
+make D blind to position),
     D(x, y) = psi(phi(x)) + <embed(y), phi(x)>,
 all convolutions and psi spectrally normalised (mmjax.gan.spectral_norm).
 """
@@ -132,8 +134,9 @@ class ProjectionDiscriminator(nnx.Module):
         self.downs = nnx.List(
             [SNConv(c_in, c_out, 4, strides=2, rngs=rngs) for c_in, c_out in zip([width] + channels[:-1], channels)]
         )
-        self.psi = SNLinear(channels[-1], 1, rngs=rngs)
-        self.embed = nnx.Embed(CONDITION_VOCAB, channels[-1], rngs=rngs)
+        feature_dim = 4 * 4 * channels[-1]  # the 4x4 map flattened: pooling would discard *where* things are
+        self.psi = SNLinear(feature_dim, 1, rngs=rngs)
+        self.embed = nnx.Embed(CONDITION_VOCAB, feature_dim, rngs=rngs)
         self.image_size, self.in_channels = image_size, in_channels
 
     def __call__(self, x: jax.Array, condition: jax.Array) -> jax.Array:
@@ -144,6 +147,6 @@ class ProjectionDiscriminator(nnx.Module):
         h = jax.nn.leaky_relu(self.stem(x), 0.2)  # [B, 32, 32, w]
         for down in self.downs:
             h = jax.nn.leaky_relu(down(h), 0.2)  # halves H and W
-        features = jnp.sum(h, axis=(1, 2))  # [B, C]: phi(x), sum-pooled
+        features = h.reshape(h.shape[0], -1)  # [B, 4 * 4 * C]: phi(x); the condition includes the grid cell
         projection = jnp.sum(jnp.sum(self.embed(condition), axis=1) * features, axis=1)  # <embed(y), phi(x)>
         return self.psi(features)[:, 0] + projection  # [B] logits
