@@ -13,6 +13,8 @@ The default budget is scaled to a CPU (smaller nets, 20,000 steps at lr 1e-3 wit
 2,000 steps G has not yet pulled its mass onto the modes: ~30% high-quality samples on the ring);
 the paper trains G (4 x 400 ReLU + BN) and D (3 x 200 maxout-5) for 400 epochs of 100,000 samples at
 batch 100 (400,000 steps) at lr 1e-4. ``--paper-scale`` uses the paper's nets, step size and steps.
+Cost: one cell (10 seeds x 20,000 steps) took 13-15 min on 2 CPU cores shared with other jobs (load ~8);
+``--steps 2000`` runs the whole table in ~10 min there but leaves G unconverged (see the report).
 """
 
 from __future__ import annotations
