@@ -39,10 +39,12 @@ MAX_JITTER = 1.5  # pixels, as in sample_scene
 
 # name -> module exposing KIND and load(checkpoint); filled in by the model issues, e.g.
 # {"dcgan": "mmjax.gan.eval_adapter"}.
-ADAPTER_MODULES: dict[str, str] = {}
+ADAPTER_MODULES: dict[str, str] = {
+    "dcgan": "mmjax.gan.eval_adapter",  # mmjax train dcgan, then mmjax eval dcgan --checkpoint runs/dcgan
+}
 
 
-def _rng(key: jax.Array) -> np.random.Generator:
+def rng_from_key(key: jax.Array) -> np.random.Generator:
     """A numpy generator seeded from a jax key, so reference generators are deterministic too."""
     return np.random.default_rng(np.asarray(jax.random.key_data(key)).ravel().tolist())
 
@@ -78,7 +80,7 @@ def perfect_scene(scene: Scene, rng: np.random.Generator | None, redraw_line: bo
 
 
 def real_generator(prompts: dict, key: jax.Array) -> np.ndarray:
-    rng = _rng(key)
+    rng = rng_from_key(key)
     return np.stack([render_image(perfect_scene(s, rng)) for s in prompts["scenes"]])
 
 
@@ -87,13 +89,13 @@ def deterministic_generator(prompts: dict, key: jax.Array) -> np.ndarray:
 
 
 def noisy_generator(prompts: dict, key: jax.Array, noise_std: float = 20.0) -> np.ndarray:
-    rng = _rng(key)
+    rng = rng_from_key(key)
     clean = real_generator(prompts, key).astype(np.float32)
     return np.clip(clean + rng.normal(0.0, noise_std, clean.shape), 0, 255).round().astype(np.uint8)
 
 
 def text_ignoring_generator(prompts: dict, key: jax.Array) -> np.ndarray:
-    seed = int(_rng(key).integers(2**31))
+    seed = int(rng_from_key(key).integers(2**31))
     return np.stack([render_image(sample_scene(seed, "train", i)) for i in range(len(prompts["scenes"]))])
 
 
@@ -104,12 +106,12 @@ def collapsed_generator(prompts: dict, key: jax.Array) -> np.ndarray:
 
 def audio_decoding_generator(prompts: dict, key: jax.Array) -> np.ndarray:
     """Listens to ``prompts["audio"]`` with the analytic ``decode_audio`` and renders what it heard."""
-    rng = _rng(key)
+    rng = rng_from_key(key)
     return np.stack([render_image(perfect_scene(decode_audio(clip), rng, redraw_line=False)) for clip in prompts["audio"]])
 
 
 def real_video_generator(prompts: dict, key: jax.Array) -> np.ndarray:
-    rng = _rng(key)
+    rng = rng_from_key(key)
     return np.stack([render_video(perfect_scene(s, rng, keep_motion=True)) for s in prompts["scenes"]])
 
 
@@ -121,7 +123,7 @@ def frozen_video_generator(prompts: dict, key: jax.Array) -> np.ndarray:
 
 def oracle_captioner(batch: dict, key: jax.Array) -> list[str]:
     """Describes the true scene behind each image (reads ``batch["scenes"]``): the perfect captioner."""
-    rng = _rng(key)
+    rng = rng_from_key(key)
     return [describe(scene, rng) for scene in batch["scenes"]]
 
 
