@@ -19,7 +19,6 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 
-from mmjax.nn.decoding import DecodeOptions
 from mmjax.seq2seq import model as M
 from mmjax.seq2seq.config import ModelConfig, Seq2SeqConfig
 from mmjax.seq2seq.data import SequenceSource

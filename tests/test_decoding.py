@@ -10,7 +10,7 @@ from flax import nnx
 
 from mmjax.nn import decoding as D
 from mmjax.nn.transformer import generate
-from transformer_fixtures import BOS, CONFIG, EOS, PAD, encoder_decoder, tokens
+from transformer_fixtures import BOS, EOS, PAD, encoder_decoder, tokens
 
 
 def table_model(table):

@@ -10,7 +10,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import numpy as np
 
 from mmjax.data import attributes as A
 from mmjax.data.audio import decode_audio

@@ -7,7 +7,6 @@ GANs in one compiled program: this is what makes the >= 10-seed PacGAN table che
 from __future__ import annotations
 
 import functools
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
@@ -17,7 +16,7 @@ from flax import nnx
 from mmjax.gan import mixtures
 from mmjax.gan.config import Gan2dConfig
 from mmjax.gan.mlp import MLPDiscriminator, MLPGenerator
-from mmjax.gan.train_step import GANSpec, fast_init_key, generate, init_state, make_train_step, split_module
+from mmjax.gan.train_step import GANSpec, generate, make_init, make_train_step
 
 
 def _modules(config: Gan2dConfig, key: jax.Array) -> tuple[nnx.Module, nnx.Module]:
@@ -47,21 +46,7 @@ def build_spec(config: Gan2dConfig) -> GANSpec:
     )
 
 
-def init(config: Gan2dConfig, key: jax.Array) -> dict:
-    """Step 1 of the GAN algorithm: fresh parameters of G and D and their optimiser states."""
-    return _jitted_init(config)(key)
-
-
-@functools.lru_cache(maxsize=None)
-def _jitted_init(config) -> Callable:
-    """Initialisation compiled as one program: eager init would dispatch (and compile) op by op."""
-
-    @jax.jit
-    def run(key):
-        generator, discriminator = _modules(config, fast_init_key(key))
-        return init_state(build_spec(config), split_module(generator)[1], split_module(discriminator)[1])
-
-    return run
+init = make_init(_modules, build_spec)
 
 
 def training_points(config: Gan2dConfig) -> jax.Array:

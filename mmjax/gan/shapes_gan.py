@@ -21,7 +21,7 @@ from mmjax.data.loader import Loader
 from mmjax.data.shapes import ShapesSource
 from mmjax.gan.config import DCGANConfig
 from mmjax.gan.dcgan import ConditionalGenerator, ProjectionDiscriminator, condition_from_labels
-from mmjax.gan.train_step import GANSpec, fast_init_key, generate, init_state, make_train_step, split_module
+from mmjax.gan.train_step import GANSpec, generate, make_init, make_train_step
 
 
 def _modules(config: DCGANConfig, key: jax.Array) -> tuple[nnx.Module, nnx.Module]:
@@ -46,20 +46,7 @@ def build_spec(config: DCGANConfig) -> GANSpec:
     )
 
 
-def init(config: DCGANConfig, key: jax.Array) -> dict:
-    return _jitted_init(config)(key)
-
-
-@functools.lru_cache(maxsize=None)
-def _jitted_init(config) -> Callable:
-    """Initialisation compiled as one program: eager init would dispatch (and compile) op by op."""
-
-    @jax.jit
-    def run(key):
-        generator, discriminator = _modules(config, fast_init_key(key))
-        return init_state(build_spec(config), split_module(generator)[1], split_module(discriminator)[1])
-
-    return run
+init = make_init(_modules, build_spec)
 
 
 def make_source(config: DCGANConfig, split: str = "train") -> ShapesSource:
