@@ -28,6 +28,7 @@ from mmjax.data.shapes import example
 from mmjax.metrics import npz_checkpoint
 from mmjax.metrics.contrastive.config import ContrastiveConfig
 from mmjax.metrics.contrastive.model import ContrastiveEncoder
+from mmjax.metrics.training import split_train_state, warmup_cosine_adamw
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[3] / "data" / "judge" / "contrastive.npz"
 TRAIN_COMMAND = "python -m mmjax.metrics.contrastive.train"
@@ -43,14 +44,12 @@ def clip_loss(model: ContrastiveEncoder, batch: dict) -> jax.Array:
 
 
 def make_optimizer(config: ContrastiveConfig) -> optax.GradientTransformation:
-    schedule = optax.warmup_cosine_decay_schedule(0.0, config.learning_rate, min(200, config.steps // 10), config.steps)
-    return optax.adamw(schedule, weight_decay=config.weight_decay)
+    return warmup_cosine_adamw(config.learning_rate, config.steps, config.weight_decay)
 
 
 def init_state(config: ContrastiveConfig, key: jax.Array) -> tuple[nnx.GraphDef, dict]:
     """Graph definition and the pure training state ``{"params", "opt_state", "step"}``."""
-    graphdef, params = nnx.split(ContrastiveEncoder(config, nnx.Rngs(key)), nnx.Param)
-    return graphdef, {"params": params, "opt_state": make_optimizer(config).init(params), "step": jnp.zeros((), jnp.int32)}
+    return split_train_state(ContrastiveEncoder(config, nnx.Rngs(key)), make_optimizer(config))
 
 
 def make_train_step(graphdef: nnx.GraphDef, config: ContrastiveConfig):

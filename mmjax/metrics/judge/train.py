@@ -27,6 +27,7 @@ from mmjax.metrics.judge.config import JudgeConfig
 from mmjax.metrics.judge.data import labelled_frames
 from mmjax.metrics.judge.evaluate import judge_report
 from mmjax.metrics.judge.model import OBJECT_HEADS, Judge, feature_rms
+from mmjax.metrics.training import split_train_state, warmup_cosine_adamw
 
 
 def masked_cross_entropy(logits: jax.Array, labels: jax.Array, mask: jax.Array) -> jax.Array:
@@ -47,14 +48,12 @@ def judge_loss(model: Judge, batch: dict) -> tuple[jax.Array, dict]:
 
 
 def make_optimizer(config: JudgeConfig) -> optax.GradientTransformation:
-    schedule = optax.warmup_cosine_decay_schedule(0.0, config.learning_rate, min(200, config.steps // 10), config.steps)
-    return optax.adamw(schedule, weight_decay=config.weight_decay)
+    return warmup_cosine_adamw(config.learning_rate, config.steps, config.weight_decay)
 
 
 def init_state(config: JudgeConfig, key: jax.Array) -> tuple[nnx.GraphDef, dict]:
     """Graph definition and the pure training state ``{"params", "opt_state", "step"}``."""
-    graphdef, params = nnx.split(Judge(config, nnx.Rngs(key)), nnx.Param)
-    return graphdef, {"params": params, "opt_state": make_optimizer(config).init(params), "step": jnp.zeros((), jnp.int32)}
+    return split_train_state(Judge(config, nnx.Rngs(key)), make_optimizer(config))
 
 
 def make_train_step(graphdef: nnx.GraphDef, config: JudgeConfig):
