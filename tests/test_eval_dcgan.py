@@ -1,5 +1,7 @@
 """``mmjax eval dcgan --checkpoint RUN_DIR`` on a run written by the shared training loop."""
 
+import json
+
 import jax
 import numpy as np
 import pytest
@@ -26,6 +28,15 @@ def test_trained_run_loads_as_an_image_generator(tmp_path):
     assert images.shape == (5, 32, 32, 3) and images.dtype == np.uint8
     np.testing.assert_array_equal(images, generate(prompts, jax.random.key(0)))  # reproducible per key
     assert not np.array_equal(images, generate(prompts, jax.random.key(1)))
+
+    from mmjax.cli import main
+
+    out = tmp_path / "report.json"
+    args = ["eval", "dcgan", "--checkpoint", str(run), "--splits", "test", "--num-samples", "16", "--out", str(out)]
+    assert main(args) == 0
+    report = json.loads(out.read_text())
+    assert report["checkpoint_step"] == 2 and report["num_samples"] == 16 and report["seed"] == 0
+    assert 0.0 <= report["results"]["dcgan"]["test"]["coherence_all_correct"] <= 1.0
 
 
 def test_free_line_of_two_object_prompts_is_redrawn_and_stated_labels_kept():

@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     report = {
         "generator": args.generator,
         "checkpoint": args.checkpoint,
+        "checkpoint_step": getattr(targets[0][2], "step", None),  # which step of the run was scored
         "kind": targets[0][1],
         "num_samples": args.num_samples,
         "seed": args.seed,
