@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 7.1 Flax and Optax, used the mmjax way
+# # Chapter 7.1: Flax and Optax, used the mmjax way
 #
 # mmjax builds models with **Flax NNX** (modules that hold their parameters, like PyTorch) and trains
 # them with **Optax** (optimisers as pure functions). Both are then used *functionally*: the module is

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 7.2 Data: random-access sources, a resumable loader, and TFDS
+# # Chapter 7.2: Data: random-access sources, a resumable loader, and TFDS
 #
 # Training that can be resumed exactly needs data that can be resumed exactly. mmjax reads data
 # through **random-access sources** (`len(source)` and `source[i]` -> dict of NumPy arrays) and a

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 7.3 Checkpoints, exact resume, and guards
+# # Chapter 7.3: Checkpoints, exact resume, and guards
 #
 # A run in mmjax survives `kill -9`. The loop (`mmjax.train.loop.train`, or `mmjax train TASK` on the
 # command line) saves with **Orbax**'s `CheckpointManager`, each checkpoint holding

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 7.4 `jax.jit`: what compiling costs, and when it happens again
+# # Chapter 7.4: `jax.jit`: what compiling costs, and when it happens again
 #
 # `jax.jit(f)` does three things the first time it sees arguments of a new *shape and dtype*:
 #

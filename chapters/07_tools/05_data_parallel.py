@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 7.5 Data parallelism: one program, many devices
+# # Chapter 7.5: Data parallelism: one program, many devices
 #
 # With $N$ devices and a global batch of $B$ examples, data parallelism gives each device $B/N$
 # examples and a full copy of the parameters. Because the loss is a mean over the batch,

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Chapter 9, question 2: how do you know a generative model is good?
+# # Chapter 9.2: how do you know a generative model is good?
 #
 # The usual answer is "quality, diversity and coherence", and then a single number such as FID. This
 # chapter measures all three on the Shapes world, where the truth of every sample is known, and puts

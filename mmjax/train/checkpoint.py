@@ -174,38 +174,6 @@ def check_same_run(saved: dict, current: dict, where: str) -> None:
             + "\nRun with the same options to resume it, or choose a new --run-dir to start a new run.")
 
 
-def load_run(run_dir, step: int | None = None, task=None, mesh=None):
-    """Load a finished or running run for evaluation: ``(task, config, state, step)``.
-
-    ``step`` defaults to the latest complete checkpoint. The task and its config are read from the
-    checkpoint itself, so ``mmjax eval`` needs nothing but the run folder.
-    """
-    from mmjax.train import parallel, registry
-    from mmjax.train.loop import abstract_carry
-
-    directory = Path(run_dir) / "checkpoints"
-    if not directory.is_dir():
-        raise FileNotFoundError(f"no checkpoints in {run_dir} (expected {directory})")
-    checkpointer = Checkpointer(directory, log=lambda message: None, async_save=False, read_only=True)
-    try:
-        steps = checkpointer.all_steps()
-        if not steps:
-            raise FileNotFoundError(f"no complete checkpoint in {directory}")
-        step = max(steps) if step is None else step
-        if step not in steps:
-            raise ValueError(f"no checkpoint for step {step} in {directory}; available: {steps}")
-        info = checkpointer.read_run_info(step)
-        task = task or registry.get_task(info["task"])
-        config = config_lib.from_dict(task.config_cls, info["config"])
-        mesh = mesh or parallel.make_mesh(1)
-        abstract = abstract_carry(task, config, mesh)
-        restored = checkpointer.manager.restore(
-            step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract)))
-        return task, config, restored["state"]["state"], step
-    finally:
-        checkpointer.close()
-
-
 def write_json_atomic(path, data: dict) -> None:
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")

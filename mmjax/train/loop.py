@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import signal
 import sys
 import threading
@@ -30,7 +31,7 @@ from mmjax.train import config as config_lib
 from mmjax.train import guards, parallel
 from mmjax.train.config import TrainConfig
 from mmjax.train.metrics_log import MetricsLog
-from mmjax.train.task import Task, bind_config
+from mmjax.train.task import Task
 
 
 @dataclasses.dataclass
@@ -58,15 +59,15 @@ def make_loop_step(train_step: Callable) -> Callable:
     return loop_step
 
 
-def _init_carry(init: Callable, config, seed: int):
+def _init_carry(task: Task, config, num_steps: int, seed: int):
     init_key, chain_key = jax.random.split(jax.random.key(seed))
-    return {"state": init(config, init_key), "rng": jax.random.key_data(chain_key)}
+    return {"state": task.init_state(config, init_key, num_steps), "rng": jax.random.key_data(chain_key)}
 
 
-def _build_functions(init, train_step, config, mesh, seed: int):
+def _build_functions(task: Task, config, num_steps: int, mesh, seed: int):
     replicated = parallel.replicated(mesh)
-    init_fn = jax.jit(lambda: _init_carry(init, config, seed), out_shardings=replicated)
-    step_fn = jax.jit(make_loop_step(bind_config(train_step, config)), donate_argnums=0,
+    init_fn = jax.jit(lambda: _init_carry(task, config, num_steps, seed), out_shardings=replicated)
+    step_fn = jax.jit(make_loop_step(task.bound_train_step(config, num_steps)), donate_argnums=0,
                       out_shardings=(replicated, replicated, replicated))
     return init_fn, step_fn
 
@@ -74,24 +75,24 @@ def _build_functions(init, train_step, config, mesh, seed: int):
 _cached_functions = functools.lru_cache(maxsize=8)(_build_functions)
 
 
-def compiled_functions(task: Task, config, mesh, seed: int):
+def compiled_functions(task: Task, config, num_steps: int, mesh, seed: int):
     """Jitted ``init() -> carry`` and ``step(carry, batch) -> (carry, metrics, flags)``.
 
-    Reused for the same (task, config, mesh, seed) within a process, so a second run (a test, a
-    notebook cell, a resumed run) does not compile again; unhashable configs are simply not cached.
+    Reused for the same (task, config, run length, mesh, seed) within a process, so a second run (a
+    test, a notebook cell, a resumed run) does not compile again; unhashable configs are not cached.
     """
-    # Keyed on what the compiled programs depend on, so tasks that differ only in their hooks
-    # (evaluate, sample) share them.
-    key = (task.init, task.train_step, config, mesh, seed)
     try:
-        return _cached_functions(*key)
+        return _cached_functions(task, config, num_steps, mesh, seed)
     except TypeError:  # an unhashable config (e.g. a non-frozen dataclass)
-        return _build_functions(*key)
+        return _build_functions(task, config, num_steps, mesh, seed)
 
 
-def abstract_carry(task: Task, config, mesh, seed: int = 0):
-    """Shapes, dtypes and (replicated) shardings of the carry, without computing it."""
-    shapes = jax.eval_shape(lambda: _init_carry(task.init, config, seed))
+def abstract_carry(task: Task, config, mesh, seed: int = 0, num_steps: int = 1):
+    """Shapes, dtypes and (replicated) shardings of the carry, without computing it.
+
+    The run's length changes the values of a learning-rate schedule, never the state's structure.
+    """
+    shapes = jax.eval_shape(lambda: _init_carry(task, config, num_steps, seed))
     sharding = parallel.replicated(mesh)
     return jax.tree.map(lambda s: jax.ShapeDtypeStruct(s.shape, s.dtype, sharding=sharding), shapes)
 
@@ -149,7 +150,7 @@ def train(task: Task, config=None, train_config: TrainConfig | None = None,
     checkpointer = ckpt.Checkpointer(run_dir / "checkpoints", keep=tc.keep, best_metric=task.best_metric,
                                      best_mode=task.best_mode, async_save=tc.async_checkpoints, log=say)
     try:
-        abstract = abstract_carry(task, config, mesh, tc.seed)
+        abstract = abstract_carry(task, config, mesh, tc.seed, tc.steps)
         if checkpointer.all_steps() and not tc.resume:
             raise ValueError(f"{run_dir} already has checkpoints (steps {checkpointer.all_steps()}) and resume "
                              "is off; resume it, or choose a new --run-dir")
@@ -158,13 +159,14 @@ def train(task: Task, config=None, train_config: TrainConfig | None = None,
                         seed=tc.seed, shuffle=True, drop_remainder=True,
                         process_index=jax.process_index(), process_count=jax.process_count())
         metrics_log = MetricsLog(run_dir / "metrics.jsonl", enabled=is_main)
-        init_fn, step_fn = compiled_functions(task, config, mesh, tc.seed)
+        init_fn, step_fn = compiled_functions(task, config, tc.steps, mesh, tc.seed)
         if restored is None:
             start, carry = 0, init_fn()
         else:
             start, carry, loader_state = restored
             loader.restore(loader_state)
             say(f"resuming {task.name} from checkpoint step {start} in {run_dir}")
+            _warn_if_length_changed(run_dir, tc.steps, say)
         metrics_log.truncate_after(start)  # records past the checkpoint describe steps trained again
         if is_main:
             ckpt.write_json_atomic(run_dir / "config.json", {
@@ -175,6 +177,17 @@ def train(task: Task, config=None, train_config: TrainConfig | None = None,
                           metrics_log, info, sample_key, say)
     finally:
         checkpointer.close()  # waits for background saves: the last good checkpoint is complete
+
+
+def _warn_if_length_changed(run_dir: Path, steps: int, say) -> None:
+    """Schedules span the run: a resumed run with another --steps follows a stretched schedule from here on."""
+    try:
+        saved = json.loads((run_dir / "config.json").read_text())["train"]["steps"]
+    except (OSError, KeyError, ValueError):
+        return
+    if saved != steps:
+        say(f"note: this run was started with --steps {saved}, now {steps}: learning-rate schedules span the "
+            f"run, so from here on they follow a {steps}-step schedule")
 
 
 class _Console:
@@ -233,7 +246,7 @@ def _run_steps(task, config, tc, run_dir, mesh, loader, carry, start, step_fn, c
                     logged = (step, now)
                 eval_metrics = None
                 if task.evaluate is not None and _due(step, tc.eval_every, last):
-                    eval_metrics = {k: float(v) for k, v in task.evaluate(carry["state"], config).items()}
+                    eval_metrics = task.check_eval_metrics(task.evaluate(carry["state"], config))
                     metrics_log.write(step, "eval", eval_metrics, time=round(time.perf_counter() - started, 3))
                     say(f"eval at step {step}: {_format_metrics(eval_metrics)}")
                 if task.sample is not None and _due(step, tc.sample_every, last):

@@ -1,15 +1,10 @@
 """Task names -> the modules that define them.
 
-Convention for a model module (e.g. ``mmjax/gan/task.py``):
-
-* a module with one task defines ``TASK = Task(name="seq2seq", ...)``;
-* a module with several tasks defines ``TASKS = {"gan2d": Task(...), "dcgan": Task(...)}``
-  (it may define both; ``TASKS`` is looked up first).
-
-Then add one line to :data:`TASK_MODULES` below. Modules are imported only when a task is asked for,
+Every model package has a ``task.py`` that defines ``TASK = Task(name=..., ...)``; add one line to
+:data:`TASK_MODULES` below and ``mmjax train NAME`` finds it. Modules are imported only when a task is asked for,
 so a missing or broken model never stops the other tasks from running. A task that is not registered
-can still be run by its full address, ``package.module:NAME`` (``:NAME`` may be left off when the module
-has a single ``TASK``), which is handy for experiments in your own files.
+can still be run by its module's address, ``package.module`` (or ``package.module:NAME``), which is
+handy for experiments in your own files.
 """
 
 from __future__ import annotations
@@ -19,10 +14,12 @@ import importlib
 from mmjax.train.task import Task
 
 TASK_MODULES: dict[str, str] = {
-    "toy": "mmjax.train.toy",  # tiny MLP regression: the loop's own test task
-    "gan2d": "mmjax.gan.task",  # GAN on 2-D Gaussian mixtures (issue 4)
-    "dcgan": "mmjax.gan.task",  # conditional DCGAN on Shapes images (issue 4)
-    "seq2seq": "mmjax.seq2seq.task",  # Transformer encoder-decoder (issue 3)
+    "toy": "mmjax.train.toy.task",  # tiny MLP regression: the loop's own test task
+    "gan2d": "mmjax.gan.gan2d.task",  # GAN / PacGAN on 2-D Gaussian mixtures
+    "dcgan": "mmjax.gan.dcgan.task",  # conditional DCGAN on Shapes images
+    "seq2seq": "mmjax.seq2seq.task",  # Transformer encoder-decoder on symbol sequences
+    "judge": "mmjax.metrics.judge.task",  # the judge network that scores generated images
+    "contrastive": "mmjax.metrics.contrastive.task",  # the CLIP-style encoder behind R-precision
 }
 
 
@@ -32,19 +29,13 @@ def available_tasks() -> list[str]:
 
 
 def _task_from_module(module, name: str, address: str) -> Task:
-    tasks = dict(getattr(module, "TASKS", {}) or {})
-    single = getattr(module, "TASK", None)
-    if single is not None:
-        tasks.setdefault(single.name, single)
-    if name in tasks:
-        task = tasks[name]
-    elif name == "" and len(tasks) == 1:
-        task = next(iter(tasks.values()))
-    else:
-        found = ", ".join(sorted(tasks)) or "none (it defines neither TASK nor TASKS)"
-        raise ValueError(f"{address}: module {module.__name__!r} has no task {name!r}; it defines: {found}")
+    task = getattr(module, "TASK", None)
+    if task is None:
+        raise ValueError(f"{address}: module {module.__name__!r} defines no TASK")
     if not isinstance(task, Task):
         raise TypeError(f"{address}: expected a mmjax.train.task.Task, got {type(task).__name__}")
+    if name and name != task.name:
+        raise ValueError(f"{address}: module {module.__name__!r} has no task {name!r}; its TASK is {task.name!r}")
     return task
 
 
@@ -52,7 +43,7 @@ def get_task(name: str) -> Task:
     """Look up a task by registered name or by ``package.module:NAME`` address.
 
     Raises ValueError, listing the available tasks, when the name is unknown or its module cannot be
-    imported (for example because the model's issue is not merged yet).
+    imported.
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"task name must be a non-empty string, got {name!r}")
@@ -62,7 +53,7 @@ def get_task(name: str) -> Task:
         module_name, _, task_name = name.partition(":")
     else:
         raise ValueError(f"unknown task {name!r}; available tasks: {', '.join(available_tasks())} "
-                         "(or give a module address such as 'mypackage.mymodule:NAME')")
+                         "(or give a module address such as 'mypackage.mymodule')")
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Chapter 3.2: the encoder-decoder Transformer, step by step
+# # Chapter 3.3: the encoder-decoder Transformer, step by step
 #
 # The short version of this section is "x = encode(caption), y = decode(x)". Here we run every step on
 # real Shapes captions and look at what happens in between:

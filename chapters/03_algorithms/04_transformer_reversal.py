@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Chapter 3.2b: does the Transformer learn? Sequence reversal in a minute on a CPU
+# # Chapter 3.4: does the Transformer learn? Sequence reversal in a minute on a CPU
 #
 # A task is only a proof of learning if the answer cannot be memorised. Here the model reads a sequence
 # of up to 10 symbols and must write it backwards; the test sequences are *held out by construction*

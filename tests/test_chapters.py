@@ -1,0 +1,55 @@
+"""Every chapter: named ``chapters/NN_section/MM_topic.py``, headed ``# Chapter N.M: ...`` (unique), a
+jupytext percent notebook ending with a summary and exercises, and it runs top to bottom in quick mode
+as a plain script, writing its figures. What a chapter claims it checks itself, with ``assert``."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jupytext
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((REPO / "chapters").glob("*/*.py"))
+NAME = re.compile(r"^(\d{2})_[a-z0-9_]+/(\d{2})_[a-z0-9_]+\.py$")
+HEADING = re.compile(r"^# # Chapter (\d+)\.(\d+): \S", re.MULTILINE)
+
+
+def chapter_id(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
+def test_chapters_exist_with_unique_headings():
+    assert len(CHAPTERS) >= 15
+    headings = [HEADING.search(path.read_text()) for path in CHAPTERS]
+    assert all(headings), [chapter_id(p) for p, h in zip(CHAPTERS, headings) if not h]
+    numbers = [h.groups() for h in headings]
+    assert len(set(numbers)) == len(numbers), numbers
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=chapter_id)
+def test_chapter_is_named_numbered_and_a_percent_notebook(path):
+    match = NAME.match(chapter_id(path))
+    assert match, f"{chapter_id(path)} is not chapters/NN_section/MM_topic.py"
+    section, number = (int(g) for g in match.groups())
+    assert HEADING.search(path.read_text()).groups() == (str(section), str(number)), "heading must match the file name"
+    notebook = jupytext.read(path, fmt="py:percent")
+    kinds = [cell.cell_type for cell in notebook.cells]
+    assert kinds[0] == "markdown" and "code" in kinds and kinds.count("markdown") >= 3
+    last_markdown = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"][-1]
+    assert "Summary" in last_markdown and "Exercises" in last_markdown
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=chapter_id)
+def test_chapter_runs_in_quick_mode_and_writes_figures(path, tmp_path):
+    env = {**os.environ, "MMJAX_QUICK": "1", "MMJAX_OUT": str(tmp_path), "MPLBACKEND": "Agg", "JAX_PLATFORMS": "cpu"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    result = subprocess.run([sys.executable, str(path)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, f"{chapter_id(path)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    figures = sorted((tmp_path / path.parent.name).glob("*.png"))
+    assert figures, f"{chapter_id(path)} wrote no figure"
+    small = [f.name for f in figures if f.stat().st_size < 1000]
+    assert not small, f"empty-looking figures: {small}"
