@@ -10,7 +10,8 @@ from mmjax.train import config as config_lib
 from mmjax.train import registry
 from mmjax.train.cli import parse_train_args
 from mmjax.train.config import TrainConfig
-from mmjax.train.toy import TASK as TOY, ToyConfig
+from mmjax.train.toy.config import ToyConfig
+from mmjax.train.toy.task import TASK as TOY
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,30 +98,36 @@ def test_registry_lists_tasks_and_explains_missing_ones(monkeypatch):
 
 
 def test_registry_module_conventions(monkeypatch):
-    """A module exposes TASK (one) or TASKS (several); unregistered ones run as 'module:NAME'."""
-    a, b = dataclasses.replace(TOY, name="a"), dataclasses.replace(TOY, name="b")
-    module = types.ModuleType("fake_tasks")
-    module.TASKS = {"a": a, "b": b}
-    monkeypatch.setitem(sys.modules, "fake_tasks", module)
-    monkeypatch.setitem(registry.TASK_MODULES, "b", "fake_tasks")
-    assert registry.get_task("b") is b
-    assert registry.get_task("fake_tasks:a") is a
-    with pytest.raises(ValueError, match="has no task 'c'; it defines: a, b"):
-        registry.get_task("fake_tasks:c")
-    single = types.ModuleType("fake_single")
-    single.TASK = a
-    monkeypatch.setitem(sys.modules, "fake_single", single)
-    assert registry.get_task("fake_single:") is a  # ":NAME" may be left off
+    """A task module exposes one TASK; unregistered ones run by their module address."""
+    a = dataclasses.replace(TOY, name="a")
+    module = types.ModuleType("fake_pkg.task")
+    module.TASK = a
+    monkeypatch.setitem(sys.modules, "fake_pkg.task", module)
+    monkeypatch.setitem(registry.TASK_MODULES, "a", "fake_pkg.task")
+    assert registry.get_task("a") is a
+    assert registry.get_task("fake_pkg.task") is a
+    assert registry.get_task("fake_pkg.task:a") is a
+    with pytest.raises(ValueError, match="has no task 'c'; its TASK is 'a'"):
+        registry.get_task("fake_pkg.task:c")
+    empty = types.ModuleType("fake_pkg.empty")
+    monkeypatch.setitem(sys.modules, "fake_pkg.empty", empty)
+    with pytest.raises(ValueError, match="defines no TASK"):
+        registry.get_task("fake_pkg.empty")
 
 
-def test_task_contract_checks_and_config_binding():
+def test_task_contract_checks_and_binding():
     with pytest.raises(TypeError, match="config_cls must be a dataclass"):
         dataclasses.replace(TOY, config_cls=dict)
     with pytest.raises(ValueError, match="best_mode must be 'min' or 'max'"):
         dataclasses.replace(TOY, best_mode="lowest")
-    plain = dataclasses.replace(TOY, train_step=lambda state, batch, key: (state, {}))
-    assert plain.bound_train_step(ToyConfig()) is plain.train_step
-    assert TOY.bound_train_step(ToyConfig()).keywords == {"config": ToyConfig()}
+    with pytest.raises(ValueError, match="name the metrics evaluate returns in eval_keys"):
+        dataclasses.replace(TOY, eval_keys=(), best_metric=None)
+    with pytest.raises(ValueError, match="best_metric 'loss' is not one of eval_keys"):
+        dataclasses.replace(TOY, best_metric="loss")
+    with pytest.raises(ValueError, match=r"evaluate returned \['mse'\], but eval_keys declares \['test_mse'\]"):
+        TOY.check_eval_metrics({"mse": 1.0})
+    bound = TOY.bound_train_step(ToyConfig(), num_steps=10)
+    assert bound.func is TOY.train_step and set(bound.keywords) == {"config", "optimizer"}
 
 
 def test_config_field_may_not_shadow_loop_options():

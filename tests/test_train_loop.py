@@ -9,16 +9,18 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from mmjax.train import checkpoint as ckpt
 from mmjax.train import loop
 from mmjax.train.config import TrainConfig
 from mmjax.train.guards import NonFiniteError
 from mmjax.train.metrics_log import read_metrics
 from mmjax.train.plot import plot_run
-from mmjax.train.toy import TASK as TOY, ToyConfig, ToyModelConfig, make_train_step
+from mmjax.train import restore
+from mmjax.train.toy import step as toy_step
+from mmjax.train.toy.config import ToyConfig, ToyModelConfig
+from mmjax.train.toy.task import TASK as TOY
 
 STEPS = 8
-CONFIG = ToyConfig(num_examples=40, batch_size=8)  # 5 batches per epoch: resumes cross an epoch
+CONFIG = ToyConfig(num_train_examples=40, batch_size=8)  # 5 batches per epoch: resumes cross an epoch
 
 
 def settings(run_dir, **changes) -> TrainConfig:
@@ -96,7 +98,7 @@ def test_unreadable_checkpoint_is_skipped_for_an_older_one(reference, tmp_path):
     assert any("skipping unreadable checkpoint step 8" in m for m in messages)
     assert resumed.resumed_from == 6
     assert_bit_identical(resumed.state, reference[0].state)
-    task, config, state, step = ckpt.load_run(tmp_path)  # what `mmjax eval` would load
+    task, config, state, step = restore.load_run(tmp_path)  # what `mmjax eval` would load
     assert (task.name, config, step) == ("toy", CONFIG, STEPS)
     assert_bit_identical(state, reference[0].state)
 
@@ -116,8 +118,8 @@ def test_shape_mismatch_names_the_arrays(reference, tmp_path):
     """Same config, but the code changed the model: an error naming the arrays, not a shape traceback."""
     shutil.copytree(reference[1], tmp_path, dirs_exist_ok=True)
 
-    def init_wider(config, key):
-        return TOY.init(dataclasses.replace(config, model=ToyModelConfig(width=16)), key)
+    def init_wider(config, key, optimizer):
+        return TOY.init(dataclasses.replace(config, model=ToyModelConfig(width=16)), key, optimizer)
 
     changed = dataclasses.replace(TOY, init=init_wider)
     with pytest.raises(ValueError, match=r"does not fit this model:\n") as error:
@@ -127,8 +129,8 @@ def test_shape_mismatch_names_the_arrays(reference, tmp_path):
 
 def poisoned(bad_step: int, where: str):
     """The toy step, with a NaN injected at ``bad_step`` into the loss or into one gradient."""
-    def train_step(state, batch, key, config):
-        state, metrics = make_train_step(config)(state, batch, key)
+    def train_step(state, batch, key, config, optimizer):
+        state, metrics = toy_step.train_step(state, batch, key, config, optimizer)
         hit = state["step"] == bad_step
         if where == "loss":
             metrics["loss"] = jnp.where(hit, jnp.nan, metrics["loss"])
@@ -149,7 +151,7 @@ def test_non_finite_guard_stops_and_keeps_last_good_checkpoint(tmp_path, where, 
     assert message.startswith(f"non-finite values (NaN or inf) at step 5 in: {path}.")
     assert "last good checkpoint is step 4" in message
     assert sorted(int(p.name) for p in (tmp_path / "checkpoints").iterdir()) == [2, 4]
-    _, _, state, step = ckpt.load_run(tmp_path, task=task)
+    _, _, state, step = restore.load_run(tmp_path, task=task)
     assert step == 4 and all(np.isfinite(x).all() for x in leaves(state))
     assert max(r["step"] for r in read_metrics(tmp_path / "metrics.jsonl")) == 4  # the bad step is not logged
 
@@ -192,7 +194,7 @@ def test_sigterm_saves_and_stops_cleanly(tmp_path):
     result = loop.train(task, CONFIG, settings(tmp_path, eval_every=1, checkpoint_every=100), log=messages.append)
     assert result.stopped_early and result.step == 3
     assert any("SIGTERM: saved checkpoint step 3" in m for m in messages)
-    assert ckpt.load_run(tmp_path, task=task)[3] == 3
+    assert restore.load_run(tmp_path, task=task)[3] == 3
 
 
 def test_progress_bar_shows_rate_and_losses_and_can_be_off(tmp_path, capsys):

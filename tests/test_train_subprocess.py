@@ -16,15 +16,16 @@ import jax
 import numpy as np
 
 from mmjax.cli import main
-from mmjax.train import checkpoint as ckpt
+from mmjax.train import restore
 from mmjax.train import loop
 from mmjax.train.config import TrainConfig
 from mmjax.train.metrics_log import read_metrics
-from mmjax.train.toy import TASK as TOY, ToyConfig
+from mmjax.train.toy.config import ToyConfig
+from mmjax.train.toy.task import TASK as TOY
 
 REPO = Path(__file__).resolve().parents[1]
 STEPS = 100
-CONFIG = ToyConfig(num_examples=40, batch_size=8)
+CONFIG = ToyConfig(num_train_examples=40, batch_size=8)
 
 
 def env(tmp_path, **extra):
@@ -35,7 +36,7 @@ def env(tmp_path, **extra):
 def train_command(run_dir):
     return [sys.executable, "-m", "mmjax.cli", "train", "toy", "--steps", str(STEPS), "--run-dir", str(run_dir),
             "--checkpoint-every", "5", "--log-every", "10", "--sample-every", "-1", "--no-progress",
-            "--num_examples", "40", "--batch_size", "8"]
+            "--num_train_examples", "40", "--batch_size", "8"]
 
 
 def train_records(run_dir):
@@ -74,7 +75,7 @@ def test_sigkill_then_same_command_resumes_bit_exactly(tmp_path):
     reference = loop.train(TOY, CONFIG, TrainConfig(steps=STEPS, run_dir=str(tmp_path / "ref"),
                                                     checkpoint_every=STEPS, log_every=10, sample_every=-1,
                                                     progress=False), log=lambda message: None)
-    _, config, state, step = ckpt.load_run(run_dir)
+    _, config, state, step = restore.load_run(run_dir)
     assert (config, step) == (CONFIG, STEPS)
     for ours, theirs in zip(jax.tree.leaves(state), jax.tree.leaves(reference.state), strict=True):
         np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs))  # bit for bit
@@ -89,9 +90,10 @@ EIGHT_DEVICES = textwrap.dedent("""
     import jax, numpy as np
     from mmjax.train import loop
     from mmjax.train.config import TrainConfig
-    from mmjax.train.toy import TASK, ToyConfig
+    from mmjax.train.toy.config import ToyConfig
+    from mmjax.train.toy.task import TASK
     assert jax.device_count() == 8, jax.devices()
-    config = ToyConfig(num_examples=64, batch_size=16)
+    config = ToyConfig(num_train_examples=64, batch_size=16)
     runs = {}
     for n in (1, 8):
         result = loop.train(TASK, config, TrainConfig(steps=20, run_dir=f"{sys.argv[1]}/d{n}", num_devices=n,
