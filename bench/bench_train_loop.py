@@ -28,7 +28,9 @@ import numpy as np
 from mmjax.train import loop
 from mmjax.train.config import TrainConfig
 from mmjax.train.metrics_log import read_metrics
-from mmjax.train.toy import TASK, RegressionSource, ToyConfig, make_train_step
+from mmjax.train.toy.config import ToyConfig
+from mmjax.train.toy.data import RegressionSource
+from mmjax.train.toy.task import TASK
 from mmjax.utils.flops import median_seconds
 
 CASES = {
@@ -73,8 +75,9 @@ def main() -> None:
     config = ToyConfig(batch_size=64, model=ToyConfig().model)
     source = RegressionSource(config)
     batch = {"x": source.x[:64], "y": source.y[:64]}
-    state = TASK.init(config, jax.random.key(0))
-    bare = median_seconds(jax.jit(make_train_step(config)), state, batch, jax.random.key(1), repeats=50)
+    state = TASK.init_state(config, jax.random.key(0), num_steps=args.steps)
+    bare_step = jax.jit(TASK.bound_train_step(config, num_steps=args.steps))
+    bare = median_seconds(bare_step, state, batch, jax.random.key(1), repeats=50)
     step_times(config, 20)  # warm-up: compile once
     results = {"bare jitted step (no loop)": {"median_ms": bare * 1e3, "mean_ms": bare * 1e3}}
     for name, settings in CASES.items():

@@ -2,8 +2,9 @@
 # # Chapter 7.1: Flax and Optax, used the mmjax way
 #
 # mmjax builds models with **Flax NNX** (modules that hold their parameters, like PyTorch) and trains
-# them with **Optax** (optimisers as pure functions). Both are then used *functionally*: the module is
-# split once into a static `graphdef` and a pytree of arrays, and the train step is a pure function
+# them with **Optax** (optimisers as pure functions). Both are then used *functionally*, always the same way
+# (`mmjax.nn.functional`): the module is split once into a static `graphdef` and a pytree of arrays, and
+# the train step is a pure function
 #
 # $$(\text{state}_{t+1}, \text{metrics}) = \text{step}(\text{state}_t, \text{batch}_t, \text{key}_t)$$
 #
@@ -22,7 +23,11 @@ import numpy as np
 import optax
 from flax import nnx
 
-from mmjax.train.toy import MLP, RegressionSource, ToyConfig
+from mmjax.nn import functional as F
+from mmjax.train.state import apply_gradients, new_train_state
+from mmjax.train.toy.config import ToyConfig
+from mmjax.train.toy.data import RegressionSource
+from mmjax.train.toy.model import MLP
 from mmjax.utils.chapter import output_dir, quick_mode
 
 QUICK = quick_mode()
@@ -32,20 +37,28 @@ STEPS = 60 if QUICK else 600
 # %% [markdown]
 # ## A module is a graph plus a pytree
 # `nnx.split` separates what never changes under `jit` (the Python structure: layer types, shapes,
-# activation functions) from the arrays. `nnx.merge` puts them back together, cheaply, inside a traced
-# function. The arrays are a plain nested dict: Optax and Orbax take it as it is.
+# activation functions) from the arrays; `nnx.merge` puts them back together, cheaply, inside a traced
+# function. mmjax always splits the same way, `F.split(module) -> (graphdef, variables)` with
+#
+# $$\text{variables} = \{\text{params}: \text{trainable arrays},\ \text{state}: \text{every other variable}\}$$
+#
+# as plain nested dicts with string keys (layer `0` of an `nnx.List` is `"0"`), which Optax updates and
+# Orbax checkpoints as they are. `F.call(graphdef, variables, x)` merges and calls in one pure function.
 
 # %%
 config = ToyConfig()
-model = MLP(config.input_dim, config.model.width, nnx.Rngs(params=0))
-graphdef, state = nnx.split(model)
-params = nnx.to_pure_dict(state)
-print(jax.tree.map(jnp.shape, params))
+model = MLP(config, rngs=nnx.Rngs(params=0))
+graphdef, variables = F.split(model)
+params = variables["params"]
+print(jax.tree.map(jnp.shape, variables))
 print("parameters:", sum(x.size for x in jax.tree.leaves(params)))
+# F.split is nnx.split by variable type, made checkpoint-safe; the arrays are the very same ones.
+_, nnx_params, _ = nnx.split(model, nnx.Param, ...)
+assert jax.tree.all(jax.tree.map(lambda a, b: bool((a == b).all()), nnx.to_pure_dict(nnx_params), params))
 
 
 def apply(params, x):  # [B, D] -> [B, 1]
-    return nnx.merge(graphdef, params)(x)
+    return F.call(graphdef, {**variables, "params": params}, x)[0]
 
 
 # %% [markdown]
@@ -71,10 +84,23 @@ def make_step(optimiser):
             return jnp.mean((apply(p, batch["x"]) - batch["y"]) ** 2)
 
         loss, grads = jax.value_and_grad(loss_fn)(state["params"])
+        # theta <- theta + u,  (u, s) = update(g, s, theta): what mmjax's apply_gradients does for every model
         updates, opt_state = optimiser.update(grads, state["opt_state"], state["params"])
-        return {"params": optax.apply_updates(state["params"], updates), "opt_state": opt_state}, loss
+        new_state = {**state, "params": optax.apply_updates(state["params"], updates), "opt_state": opt_state,
+                     "step": state["step"] + 1}
+        return new_state, loss, grads
 
-    return jax.jit(step, donate_argnums=0)  # the old state's buffers are reused for the new one
+    return jax.jit(step)
+
+
+# The hand-written update is the library's `apply_gradients`, number for number.
+adam = optimisers["adam"]
+check_batch = {"x": np.ones((4, config.input_dim), np.float32), "y": np.zeros((4, 1), np.float32)}
+by_hand, _, check_grads = make_step(adam)(new_train_state(variables, adam), check_batch)
+by_library = apply_gradients(new_train_state(variables, adam), check_grads, adam)
+for a, b in zip(jax.tree.leaves(by_hand), jax.tree.leaves(by_library), strict=True):
+    np.testing.assert_allclose(a, b, rtol=1e-6)
+print("hand-written step == mmjax.train.state.apply_gradients: True")
 
 
 # %% [markdown]
@@ -86,13 +112,12 @@ source = RegressionSource(config, "train")
 curves = {}
 for name, optimiser in optimisers.items():
     step = make_step(optimiser)
-    train_state = {"params": params, "opt_state": optimiser.init(params)}
-    train_state = jax.tree.map(jnp.copy, train_state)  # donation must not eat the shared `params`
+    train_state = new_train_state(variables, optimiser)  # params, state, opt_state, step
     rng = np.random.default_rng(0)
     losses = []
     for _ in range(STEPS):
         idx = rng.integers(0, len(source), size=config.batch_size)
-        train_state, loss = step(train_state, {"x": source.x[idx], "y": source.y[idx]})
+        train_state, loss, _ = step(train_state, {"x": source.x[idx], "y": source.y[idx]})
         losses.append(float(loss))
     curves[name] = losses
     print(f"{name:>22}: final loss {np.mean(losses[-10:]):.4f}")
@@ -107,13 +132,15 @@ fig.savefig(OUT / "optimisers.png", dpi=100)
 
 # %% [markdown]
 # ## Summary
-# * `nnx.split` -> (`graphdef`, params pytree); `nnx.merge` inside the jitted function. The params are
-#   a plain pytree that Optax updates and Orbax saves.
-# * An Optax optimiser is `init` + `update`; its state lives in the train state next to the params.
-# * The step is a pure function of `(state, batch)`, jitted with `donate_argnums=0`. mmjax's
-#   `Task.train_step` is exactly this, plus a PRNG key.
+# * `F.split` -> (`graphdef`, variables pytree); `F.call` merges and calls inside the jitted function.
+#   The variables are a plain pytree that Optax updates and Orbax saves.
+# * An Optax optimiser is `init` + `update`; its state lives in the train state next to the params, and
+#   `mmjax.train.state.apply_gradients` is the one place mmjax applies it.
+# * The step is a pure function of `(state, batch)`. mmjax's `Task.train_step` is exactly this, plus a PRNG
+#   key, and the loop jits it with `donate_argnums=0` so the old state's buffers are reused.
 #
 # ## Exercises
 # 1. Add `optax.clip_by_global_norm(1.0)` to plain SGD with a 10x larger learning rate. What changes?
 # 2. Print `jax.tree.map(jnp.shape, optimiser.init(params))` for Adam: where are the moments stored?
-# 3. Remove `jax.tree.map(jnp.copy, ...)` and explain the error you get on the second optimiser.
+# 3. Jit `make_step`'s function with `donate_argnums=0` and run the comparison cell twice on the same
+#    `new_train_state(...)` object: explain the error (a donated buffer cannot be read again).

@@ -23,13 +23,14 @@ import jax.numpy as jnp
 import numpy as np
 import orbax.checkpoint as ocp
 
-from mmjax.train import checkpoint as ckpt
-from mmjax.train import loop
+from mmjax.train import loop, restore
 from mmjax.train.config import TrainConfig
 from mmjax.train.guards import NonFiniteError
 from mmjax.train.metrics_log import read_metrics
 from mmjax.train.plot import plot_run
-from mmjax.train.toy import TASK, ToyConfig, make_train_step
+from mmjax.train.toy import step as toy_step
+from mmjax.train.toy.config import ToyConfig
+from mmjax.train.toy.task import TASK
 from mmjax.utils.chapter import output_dir, quick_mode
 
 QUICK = quick_mode()
@@ -37,7 +38,7 @@ OUT = output_dir("07_tools")
 RUNS = OUT / "runs"
 shutil.rmtree(RUNS, ignore_errors=True)
 STEPS = 30 if QUICK else 400
-config = ToyConfig(num_examples=64, batch_size=16)
+config = ToyConfig(num_train_examples=64, batch_size=16)
 
 
 def settings(name, **changes):
@@ -52,7 +53,7 @@ def settings(name, **changes):
 # *abstract* target (shapes, dtypes, shardings) so it can lay the arrays out correctly.
 
 # %%
-state = TASK.init(config, jax.random.key(0))
+state = TASK.init_state(config, jax.random.key(0), num_steps=STEPS)
 options = ocp.CheckpointManagerOptions(max_to_keep=2)
 with ocp.CheckpointManager((RUNS / "orbax_demo").absolute(), options=options) as manager:
     for step in (1, 2, 3):
@@ -86,8 +87,8 @@ assert same and run_b.resumed_from == 10
 # run before anything from that step is saved. The error names the step and the tree path.
 
 # %%
-def poisoned_step(state, batch, key, config):
-    state, metrics = make_train_step(config)(state, batch, key)
+def poisoned_step(state, batch, key, config, optimizer):
+    state, metrics = toy_step.train_step(state, batch, key, config, optimizer)
     kernel = state["params"]["hidden"]["kernel"]
     state["params"]["hidden"]["kernel"] = jnp.where(state["step"] == 7, kernel.at[0, 0].set(jnp.inf), kernel)
     return state, metrics
@@ -98,15 +99,21 @@ try:
                settings("nan", checkpoint_every=5))
 except NonFiniteError as error:
     print("NonFiniteError:", str(error)[:160], "...")
+    assert str(error).startswith("non-finite values (NaN or inf) at step 7 in: state['params']['hidden']['kernel']")
+else:
+    raise AssertionError("the guard did not stop the poisoned run")
 
 # %% [markdown]
 # ## A checkpoint from another config is refused, clearly
 
 # %%
 try:
-    loop.train(TASK, ToyConfig(num_examples=64, batch_size=16, learning_rate=0.1), settings("uninterrupted"))
+    loop.train(TASK, ToyConfig(num_train_examples=64, batch_size=16, learning_rate=0.1), settings("uninterrupted"))
 except ValueError as error:
     print("ValueError:", error)
+    assert "learning_rate: 0.01 (saved) -> 0.1 (now)" in str(error)
+else:
+    raise AssertionError("a checkpoint of another config was resumed")
 
 # %% [markdown]
 # ## Logs and curves
@@ -122,8 +129,9 @@ def records(name):
 assert records("interrupted") == records("uninterrupted")
 print(open(RUNS / "uninterrupted" / "metrics.jsonl").read().splitlines()[0])
 plot_run(RUNS / "uninterrupted", OUT / "curves.png")
-task, loaded_config, loaded_state, step = ckpt.load_run(RUNS / "uninterrupted")  # what `mmjax eval` uses
+task, loaded_config, loaded_state, step = restore.load_run(RUNS / "uninterrupted")  # what `mmjax eval` uses
 print(f"load_run: task {task.name}, step {step}, config == ours: {loaded_config == config}")
+assert (task.name, step, loaded_config) == ("toy", STEPS, config)
 
 # %% [markdown]
 # ## Summary

@@ -35,7 +35,10 @@ from jax.sharding import PartitionSpec as P
 
 from mmjax.train import loop, parallel
 from mmjax.train.config import TrainConfig
-from mmjax.train.toy import TASK, RegressionSource, ToyConfig, init, mse
+from mmjax.train.toy.config import ToyConfig
+from mmjax.train.toy.data import RegressionSource
+from mmjax.train.toy.step import mse
+from mmjax.train.toy.task import TASK
 from mmjax.utils.chapter import output_dir, quick_mode
 
 QUICK = quick_mode()
@@ -49,7 +52,7 @@ print(f"{N} devices: {jax.devices()[:2]}...")
 # %%
 mesh = parallel.make_mesh()  # 1-D, axis "data", all devices
 config = ToyConfig(batch_size=64)
-state = jax.device_put(init(config, jax.random.key(0)), parallel.replicated(mesh))
+state = jax.device_put(TASK.init_state(config, jax.random.key(0), num_steps=1), parallel.replicated(mesh))
 source = RegressionSource(config)
 batch = {"x": source.x[:64], "y": source.y[:64]}
 sharded = jax.device_put(batch, parallel.batch_sharded(mesh))
@@ -63,14 +66,20 @@ print("x sharding:", sharded["x"].sharding.spec, "| rows per device:",
 optimizer = optax.sgd(0.1)
 
 
+def loss_of(params, batch):
+    """The toy's mean squared error as a function of its trainable parameters alone."""
+    return mse(config, {"params": params, "state": {}}, batch["x"], batch["y"])
+
+
 def step(params, batch):
-    loss, grads = jax.value_and_grad(lambda p: mse(config, p, batch["x"], batch["y"]))(params)
+    loss, grads = jax.value_and_grad(loss_of)(params, batch)
     return optax.apply_updates(params, optimizer.update(grads, optimizer.init(params))[0]), loss
 
 
 jit_step = jax.jit(step, out_shardings=(parallel.replicated(mesh), parallel.replicated(mesh)))
 hlo = jit_step.lower(state["params"], sharded).compile().as_text()
 print("all-reduce ops in the compiled program:", hlo.count("all-reduce("))
+assert N == 1 or hlo.count("all-reduce(") > 0  # the gradient mean crosses devices
 params_jit, loss_jit = jit_step(state["params"], sharded)
 
 # %% [markdown]
@@ -83,7 +92,7 @@ params_jit, loss_jit = jit_step(state["params"], sharded)
 
 # %%
 def local_step(params, batch):
-    loss, grads = jax.value_and_grad(lambda p: mse(config, p, batch["x"], batch["y"]))(params)  # local mean
+    loss, grads = jax.value_and_grad(loss_of)(params, batch)  # the local mean
     grads, loss = jax.lax.pmean((grads, loss), axis_name="data")  # the all-reduce
     return optax.apply_updates(params, optimizer.update(grads, optimizer.init(params))[0]), loss
 
@@ -115,6 +124,7 @@ for n in sorted({1, N}):
 diff = max(float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
            for a, b in zip(jax.tree.leaves(runs[1].state), jax.tree.leaves(runs[N].state)))
 print(f"loop on 1 vs {N} devices after {steps} steps: max parameter difference {diff:.2e}")
+assert diff < 1e-5
 
 # %% [markdown]
 # ## Which device holds which rows
