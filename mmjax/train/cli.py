@@ -110,7 +110,9 @@ def register(subparsers) -> None:
     train = subparsers.add_parser(
         "train", help="train a task (checkpoints, exact resume, logs, progress)",
         description="mmjax train TASK [options]: `mmjax train TASK --help` lists a task's options.")
-    train.add_argument("task", nargs="?", help="task name, e.g. toy, gan2d, dcgan, seq2seq")
+    from mmjax.train.registry import available_tasks  # names only: no model is imported here
+
+    train.add_argument("task", nargs="?", help=f"task name: {', '.join(available_tasks())}")
     train.add_argument("options", nargs=argparse.REMAINDER, help="loop options and --config.field VALUE")
     train.set_defaults(func=run_train)
     plot = subparsers.add_parser("plot", help="draw loss and metric curves of a run")

@@ -1,1 +1,0 @@
-"""Shared test settings: chapter scripts and subprocesses run on the CPU, whatever else is installed."""
