@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "mmjax.data.cli",  # mmjax data preview | prepare
     "mmjax.train.cli",  # mmjax train TASK | plot RUN_DIR
     "mmjax.eval.cli",  # mmjax eval GENERATOR
+    "mmjax.utils.chapter_cli",  # mmjax chapters verify PATH
 ]
 
 

@@ -8,13 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import json
+
 import jupytext
 import pytest
+
+from mmjax.utils import results
+from mmjax.utils.chapter import records_dir
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((REPO / "chapters").glob("*/*.py"))
 NAME = re.compile(r"^(\d{2})_[a-z0-9_]+/(\d{2})_[a-z0-9_]+\.py$")
 HEADING = re.compile(r"^# # Chapter (\d+)\.(\d+): \S", re.MULTILINE)
+WITH_EXPECTED = [path for path in CHAPTERS if results.expected_table(path.read_text())]
 
 
 def chapter_id(path: Path) -> str:
@@ -53,3 +59,20 @@ def test_chapter_runs_in_quick_mode_and_writes_figures(path, tmp_path):
     assert figures, f"{chapter_id(path)} wrote no figure"
     small = [f.name for f in figures if f.stat().st_size < 1000]
     assert not small, f"empty-looking figures: {small}"
+
+
+@pytest.mark.parametrize("path", WITH_EXPECTED, ids=chapter_id)
+def test_expected_results_hold_in_the_committed_full_run(path):
+    """The full column of the Expected results table, and every number the prose quotes next to a figure's
+    name, agree with the committed full-run record (``mmjax chapters verify PATH --record`` makes it)."""
+    source = path.read_text()
+    table = results.expected_table(source)
+    record_file = records_dir(path) / f"{path.stem}.json"
+    assert record_file.is_file(), f"no full-run record; run `mmjax chapters verify {chapter_id(path)} --record`"
+    record = json.loads(record_file.read_text())
+    assert record["mode"] == "full"
+    failed = [row for row in results.check(record["values"], table, "full") if row["status"].startswith("FAIL")]
+    assert not failed, failed
+    for name, number, line in results.prose_quotes(source):
+        band = table[name]["full"]
+        assert band is None or band.holds(number), f"prose quotes {name} = {number} outside {band.text}: {line}"
