@@ -20,9 +20,9 @@ import jax
 import jax.numpy as jnp
 
 from mmjax.seq2seq import model as M
-from mmjax.seq2seq.config import ModelConfig, Seq2SeqConfig
+from mmjax.seq2seq.config import Seq2SeqConfig, Seq2SeqModelConfig
 from mmjax.seq2seq.data import SequenceSource
-from mmjax.seq2seq.train_step import init, train_step
+from mmjax.seq2seq.task import TASK
 from mmjax.utils.flops import compiled_flops, matmul_peak_flops, median_seconds, throughput_report
 
 
@@ -37,13 +37,14 @@ def main() -> None:
     parser.add_argument("--out", default="bench/results/transformer.json")
     args = parser.parse_args()
 
-    model = ModelConfig(d_model=args.d_model, num_heads=4, num_layers=args.layers, d_hidden=2 * args.d_model)
+    model = Seq2SeqModelConfig(d_model=args.d_model, num_heads=4, num_layers=args.layers, d_hidden=2 * args.d_model)
     config = Seq2SeqConfig(model=model, max_length=args.length, min_length=args.length, batch_size=args.batch_size)
-    state = init(config, jax.random.key(0))
+    num_steps = 1000  # the run the optimiser's schedule is built for; it changes values, not the work per step
+    state = TASK.init_state(config, jax.random.key(0), num_steps)
     batch = jax.tree.map(jnp.asarray, SequenceSource(config, "train").batch(range(config.batch_size)))
     key = jax.random.key(1)
 
-    step = jax.jit(functools.partial(train_step, config=config))
+    step = jax.jit(TASK.bound_train_step(config, num_steps))
     step_seconds = median_seconds(step, state, batch, key, repeats=args.repeats)
     step_flops = compiled_flops(step, state, batch, key)
     peak = matmul_peak_flops(args.peak_size)
@@ -53,7 +54,7 @@ def main() -> None:
     # Decoding: greedy with the key/value cache, the whole batch under one lax.while_loop.
     options = dataclasses.replace(M.decode_options(config), eos_id=None)  # never stop early: fixed work
     decode = functools.partial(M.predict, config, options=options)
-    decode_seconds = median_seconds(decode, state["params"], batch["source"], repeats=args.repeats)
+    decode_seconds = median_seconds(decode, state, batch["source"], repeats=args.repeats)
     report["greedy_decode_tokens_per_second"] = config.batch_size * options.max_length / decode_seconds
     report["config"] = {"batch_size": args.batch_size, "d_model": args.d_model, "layers": args.layers,
                         "source_length": args.length, "target_length": config.target_length,

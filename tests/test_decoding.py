@@ -6,9 +6,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from flax import nnx
 
 from mmjax.nn import decoding as D
+from mmjax.nn import functional as F
 from mmjax.nn.transformer import generate
 from transformer_fixtures import BOS, EOS, PAD, encoder_decoder, tokens
 
@@ -70,27 +70,27 @@ def test_beam_search_ranks_by_length_normalised_score_and_pads_after_eos():
 
 @pytest.fixture(scope="module")
 def model_and_source():
-    graphdef, params = nnx.split(encoder_decoder())
-    return graphdef, params, tokens(20, 4, 6, lengths=[6, 5, 3, 1])
+    graphdef, variables = F.split(encoder_decoder())
+    return graphdef, variables, tokens(20, 4, 6, lengths=[6, 5, 3, 1])
 
 
 def test_beam_one_and_top_k_one_equal_greedy(model_and_source):
-    graphdef, params, source = model_and_source
-    greedy = generate(graphdef, params, source, D.DecodeOptions("greedy", max_length=8))
-    beam = generate(graphdef, params, source, D.DecodeOptions("beam", max_length=8, beam_size=1))
-    top1 = generate(graphdef, params, source, D.DecodeOptions("sample", max_length=8, top_k=1), jax.random.key(3))
+    graphdef, variables, source = model_and_source
+    greedy = generate(graphdef, variables, source, D.DecodeOptions("greedy", max_length=8))
+    beam = generate(graphdef, variables, source, D.DecodeOptions("beam", max_length=8, beam_size=1))
+    top1 = generate(graphdef, variables, source, D.DecodeOptions("sample", max_length=8, top_k=1), jax.random.key(3))
     np.testing.assert_array_equal(beam, greedy)
     np.testing.assert_array_equal(top1, greedy)
     assert greedy.shape == (4, 8) and greedy.dtype == jnp.int32
 
 
 def test_cached_greedy_equals_greedy_by_full_recomputation(model_and_source):
-    graphdef, params, source = model_and_source
+    graphdef, variables, source = model_and_source
     options = D.DecodeOptions("greedy", max_length=8)
 
     @jax.jit
-    def recompute(params, source):
-        model = nnx.merge(graphdef, params)
+    def recompute(variables, source):
+        model = F.merge(graphdef, variables)
         memory, mask = model.encode(source)
 
         def step_fn(last, buffer, index):  # the "cache" is just every token so far; recompute it all
@@ -100,15 +100,15 @@ def test_cached_greedy_equals_greedy_by_full_recomputation(model_and_source):
         buffer = jnp.full((source.shape[0], options.max_length), PAD, jnp.int32)
         return D.greedy(step_fn, buffer, jnp.full((source.shape[0],), BOS, jnp.int32), options)
 
-    np.testing.assert_array_equal(generate(graphdef, params, source, options), recompute(params, source))
+    np.testing.assert_array_equal(generate(graphdef, variables, source, options), recompute(variables, source))
 
 
 def test_sampling_is_reproducible_for_a_fixed_key(model_and_source):
-    graphdef, params, source = model_and_source
+    graphdef, variables, source = model_and_source
     options = D.DecodeOptions("sample", max_length=8, temperature=2.0, top_p=0.95)
-    first = generate(graphdef, params, source, options, jax.random.key(0))
-    np.testing.assert_array_equal(first, generate(graphdef, params, source, options, jax.random.key(0)))
-    assert not np.array_equal(first, generate(graphdef, params, source, options, jax.random.key(1)))
+    first = generate(graphdef, variables, source, options, jax.random.key(0))
+    np.testing.assert_array_equal(first, generate(graphdef, variables, source, options, jax.random.key(0)))
+    assert not np.array_equal(first, generate(graphdef, variables, source, options, jax.random.key(1)))
 
 
 def reference_distribution(logits, temperature, top_k, top_p):

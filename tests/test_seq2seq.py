@@ -1,7 +1,7 @@
 """The seq2seq task: data is held out by construction, and the task follows the training contract.
 
-That a short run learns (loss falls, held-out exact match far above chance) is asserted on the quick run
-of chapters/03_algorithms/transformer_reversal.py in test_chapters_transformer.py (same TINY config).
+That a short run learns (loss falls, held-out exact match far above chance) is asserted by the quick run
+of chapters/03_algorithms/04_transformer_reversal.py itself (same TINY config), run by test_chapters.py.
 """
 
 import dataclasses
@@ -9,14 +9,14 @@ import dataclasses
 import numpy as np
 import pytest
 
-from mmjax.seq2seq.config import EOS_ID, ModelConfig, Seq2SeqConfig
+from mmjax.seq2seq.config import EOS_ID, Seq2SeqConfig, Seq2SeqModelConfig
 from mmjax.seq2seq.data import SequenceSource, is_heldout
 
 # Same widths and vocabulary (3 + 8 = 11) as the other Transformer tests, so compiled inits are shared.
 TINY = Seq2SeqConfig(
-    model=ModelConfig(d_model=32, num_heads=4, num_layers=1, d_hidden=64),
+    model=Seq2SeqModelConfig(d_model=32, num_heads=4, num_layers=1, d_hidden=64),
     num_symbols=8, min_length=2, max_length=5, batch_size=32, learning_rate=3e-3, warmup_steps=20,
-    decay_steps=200, num_test=128,
+    num_test_examples=128,
 )
 
 
@@ -45,17 +45,17 @@ def test_bad_config_and_split_raise():
 
 
 def test_task_follows_the_training_contract(tmp_path):
-    pytest.importorskip("mmjax.train.task", reason="the shared training loop (issue 5) is not merged yet")
     import jax
 
     from mmjax.seq2seq.task import TASK
 
-    config = dataclasses.replace(TINY, num_test=8)
-    state = TASK.init(config, jax.random.key(0))
+    config = dataclasses.replace(TINY, num_test_examples=8)
+    state = TASK.init_state(config, jax.random.key(0), num_steps=200)
     assert all(isinstance(leaf, jax.Array) for leaf in jax.tree.leaves(state))
     batch = SequenceSource(config, "train").batch(range(config.batch_size))
-    state, metrics = jax.jit(TASK.bound_train_step(config), donate_argnums=0)(state, batch, jax.random.key(1))
+    step = jax.jit(TASK.bound_train_step(config, num_steps=200), donate_argnums=0)
+    state, metrics = step(state, batch, jax.random.key(1))
     assert int(state["step"]) == 1 and np.isfinite(float(metrics["loss"]))
-    assert set(TASK.evaluate(state, config)) == {"exact_match", "token_accuracy"}
+    assert set(TASK.evaluate(state, config)) == {"exact_match", "token_accuracy"} == set(TASK.eval_keys)
     TASK.sample(state, config, jax.random.key(2), tmp_path)
     assert (tmp_path / "cross_attention.png").stat().st_size > 1000 and (tmp_path / "decoded.txt").exists()

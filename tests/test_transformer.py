@@ -122,11 +122,13 @@ def test_bad_inputs_raise_clear_errors():
 
 
 def test_attention_maps_are_recorded_per_layer_and_respect_masks():
+    from mmjax.nn import functional as F
     from mmjax.nn.attention_maps import attention_maps
 
     model = encoder_decoder(DEEP)
+    graphdef, variables = F.split(model)
     source, target = tokens(13, 2, 6, lengths=[6, 3]), tokens(14, 2, 5)
-    maps = attention_maps(model, nnx.jit(lambda model: model(source, target)))
+    maps = jax.jit(lambda v: attention_maps(graphdef, v, lambda model: model(source, target)))(variables)
     assert sorted(maps) == sorted(
         [f"encoder/blocks/{i}/attention" for i in range(2)]
         + [f"decoder/blocks/{i}/{kind}" for i in range(2) for kind in ("self_attention", "cross_attention")]
@@ -136,4 +138,21 @@ def test_attention_maps_are_recorded_per_layer_and_respect_masks():
     np.testing.assert_allclose(cross.sum(-1), 1.0, atol=1e-5)
     assert jnp.all(cross[1, :, :, 3:] == 0.0)  # padded source positions get no weight
     assert jnp.all(jnp.triu(causal, k=1) == 0.0)  # no weight on the future
-    assert not any(layer.record_weights for _, layer in nnx.iter_modules(model) if hasattr(layer, "record_weights"))
+    # The recorded weights are those of the model's own forward pass (eagerly, here).
+    eager = attention_maps(graphdef, variables, lambda model: model(source, target))
+    np.testing.assert_allclose(eager["decoder/blocks/1/cross_attention"], cross, atol=1e-5)
+    # Recording happened in a copy: neither the model nor a model rebuilt from its graph records weights.
+    for module in (model, F.merge(graphdef, variables)):
+        layers = [layer for _, layer in nnx.iter_modules(module) if hasattr(layer, "record_weights")]
+        assert len(layers) == 6 and not any(layer.record_weights for layer in layers)
+
+
+def test_encoder_decoder_with_its_own_target_vocabulary():
+    config = dataclasses.replace(CONFIG, target_vocab_size=5)
+    model = encoder_decoder(config)
+    source, target = tokens(15, 2, 6), jnp.asarray(np.random.default_rng(16).integers(0, 5, size=(2, 4)), jnp.int32)
+    assert forward(model, source, target).shape == (2, 4, 5)  # predicts only ids of the target vocabulary
+    assert model.source_embedding.embed.embedding.shape == (CONFIG.vocab_size, CONFIG.d_model)
+    assert model.target_embedding.embed.embedding.shape == (5, CONFIG.d_model)
+    with pytest.raises(ValueError, match="target_vocab_size"):
+        decoder_only(config)

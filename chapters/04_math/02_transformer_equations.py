@@ -48,6 +48,11 @@ for d_k in dims:
 for name in results:
     for d_k, (variance, top, gradient) in zip(dims, results[name]):
         print(f"{name:8s} d_k={d_k:5d}  Var(logit)={variance:8.2f}  max weight={top:.2f}  softmax grad={gradient:.3f}")
+# What the table shows: scaled logits keep variance 1 at every width; unscaled ones have variance d_k and
+# saturate the softmax, whose gradient shrinks.
+assert all(0.8 < variance < 1.2 for variance, _, _ in results["scaled"])
+assert all(0.8 * d_k < variance < 1.2 * d_k for d_k, (variance, _, _) in zip(dims, results["unscaled"]))
+assert results["unscaled"][-1][2] < 0.5 * results["scaled"][-1][2]
 
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
 for name, marker in (("unscaled", "o"), ("scaled", "s")):
@@ -91,6 +96,8 @@ fig.savefig(OUT / "transformer_masks.png", dpi=90)
 plt.close(fig)
 print("weights (rows sum to 1, masked entries exactly 0):")
 print(np.round(np.asarray(weights), 2))
+np.testing.assert_allclose(weights.sum(-1), 1.0, atol=1e-6)
+assert np.all(np.asarray(weights)[~np.asarray(both[0, 0])] == 0.0)
 
 # %% [markdown]
 # The causal mask is what makes training parallel *and* honest: change the last two tokens and the
@@ -103,6 +110,7 @@ q2, k2, v2 = (x.at[:, 4:].set(rng.normal(size=x[:, 4:].shape)) for x in (q, k, v
 out2 = scaled_dot_product_attention(q2, k2, v2, causal)
 print("max change at positions 0-3:", float(jnp.abs(out - out2)[:, :4].max()),
       " at positions 4-5:", float(jnp.abs(out - out2)[:, 4:].max()))
+assert float(jnp.abs(out - out2)[:, :4].max()) < 1e-6 < float(jnp.abs(out - out2)[:, 4:].max())
 
 # %% [markdown]
 # ## 3. What position encodings look like
@@ -127,6 +135,7 @@ fig.savefig(OUT / "transformer_position_encoding.png", dpi=90)
 plt.close(fig)
 band = [np.ptp(np.diagonal(similarity, offset)) for offset in range(5)]
 print("spread of PE[p].PE[p+k] along each diagonal k=0..4 (0 = depends only on k):", np.round(band, 6))
+assert max(band) < 1e-4  # float32 rounding only
 
 # %% [markdown]
 # ## 4. Attention is a soft dictionary lookup
@@ -142,10 +151,11 @@ values = np.arange(entries, dtype=np.float32)[:, None] * 10.0  # value j = 10 j
 K = jnp.asarray(keys, jnp.float32)[None, :, None, :]
 V = jnp.asarray(values)[None, :, None, :]
 fig, ax = plt.subplots(figsize=(6, 3))
+lookups = {}
 for beta in (0.25, 1.0, 4.0):
     query = jnp.asarray(beta * keys[2], jnp.float32)[None, None, None, :]
     w = attention_weights(query, K)[0, 0, 0]
-    result = float(scaled_dot_product_attention(query, K, V)[0, 0, 0, 0])
+    lookups[beta] = result = float(scaled_dot_product_attention(query, K, V)[0, 0, 0, 0])
     ax.plot(range(entries), np.asarray(w), marker="o", label=f"beta={beta}: returns {result:.1f}")
 ax.set(xlabel="key j", ylabel="weight", title="query = beta * key 2 (value 20)")
 ax.legend(fontsize=8)
@@ -153,8 +163,11 @@ fig.tight_layout()
 fig.savefig(OUT / "transformer_soft_lookup.png", dpi=90)
 plt.close(fig)
 between = jnp.asarray(2.0 * (keys[1] + keys[4]) / 2, jnp.float32)[None, None, None, :]
-print("query halfway between key 1 (value 10) and key 4 (value 40) returns",
-      round(float(scaled_dot_product_attention(between, K, V)[0, 0, 0, 0]), 2))
+blend = float(scaled_dot_product_attention(between, K, V)[0, 0, 0, 0])
+print("sharpening the query, the lookup returns", {beta: round(value, 3) for beta, value in lookups.items()})
+print("query halfway between key 1 (value 10) and key 4 (value 40) returns", round(blend, 2))
+assert abs(lookups[4.0] - 20.0) < 1e-3 < abs(lookups[0.25] - 20.0)  # exact only in the sharp limit
+assert abs(blend - 25.0) < 1e-3  # the two matched values, equally weighted (the other four average 25 too)
 
 # %% [markdown]
 # ## Summary

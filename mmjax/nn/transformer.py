@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from mmjax.nn import functional as F
 from mmjax.nn.attention import padding_mask
 from mmjax.nn.decoder import Decoder
 from mmjax.nn.decoding import DecodeOptions, decode
@@ -27,7 +28,8 @@ from mmjax.nn.position import PositionEncoding
 
 @dataclasses.dataclass(frozen=True)
 class TransformerConfig:
-    vocab_size: int  # token ids 0..vocab_size-1, shared by source and target
+    vocab_size: int  # token ids 0..vocab_size-1 (of the source and, by default, of the target)
+    target_vocab_size: int | None = None  # encoder-decoder: the output vocabulary, when it is not the source's
     d_model: int = 64  # width D of every token's representation
     num_heads: int = 4  # attention heads; D must be divisible by it
     num_layers: int = 2  # blocks in the encoder and (separately) in the decoder
@@ -40,13 +42,20 @@ class TransformerConfig:
     def __post_init__(self):
         if self.d_model % self.num_heads != 0:
             raise ValueError(f"d_model ({self.d_model}) must be divisible by num_heads ({self.num_heads})")
+        if self.target_vocab_size is not None and self.target_vocab_size < 1:
+            raise ValueError(f"target_vocab_size must be None (the source's) or >= 1, got {self.target_vocab_size}")
+
+    @property
+    def output_vocab_size(self) -> int:
+        """How many token ids the decoder reads and predicts."""
+        return self.vocab_size if self.target_vocab_size is None else self.target_vocab_size
 
 
 class TokenEmbedding(nnx.Module):
-    """x_t = E[token_t] * sqrt(D) + PE[offset + t]."""
+    """x_t = E[token_t] * sqrt(D) + PE[offset + t], for token ids 0..vocab_size-1."""
 
-    def __init__(self, config: TransformerConfig, *, rngs: nnx.Rngs):
-        self.embed = nnx.Embed(config.vocab_size, config.d_model, rngs=rngs)
+    def __init__(self, config: TransformerConfig, vocab_size: int, *, rngs: nnx.Rngs):
+        self.embed = nnx.Embed(vocab_size, config.d_model, rngs=rngs)
         self.position = PositionEncoding(config.position, config.max_length, config.d_model, rngs=rngs)
         self.scale = math.sqrt(config.d_model)
 
@@ -66,18 +75,22 @@ def _check_tokens(tokens: jax.Array, name: str) -> None:
 
 
 class EncoderDecoder(nnx.Module):
-    """The sequence-to-sequence Transformer: encode the source once, decode the target causally."""
+    """The sequence-to-sequence Transformer: encode the source once, decode the target causally.
+
+    Source tokens are ids below ``vocab_size``; target tokens (read and predicted by the decoder) are
+    ids below ``output_vocab_size``.
+    """
 
     def __init__(self, config: TransformerConfig, *, rngs: nnx.Rngs):
         c = config
         self.config = config
-        self.source_embedding = TokenEmbedding(c, rngs=rngs)
-        self.target_embedding = TokenEmbedding(c, rngs=rngs)
+        self.source_embedding = TokenEmbedding(c, c.vocab_size, rngs=rngs)
+        self.target_embedding = TokenEmbedding(c, c.output_vocab_size, rngs=rngs)
         self.encoder = Encoder(c.num_layers, c.d_model, c.num_heads, c.d_hidden, c.dropout_rate, rngs=rngs)
         self.decoder = Decoder(
             c.num_layers, c.d_model, c.num_heads, c.d_hidden, c.dropout_rate, cross_attention=True, rngs=rngs
         )
-        self.head = nnx.Linear(c.d_model, c.vocab_size, rngs=rngs)
+        self.head = nnx.Linear(c.d_model, c.output_vocab_size, rngs=rngs)
 
     def encode(self, source: jax.Array, key: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
         """source ``[B, S]`` -> (memory ``[B, S, D]``, memory mask ``[B, 1, 1, S]``)."""
@@ -118,7 +131,9 @@ class DecoderOnly(nnx.Module):
     def __init__(self, config: TransformerConfig, *, rngs: nnx.Rngs):
         c = config
         self.config = config
-        self.embedding = TokenEmbedding(c, rngs=rngs)
+        if c.target_vocab_size is not None:
+            raise ValueError("a decoder-only model has one vocabulary: leave target_vocab_size at None")
+        self.embedding = TokenEmbedding(c, c.vocab_size, rngs=rngs)
         self.decoder = Decoder(
             c.num_layers, c.d_model, c.num_heads, c.d_hidden, c.dropout_rate, cross_attention=False, rngs=rngs
         )
@@ -141,13 +156,14 @@ class DecoderOnly(nnx.Module):
 
 
 @functools.partial(jax.jit, static_argnames=("graphdef", "options"))
-def generate(graphdef, params, source: jax.Array, options: DecodeOptions, key: jax.Array | None = None):
+def generate(graphdef, variables, source: jax.Array, options: DecodeOptions, key: jax.Array | None = None):
     """Encode ``source`` ``[B, S]`` and decode ``[B, options.max_length]`` tokens, in one compiled call.
 
-    ``graphdef, params = nnx.split(model)`` for an ``EncoderDecoder``: the structure is static, the
-    parameters are traced, so new parameters reuse the compiled program.
+    ``graphdef, variables = mmjax.nn.functional.split(model)`` for an ``EncoderDecoder`` (a train state
+    holds the same ``params`` and ``state``): the structure is static, the arrays are traced, so new
+    parameters reuse the compiled program.
     """
-    model = nnx.merge(graphdef, params)
+    model = F.merge(graphdef, variables)
     memory, memory_mask = model.encode(source)
     cache = model.init_cache(memory, memory_mask, options.max_length)
     start = jnp.full((source.shape[0],), options.bos_id, jnp.int32)

@@ -1,4 +1,4 @@
-"""Configuration of the sequence-to-sequence task: small frozen dataclasses, one comment per field."""
+"""Hyper-parameters of the sequence-to-sequence task: small frozen dataclasses, one comment per field."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ PAD_ID, BOS_ID, EOS_ID = 0, 1, 2
 
 
 @dataclasses.dataclass(frozen=True)
-class ModelConfig:
+class Seq2SeqModelConfig:
     d_model: int = 64  # width of every token representation
     num_heads: int = 4  # attention heads (d_model must be divisible by it)
     num_layers: int = 2  # blocks in the encoder and in the decoder
@@ -23,18 +23,17 @@ class ModelConfig:
 
 @dataclasses.dataclass(frozen=True)
 class Seq2SeqConfig:
-    model: ModelConfig = dataclasses.field(default_factory=ModelConfig)  # the Transformer
+    model: Seq2SeqModelConfig = dataclasses.field(default_factory=Seq2SeqModelConfig)  # the Transformer
     transform: str = "reverse"  # what maps source to target: "reverse", "copy" or "sort"
     num_symbols: int = 10  # distinct content symbols (token ids 3 .. 3 + num_symbols - 1)
     min_length: int = 3  # shortest source sequence
     max_length: int = 10  # longest source sequence (sources are padded to it)
     heldout_modulus: int = 5  # a sequence is held out (test only) when its hash % modulus == 0
-    num_train: int = 200_000  # examples in the training source (drawn on demand, never stored)
-    num_test: int = 512  # examples in the held-out test source
+    num_train_examples: int = 200_000  # examples in the training source (drawn on demand, never stored)
+    num_test_examples: int = 512  # examples in the held-out test source
     batch_size: int = 64  # sequences per train step
-    learning_rate: float = 2e-3  # AdamW peak step size
-    warmup_steps: int = 100  # linear warm-up from 0 to learning_rate ...
-    decay_steps: int = 1000  # ... then cosine decay to 1% of it at this step (keep = the run's length)
+    learning_rate: float = 2e-3  # AdamW peak step size; cosine-decayed to 1% of it at the run's last step
+    warmup_steps: int = 100  # linear warm-up from 0 to learning_rate over the first updates
     weight_decay: float = 1e-4  # AdamW decoupled weight decay
     label_smoothing: float = 0.0  # cross-entropy target = (1 - eps) one-hot + eps / V
     data_seed: int = 0  # which data set (independent of the run's seed)
@@ -46,6 +45,9 @@ class Seq2SeqConfig:
             raise ValueError(f"need 1 <= min_length <= max_length, got {self.min_length}, {self.max_length}")
         if self.num_symbols < 2 or self.heldout_modulus < 2:
             raise ValueError("num_symbols and heldout_modulus must be >= 2")
+        if self.num_train_examples < 1 or self.num_test_examples < 1:
+            raise ValueError(f"num_train_examples and num_test_examples must be >= 1, got "
+                             f"{self.num_train_examples} and {self.num_test_examples}")
 
     @property
     def vocab_size(self) -> int:
@@ -57,6 +59,7 @@ class Seq2SeqConfig:
         return self.max_length + 2
 
     def transformer(self) -> TransformerConfig:
+        """The shape of the encoder-decoder: source and target share one vocabulary."""
         m = self.model
         return TransformerConfig(
             vocab_size=self.vocab_size,

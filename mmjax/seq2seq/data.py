@@ -14,10 +14,16 @@ import numpy as np
 from mmjax.seq2seq.config import BOS_ID, EOS_ID, NUM_SPECIAL, PAD_ID, Seq2SeqConfig
 
 SPLITS = ("train", "test")
+SPECIAL_NAMES = {PAD_ID: "<pad>", BOS_ID: "<bos>", EOS_ID: "<eos>"}
 
 
 def is_heldout(symbols: np.ndarray, modulus: int) -> bool:
     return zlib.crc32(np.asarray(symbols, np.int32).tobytes()) % modulus == 0
+
+
+def token_labels(ids) -> list[str]:
+    """Token ids as text for figures: ``<pad>``, ``<bos>``, ``<eos>``, and symbols by their id."""
+    return [SPECIAL_NAMES.get(int(i), str(int(i))) for i in ids]
 
 
 def transform(symbols: np.ndarray, name: str) -> np.ndarray:
@@ -40,7 +46,7 @@ class SequenceSource:
             raise ValueError(f"seq2seq splits are {', '.join(SPLITS)}; got {split!r}")
         self.config = config
         self.split = split
-        self.size = config.num_train if split == "train" else config.num_test
+        self.size = config.num_train_examples if split == "train" else config.num_test_examples
 
     def __len__(self) -> int:
         return self.size
@@ -70,5 +76,6 @@ class SequenceSource:
         return {"source": source, "target": target}
 
     def batch(self, indices) -> dict[str, np.ndarray]:
+        """Examples ``indices`` stacked: ``{"source": [B, max_length], "target": [B, max_length + 2]}``."""
         examples = [self[i] for i in indices]
         return {key: np.stack([e[key] for e in examples]) for key in examples[0]}

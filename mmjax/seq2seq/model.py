@@ -1,4 +1,9 @@
-"""The encoder-decoder used functionally: a static graph definition plus a pure dict of parameters."""
+"""The encoder-decoder of the task, used functionally: a static graph plus the variables of a train state.
+
+The modules themselves live in :mod:`mmjax.nn` (``EncoderDecoder``); this file fixes their shape from a
+:class:`~mmjax.seq2seq.config.Seq2SeqConfig` and runs them as pure functions of ``variables``
+(``{"params", "state"}``, see :mod:`mmjax.nn.functional`; a train state has both entries).
+"""
 
 from __future__ import annotations
 
@@ -8,37 +13,40 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from mmjax.nn import functional as F
 from mmjax.nn.decoding import DecodeOptions
 from mmjax.nn.transformer import EncoderDecoder, generate
 from mmjax.seq2seq.config import BOS_ID, EOS_ID, PAD_ID, Seq2SeqConfig
 
 
+def make_model(config: Seq2SeqConfig, *, rngs: nnx.Rngs) -> EncoderDecoder:
+    """The Transformer: source symbols -> memory -> target symbols, one shared vocabulary."""
+    return EncoderDecoder(config.transformer(), rngs=rngs)
+
+
 @functools.cache
 def graphdef(config: Seq2SeqConfig) -> nnx.GraphDef:
-    """The model's structure without parameters (built abstractly, so it costs no FLOPs)."""
-    return nnx.graphdef(nnx.eval_shape(lambda: EncoderDecoder(config.transformer(), rngs=nnx.Rngs(0))))
+    """The model's structure, without parameters (built abstractly, so it costs no FLOPs)."""
+    return F.graph_of(lambda: make_model(config, rngs=nnx.Rngs(0)))
 
 
-def init_params(config: Seq2SeqConfig, key: jax.Array) -> dict:
-    model = EncoderDecoder(config.transformer(), rngs=nnx.Rngs(params=key))
-    return nnx.to_pure_dict(nnx.state(model, nnx.Param))
+def logits(graphdef: nnx.GraphDef, variables: F.Variables, batch: dict, key: jax.Array | None = None) -> jax.Array:
+    """Teacher forcing: predict target[t + 1] from the source and target[: t + 1]. ``[B, T - 1, V]``.
 
-
-def model(config: Seq2SeqConfig, params: dict) -> EncoderDecoder:
-    return nnx.merge(graphdef(config), params)
-
-
-def logits(config: Seq2SeqConfig, params: dict, batch: dict, key: jax.Array | None = None) -> jax.Array:
-    """Teacher forcing: predict target[t + 1] from source and target[: t + 1]. ``[B, T - 1, V]``."""
-    return model(config, params)(batch["source"], batch["target"][:, :-1], key)
+    Any ``EncoderDecoder`` graph (``graphdef(config)`` for this task); ``key`` drives dropout (None: none).
+    """
+    return F.call(graphdef, variables, batch["source"], batch["target"][:, :-1], key)[0]
 
 
 def decode_options(config: Seq2SeqConfig, method: str = "greedy", **kwargs) -> DecodeOptions:
-    length = config.max_length + 1  # the symbols and <eos>
+    """Decode the symbols and <eos> (``max_length + 1`` tokens) with ``method`` ("greedy", "sample", "beam")."""
+    length = config.max_length + 1
     return DecodeOptions(method, max_length=length, bos_id=BOS_ID, eos_id=EOS_ID, pad_id=PAD_ID, **kwargs)
 
 
-def predict(config: Seq2SeqConfig, params: dict, source, options: DecodeOptions | None = None, key=None):
+def predict(config: Seq2SeqConfig, variables: F.Variables, source, options: DecodeOptions | None = None,
+            key: jax.Array | None = None) -> jax.Array:
     """Generated targets (without <bos>) ``[B, max_length + 1]``, greedy unless ``options`` says otherwise."""
     options = decode_options(config) if options is None else options
-    return generate(graphdef(config), params, jnp.asarray(source), options, key)
+    variables = {"params": variables["params"], "state": variables["state"]}  # not the optimiser's state
+    return generate(graphdef(config), variables, jnp.asarray(source), options, key)
