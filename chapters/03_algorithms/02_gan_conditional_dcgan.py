@@ -7,9 +7,9 @@
 # * G upsamples 4x4 -> 32x32 with **sub-pixel convolution** (conv to 4C channels, then depth-to-space),
 #   not ConvTranspose, whose backward pass is ~10x slower on XLA CPU; each block is modulated by the condition.
 # * D is a **projection discriminator** (Miyato & Koyama 2018):
-#   $D(x, y) = \psi(\phi(x)) + \langle e(y), \phi(x)\rangle$, with **spectral normalisation** (power iteration, `mmjax.gan.spectral_norm`) on every layer. Here
-#   $\phi(x)$ is the final 4x4 feature map *flattened*: global pooling would hide where the object is,
-#   and the condition names its grid cell.
+#   $D(x, y) = \psi(\phi(x)) + \langle e(y), \phi(x)\rangle$, with **spectral normalisation** (power
+#   iteration, `mmjax.gan.spectral_norm`) on every layer. Here $\phi(x)$ is the final 4x4 feature map
+#   *flattened*: global pooling would hide where the object is, and the condition names its grid cell.
 # * Loss: the non-saturating GAN loss, Adam(2e-4, betas 0.5, 0.999), one D step per G step
 #   (`mmjax.gan.dcgan.config.DCGANConfig`).
 
