@@ -192,5 +192,6 @@ def train_step(spec: GANSpec, state: dict, batch: dict, key: jax.Array, optimize
         state, metrics = discriminator_update(spec, state, real, condition, d_key, optimizers["discriminator"])
     state, g_metrics = generator_update(spec, state, real.shape[0], condition, keys[-1], optimizers["generator"])
     metrics = {**metrics, **g_metrics}
+    # one norm over both players' gradients (D's last update), so the loop's guard names a non-finite one
     metrics["grad_norm"] = jnp.sqrt(metrics["d_grad_norm"] ** 2 + metrics["g_grad_norm"] ** 2)
     return state, metrics
