@@ -1,7 +1,7 @@
 """Training the conditional DCGAN: optimisers, init, the two-player step, and images for given labels.
 
-    TASK.init_state(config, key, num_steps)                   # via mmjax.train.loop.train(TASK, ...)
-    images = generate_images(config, state, key, labels)      # [B, 32, 32, 3] uint8 for given scene labels
+    result = loop.train(TASK, config, TrainConfig(steps=1500))         # TASK of mmjax.gan.dcgan.task
+    images = generate_images(config, result.state, key, labels)        # [B, 32, 32, 3] uint8 for scene labels
 """
 
 from __future__ import annotations
