@@ -15,8 +15,9 @@ from pathlib import Path
 import jax
 
 from mmjax.data.loader import Loader
-from mmjax.gan import shapes_gan
-from mmjax.gan.config import DCGANConfig
+from mmjax.gan.dcgan import step as dcgan
+from mmjax.gan.dcgan.config import DCGANConfig
+from mmjax.gan.dcgan.data import make_source
 from mmjax.utils.flops import compiled_flops, matmul_peak_flops, median_seconds, throughput_report
 
 
@@ -29,15 +30,17 @@ def main() -> None:
     args = parser.parse_args()
 
     config = dataclasses.replace(DCGANConfig(), batch_size=args.batch_size, width=args.width)
-    batch = next(Loader(shapes_gan.make_source(config), config.batch_size))
-    state = shapes_gan.init(config, jax.random.key(0))
+    batch = next(Loader(make_source(config), config.batch_size))
+    optimizer = dcgan.make_optimizer(config, num_steps=1000)  # the run's length only sets step sizes
+    state = dcgan.init(config, jax.random.key(0), optimizer)
     # Not donated here: the timed call reuses the same state every repeat.
-    step = jax.jit(shapes_gan.make_task_train_step(config))
+    step = jax.jit(lambda state, batch, key: dcgan.train_step(state, batch, key, config, optimizer))
     key = jax.random.key(1)
     flops = compiled_flops(step, state, batch, key)
     seconds = median_seconds(step, state, batch, key, repeats=args.repeats)
     peak = matmul_peak_flops()
-    report = throughput_report(f"dcgan train step (batch {config.batch_size}, width {config.width})", flops, seconds, peak)
+    name = f"dcgan train step (batch {config.batch_size}, width {config.width})"
+    report = throughput_report(name, flops, seconds, peak)
     report.update({"device": str(jax.devices()[0]), "images_per_second": config.batch_size / seconds,
                    "config": dataclasses.asdict(config)})
     print(f"{report['name']} on {report['device']}")

@@ -3,7 +3,7 @@
 Run: python bench/bench_mode_coverage.py [--seeds 10] [--steps 20000] [--paper-scale]
 Prints our figures beside the paper's and writes bench/results/mode_coverage.json.
 
-Definitions (mmjax.gan.mixtures, verified against the PacGAN code github.com/fjxmlzn/PacGAN):
+Definitions (mmjax.gan.gan2d.data, verified against the PacGAN code github.com/fjxmlzn/PacGAN):
 ring = 8 Gaussians on the unit circle, std 0.01; grid = 25 Gaussians at {-4,-2,0,2,4}^2, std 0.05;
 2,500 generated samples scored; high quality = within 3 std of the nearest mode; a mode is captured
 when it has at least one high-quality sample.
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mmjax.gan import gan2d
-from mmjax.gan.config import Gan2dConfig
+from mmjax.gan.gan2d import step as gan2d
+from mmjax.gan.gan2d.config import Gan2dConfig
 
 # Lin et al. 2018, Table 1: (modes captured, % high-quality samples)
 PAPER = {
@@ -46,29 +46,32 @@ def mean_and_standard_error(values: np.ndarray) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=10, help="independent trainings per cell")
-    parser.add_argument("--steps", type=int, default=None, help="training steps per seed")
+    parser.add_argument("--steps", type=int, default=None, help="training steps per seed (default 20,000; "
+                        "400,000 with --paper-scale); the cosine schedule spans them")
     parser.add_argument("--paper-scale", action="store_true", help="the paper's nets, lr and 400k steps")
     parser.add_argument("--out", default="bench/results/mode_coverage.json")
     args = parser.parse_args()
 
     if args.paper_scale:
         base = Gan2dConfig(g_width=400, g_depth=4, d_width=200, d_depth=3, learning_rate=1e-4, beta1=0.8,
-                           cosine_decay=False, num_steps=args.steps or 400_000)
+                           cosine_decay=False)
+        steps = args.steps or 400_000
     else:
-        base = Gan2dConfig(num_steps=args.steps or Gan2dConfig.num_steps)
+        base, steps = Gan2dConfig(), args.steps or 20_000
     seeds = list(range(args.seeds))
     rows = []
     for mixture in ("ring", "grid"):
         for pack in (1, 2):
             config = dataclasses.replace(base, mixture=mixture, pack=pack)
             start = time.perf_counter()
-            result = gan2d.train_and_evaluate_seeds(config, seeds)
+            result = gan2d.train_and_evaluate_seeds(config, seeds, steps)
             modes = np.asarray(result["modes"])
             quality = 100 * np.asarray(result["high_quality"])
             seconds = time.perf_counter() - start
             rows.append({
                 "mixture": mixture, "method": "GAN" if pack == 1 else f"PacGAN{pack}", "pack": pack,
-                "modes_mean_se": mean_and_standard_error(modes), "high_quality_pct_mean_se": mean_and_standard_error(quality),
+                "modes_mean_se": mean_and_standard_error(modes),
+                "high_quality_pct_mean_se": mean_and_standard_error(quality),
                 "modes_per_seed": modes.tolist(), "high_quality_pct_per_seed": quality.round(2).tolist(),
                 "paper_modes": PAPER[(mixture, pack)][0], "paper_high_quality_pct": PAPER[(mixture, pack)][1],
                 "seconds": seconds,
@@ -76,11 +79,13 @@ def main() -> None:
             r = rows[-1]
             print(f"{mixture:5s} {r['method']:8s} modes {r['modes_mean_se'][0]:5.2f} +- {r['modes_mean_se'][1]:4.2f} "
                   f"(paper {r['paper_modes']:4.1f})   high quality {r['high_quality_pct_mean_se'][0]:5.1f} +- "
-                  f"{r['high_quality_pct_mean_se'][1]:4.1f} % (paper {r['paper_high_quality_pct']:4.1f} %)   [{seconds:.0f} s]",
+                  f"{r['high_quality_pct_mean_se'][1]:4.1f} % (paper {r['paper_high_quality_pct']:4.1f} %)   "
+                  f"[{seconds:.0f} s]",
                   flush=True)
             out = Path(args.out)  # rewritten after every cell, so a long run leaves partial results
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps({"config": dataclasses.asdict(base), "seeds": seeds, "rows": rows}, indent=2))
+            record = {"config": dataclasses.asdict(base), "steps": steps, "seeds": seeds, "rows": rows}
+            out.write_text(json.dumps(record, indent=2))
     print(f"wrote {out}")
 
 

@@ -8,9 +8,9 @@ import pytest
 
 from mmjax.eval.generators import load_generator
 from mmjax.eval.prompts import prompt_batch
-from mmjax.gan.config import DCGANConfig
-from mmjax.gan.eval_adapter import condition_labels
-from mmjax.gan.task import TASKS
+from mmjax.eval.adapters.dcgan import condition_labels
+from mmjax.gan.dcgan.config import DCGANConfig
+from mmjax.gan.dcgan.task import TASK as DCGAN
 from mmjax.train.config import TrainConfig
 from mmjax.train.loop import train
 
@@ -19,8 +19,8 @@ TINY = DCGANConfig(latent_dim=8, width=4, embed_dim=8, batch_size=4, num_train_e
 
 def test_trained_run_loads_as_an_image_generator(tmp_path):
     run = tmp_path / "dcgan"
-    train(TASKS["dcgan"], TINY, TrainConfig(steps=2, run_dir=str(run), progress=False, eval_every=-1,
-                                             sample_every=-1, async_checkpoints=False), log=lambda m: None)
+    train(DCGAN, TINY, TrainConfig(steps=2, run_dir=str(run), progress=False, eval_every=-1,
+                                 sample_every=-1, async_checkpoints=False), log=lambda m: None)
     kind, generate = load_generator("dcgan", str(run))
     assert kind == "image" and generate.step == 2
     prompts = prompt_batch("test", 0, 5)
@@ -58,7 +58,7 @@ def test_eval_dcgan_needs_a_checkpoint_and_rejects_other_runs(tmp_path):
         load_generator("dcgan")
     with pytest.raises(FileNotFoundError, match="no checkpoints"):
         load_generator("dcgan", str(tmp_path))
-    from mmjax.train.toy import TASK as TOY
+    from mmjax.train.toy.task import TASK as TOY
 
     toy_run = tmp_path / "toy"
     train(TOY, None, TrainConfig(steps=1, run_dir=str(toy_run), progress=False, async_checkpoints=False),

@@ -38,7 +38,8 @@ def test_cross_entropy_losses_equal_optax_sigmoid_binary_cross_entropy():
 
 def test_hinge_least_squares_wasserstein_by_hand():
     real, fake = jnp.array([0.5, 2.0]), jnp.array([-2.0, 0.5])
-    assert losses.hinge_discriminator_loss(real, fake) == pytest.approx(0.25 + 0.75)  # relu(1-r)=[.5,0]; relu(1+f)=[0,1.5]
+    # relu(1 - r) = [.5, 0]; relu(1 + f) = [0, 1.5]
+    assert losses.hinge_discriminator_loss(real, fake) == pytest.approx(0.25 + 0.75)
     assert losses.hinge_generator_loss(fake) == pytest.approx(0.75)
     real, fake = jnp.array([1.0, 3.0]), jnp.array([0.0, 2.0])
     assert losses.least_squares_discriminator_loss(real, fake) == pytest.approx(0.5 * 2 + 0.5 * 2)
@@ -58,7 +59,8 @@ def test_saturating_gradient_vanishes_where_non_saturating_does_not():
     rejected = jnp.array([-10.0])  # D is sure the fake is fake: D(G(z)) ~ 4.5e-5
     saturating = jax.grad(losses.minimax_generator_loss)(rejected)[0]
     non_saturating = jax.grad(losses.non_saturating_generator_loss)(rejected)[0]
-    assert abs(saturating) < 1e-4 and non_saturating < -0.99  # d/ds of -softplus(s) = -sigmoid(s); of softplus(-s) = -sigmoid(-s)
+    # d/ds of -softplus(s) = -sigmoid(s); of softplus(-s) = -sigmoid(-s)
+    assert abs(saturating) < 1e-4 and non_saturating < -0.99
 
 
 def test_gradient_penalty_of_a_linear_critic_in_closed_form():

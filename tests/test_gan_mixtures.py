@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from mmjax.gan import mixtures
+from mmjax.gan.gan2d import data as mixtures
 
 
 def test_benchmark_definitions():

@@ -7,11 +7,18 @@ import pytest
 from flax import nnx
 
 from mmjax.data import attributes as A
-from mmjax.gan.dcgan import (
+from mmjax.gan.dcgan.model import (
     NUM_CONDITION_IDS, ConditionalGenerator, ProjectionDiscriminator, condition_from_labels, depth_to_space,
 )
-from mmjax.gan.mlp import MLPDiscriminator, MLPGenerator
-from mmjax.gan.train_step import pack
+from mmjax.gan.gan2d.model import MLPDiscriminator, MLPGenerator
+from mmjax.gan.two_player import pack
+from mmjax.nn import functional as F
+
+def _jitted_call(module, *args):
+    """``module(*args)`` as one jitted pure function of the module's variables."""
+    graphdef, variables = F.split(module)
+    return jax.jit(lambda v, *a: F.call(graphdef, v, *a)[0])(variables, *args)
+
 
 def rngs(seed):
     # RBG keys: module initialisation compiles in a fraction of the time threefry needs on CPU.
@@ -69,11 +76,11 @@ def test_dcgan_shapes_dtypes_and_bad_conditions():
     generator = ConditionalGenerator(8, 2, 8, 32, rngs=rngs(0))
     discriminator = ProjectionDiscriminator(2, 32, rngs=rngs(1))
     condition = condition_from_labels(LABELS)
-    # nnx.jit: one compiled program instead of dozens of op-by-op dispatches (the checks run at trace time)
-    images = nnx.jit(lambda g, z, c: g(z, c))(generator, jnp.ones((2, 8)), condition)
+    # jitted: one compiled program instead of dozens of op-by-op dispatches (the checks run at trace time)
+    images = _jitted_call(generator, jnp.ones((2, 8)), condition)
     assert images.shape == (2, 32, 32, 3) and images.dtype == jnp.float32
     assert float(jnp.max(jnp.abs(images))) <= 1.0
-    logits = nnx.jit(lambda d, x, c: d(x, c))(discriminator, images, condition)
+    logits = _jitted_call(discriminator, images, condition)
     assert logits.shape == (2,) and logits.dtype == jnp.float32
     with pytest.raises(ValueError, match=r"condition must be integer ids of shape \[2, 8\]"):
         generator(jnp.ones((2, 8)), condition[:, :4])
@@ -92,5 +99,4 @@ def test_projection_discriminator_depends_on_the_condition():
     images = jax.random.normal(jax.random.key(0), (2, 32, 32, 3))
     condition = condition_from_labels(LABELS)
     swapped = condition[::-1]
-    score = nnx.jit(lambda d, x, c: d(x, c))
-    assert not np.allclose(score(discriminator, images, condition), score(discriminator, images, swapped))
+    assert not np.allclose(_jitted_call(discriminator, images, condition), _jitted_call(discriminator, images, swapped))

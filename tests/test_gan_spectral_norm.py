@@ -7,6 +7,7 @@ import pytest
 from flax import nnx
 
 from mmjax.gan.spectral_norm import SNConv, SNLinear, as_matrix, power_iteration
+from mmjax.nn import functional as F
 
 
 @pytest.mark.parametrize("shape", [(16, 24), (3, 3, 8, 16), (4, 4, 32, 8)])
@@ -20,20 +21,24 @@ def test_power_iteration_converges_to_the_matrix_2_norm(shape):
     assert one_step <= jnp.linalg.norm(matrix, 2) * (1 + 1e-5)  # u^T W v never exceeds sigma_max
 
 
+def _called(module, x, times: int):
+    """The module after ``times`` jitted calls on ``x``, each starting from the state the last one left."""
+    graphdef, variables = F.split(module)
+    call = jax.jit(lambda v: F.call(graphdef, v, x)[1])
+    for _ in range(times):
+        variables = call(variables)
+    return F.merge(graphdef, variables)
+
+
 def test_layers_become_1_lipschitz_as_u_persists_across_calls():
-    layer = SNLinear(12, 20, rngs=nnx.Rngs(0))
-    step = nnx.jit(lambda module, x: module(x))
     x = jnp.ones((1, 12))
-    for _ in range(60):  # one power iteration per call, carried in layer.u
-        step(layer, x)
+    layer = _called(SNLinear(12, 20, rngs=nnx.Rngs(0)), x, 60)  # one power iteration per call, u carried on
     kernel = layer.linear.kernel[...]
     sigma = jnp.linalg.norm(kernel, 2)
     w_sn = (layer(x, update_u=False) - layer.linear.bias[...]) / 1.0
     np.testing.assert_allclose(w_sn, x @ (kernel / sigma), rtol=1e-4, atol=1e-5)
 
-    conv = SNConv(3, 8, 3, strides=2, rngs=nnx.Rngs(1))
-    for _ in range(60):
-        step(conv, jnp.zeros((1, 8, 8, 3)))
+    conv = _called(SNConv(3, 8, 3, strides=2, rngs=nnx.Rngs(1)), jnp.zeros((1, 8, 8, 3)), 60)
     sigma = jnp.linalg.norm(as_matrix(conv.conv.kernel[...]), 2)
     y = conv(jnp.ones((2, 8, 8, 3)), update_u=False)
     reference = nnx.Conv(3, 8, (3, 3), strides=2, rngs=nnx.Rngs(2))

@@ -7,8 +7,9 @@
 # 3. **D classifies** real samples $x$ against generated ones;
 # 4. **adversarial update**: D takes a step to classify better, then G takes a step to fool the new D.
 #
-# Below, each step is one line calling `mmjax.gan.train_step`, on the 2-D ring of 8 Gaussians
-# (the PacGAN benchmark, `mmjax.gan.mixtures`). We plot the cloud of generated samples as training goes.
+# Below we write one round of steps 2-4 by hand, check that it is exactly the library's two-player step
+# (`mmjax.gan.two_player.train_step`), and train on the 2-D ring of 8 Gaussians (the PacGAN benchmark,
+# `mmjax.gan.gan2d.data`), plotting the cloud of generated samples as training goes.
 
 # %%
 import dataclasses
@@ -17,50 +18,102 @@ import matplotlib
 
 matplotlib.use("Agg")
 import jax
+import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
+import optax
 
-from mmjax.gan import gan2d, mixtures
-from mmjax.gan.config import Gan2dConfig
-from mmjax.gan.train_step import discriminator_update, generate, generator_update
+from mmjax.gan.gan2d import data as mixtures
+from mmjax.gan.gan2d import step as gan2d
+from mmjax.gan.gan2d.config import Gan2dConfig
+from mmjax.nn import functional as F
 from mmjax.utils.chapter import output_dir, quick_mode
 
 OUT = output_dir("03_algorithms")
 QUICK = quick_mode()
-config = Gan2dConfig(mixture="ring", num_steps=300 if QUICK else 20_000)
+num_steps = 300 if QUICK else 20_000
+config = Gan2dConfig(mixture="ring")
 if QUICK:
-    config = dataclasses.replace(config, g_width=32, d_width=16, num_train_samples=10_000)
+    config = dataclasses.replace(config, g_width=32, d_width=16, num_train_examples=10_000)
 ring = mixtures.get_mixture("ring")
-points = gan2d.training_points(config)  # the fixed training set, [100000, 2]
-spec = gan2d.build_spec(config)  # static: graphs of G and D, optimisers, losses
+points = jnp.asarray(mixtures.make_source(config, "train").points)  # the fixed training set, [N, 2]
+spec = gan2d.spec(config)  # static: the graphs of G and D, the loss choice
+optimizers = gan2d.make_optimizer(config, num_steps)  # Adam per player, step size annealed over the run
+
+# %% [markdown]
+# ## One round, by hand
+# With D's logit $s$ ($D = \sigma(s)$, so $\log D = -\mathrm{softplus}(-s)$ and
+# $\log(1 - D) = -\mathrm{softplus}(s)$), D minimises the cross-entropy of real against generated
+# samples and G the non-saturating loss:
+#
+# $$L_D = -\mathbb{E}_x[\log D(x)] - \mathbb{E}_z[\log(1 - D(G(z)))]
+#       = \mathbb{E}[\mathrm{softplus}(-s(x))] + \mathbb{E}[\mathrm{softplus}(s(G(z)))],$$
+#
+# $$L_G = -\mathbb{E}_z[\log D(G(z))] = \mathbb{E}[\mathrm{softplus}(-s(G(z)))].$$
+#
+# Each player is a train state `{"params", "state", "opt_state", "step"}`; `F.call(graph, variables, x)`
+# runs a module as a pure function and an Adam step is `optimizer.update` then `optax.apply_updates`.
+
+# %%
+def d_loss(d_params, state, real, key):
+    z = jax.random.normal(key, (real.shape[0], config.latent_dim))  # [N, 2]
+    fake = jax.lax.stop_gradient(F.call(spec.generator, state["generator"], z)[0])  # step 2: G(z); G is fixed
+    d_vars = {"params": d_params, "state": state["discriminator"]["state"]}
+    s_real, s_fake = jnp.split(F.call(spec.discriminator, d_vars, jnp.concatenate([real, fake]))[0], 2)  # step 3
+    return jnp.mean(jax.nn.softplus(-s_real)) + jnp.mean(jax.nn.softplus(s_fake))
+
+
+def adam_step(player, grads, optimizer):
+    updates, opt_state = optimizer.update(grads, player["opt_state"], player["params"])
+    return {**player, "params": optax.apply_updates(player["params"], updates), "opt_state": opt_state,
+            "step": player["step"] + 1}
+
+
+def one_round(state, real, key):
+    key_d, key_g = jax.random.split(key)
+    key_z = jax.random.split(key_d)[0]  # (the library keeps the other half for gradient penalties)
+    d = adam_step(state["discriminator"], jax.grad(d_loss)(state["discriminator"]["params"], state, real, key_z),
+                  optimizers["discriminator"])  # step 4a: D descends L_D
+
+    def g_loss(g_params):
+        z = jax.random.normal(key_g, (real.shape[0], config.latent_dim))  # fresh noise
+        fake = F.call(spec.generator, {**state["generator"], "params": g_params}, z)[0]
+        return jnp.mean(jax.nn.softplus(-F.call(spec.discriminator, d, fake)[0]))  # against the new D
+
+    g = adam_step(state["generator"], jax.grad(g_loss)(state["generator"]["params"]), optimizers["generator"])
+    return {"generator": g, "discriminator": d}  # step 4b: G descended L_G
+
+
+# %% [markdown]
+# The library's step does the same (plus packing, penalties and other losses, which this config leaves off).
+# Same state, batch and key in; the same numbers must come out.
+
+# %%
+state = gan2d.init(config, jax.random.key(0), optimizers)  # step 1: initialise G and D
+real = points[: config.batch_size]  # [100, 2]
+by_hand = jax.jit(one_round)(state, real, jax.random.key(3))
+library_step = jax.jit(lambda s, x, k: gan2d.train_step(s, {"x": x}, k, config, optimizers))
+library, _ = library_step(state, real, jax.random.key(3))
+jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6), by_hand, library)
+print("one round by hand == mmjax.gan.two_player.train_step")
 
 # %% [markdown]
 # ## The loop
-# `discriminator_update` computes D's loss $-E[\log D(x)] - E[\log(1 - D(G(z)))]$ on a real batch and
-# fresh fakes and takes one Adam step; `generator_update` draws new $z$ and takes one Adam step on the
-# non-saturating loss $-E[\log D(G(z))]$ with D held fixed. Both are pure functions of (state, batch, key).
+# Now round after round on fresh batches. We train with the library's step, which also reports D's and G's
+# losses and D's mean verdicts on real (`d_real`) and generated (`d_fake`) samples.
+# (`mmjax train gan2d` runs the same step through the shared loop, with checkpoints and logs.)
 
 # %%
-state = gan2d.init(config, jax.random.key(0))  # step 1: initialise G and D
-
-
-@jax.jit
-def one_round(state, key):
-    key_batch, key_d, key_g = jax.random.split(key, 3)
-    real = points[jax.random.randint(key_batch, (config.batch_size,), 0, points.shape[0])]
-    # steps 2 and 3 happen inside: G generates G(z), D scores real and generated samples
-    state, d_metrics = discriminator_update(spec, state, real, None, key_d)  # step 4a: D's move
-    state, g_metrics = generator_update(spec, state, config.batch_size, None, key_g)  # step 4b: G's move
-    return state, {**d_metrics, **g_metrics}
-
-
+train_step = jax.jit(lambda s, x, k: gan2d.train_step(s, {"x": x}, k, config, optimizers), donate_argnums=0)
 snapshots, history = {}, []
-plot_at = [config.num_steps // 5 * k for k in range(1, 6)] if QUICK else [250, 500, 1000, 2000, 5000, 20_000]
-for step in range(1, config.num_steps + 1):
-    state, metrics = one_round(state, jax.random.fold_in(jax.random.key(1), step))
+plot_at = [num_steps // 5 * k for k in range(1, 6)] if QUICK else [250, 500, 1000, 2000, 5000, 20_000]
+for step in range(1, num_steps + 1):
+    key_batch, key_step = jax.random.split(jax.random.fold_in(jax.random.key(1), step))
+    real = points[jax.random.randint(key_batch, (config.batch_size,), 0, points.shape[0])]  # [100, 2]
+    state, metrics = train_step(state, real, key_step)
     history.append({k: float(v) for k, v in metrics.items()})
     if step in plot_at:
-        snapshots[step] = np.asarray(generate(spec, state["generator"], jax.random.key(2), 2500))
+        snapshots[step] = np.asarray(gan2d.generate(config, state, jax.random.key(2), 2500))
 
 # %%
 fig, axes = plt.subplots(1, len(snapshots), figsize=(3 * len(snapshots), 3))
@@ -69,7 +122,8 @@ for ax, (step, cloud) in zip(axes, snapshots.items()):
     ax.scatter(ring.means[:, 0], ring.means[:, 1], s=10, c="red")
     ax.set_xlim(-1.6, 1.6), ax.set_ylim(-1.6, 1.6), ax.set_aspect("equal")
     coverage = mixtures.mode_coverage(cloud, ring.means, ring.std)
-    ax.set_title(f"step {step}: {int(coverage['modes'])}/8 modes, {100 * float(coverage['high_quality']):.0f}% HQ", fontsize=8)
+    modes, quality = int(coverage["modes"]), 100 * float(coverage["high_quality"])
+    ax.set_title(f"step {step}: {modes}/8 modes, {quality:.0f}% HQ", fontsize=8)
 fig.savefig(OUT / "gan_ring_sample_clouds.png", dpi=100, bbox_inches="tight")
 
 fig, ax = plt.subplots(figsize=(6, 3))
@@ -87,12 +141,14 @@ print({k: round(v, 3) for k, v in history[-1].items()})
 # the sample clouds and the mode-coverage counts are the real progress report.
 #
 # ## Summary
-# * One GAN iteration = a D step on real vs generated samples, then a G step against the updated D.
+# * One GAN iteration = a D step on real vs generated samples, then a G step against the updated D: about a
+#   dozen lines, equal to `mmjax.gan.two_player.train_step` (checked above).
 # * Everything is a pure function of (state, batch, key): jit it, scan it, vmap it over seeds
-#   (`mmjax.gan.gan2d.train_and_evaluate_seeds` trains 10 seeds at once for the PacGAN benchmark).
+#   (`mmjax.gan.gan2d.step.train_and_evaluate_seeds` trains 10 seeds at once for the PacGAN benchmark).
 # * Progress is measured on samples (modes captured, % high-quality), not on the losses.
 #
 # ## Exercises
 # 1. Set `d_steps=5` in the config (five D steps per G step). What happens to `d_fake` and to coverage?
 # 2. Train with `pack=2` (PacGAN2): D judges pairs of samples. Compare mode coverage on `mixture="grid"`.
 # 3. Switch to `loss="minimax"` (the saturating generator loss). Plot `g_loss` early in training and explain.
+# 4. Change `one_round` to the hinge loss and check it against the library with `loss="hinge"`.

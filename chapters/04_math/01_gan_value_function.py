@@ -16,6 +16,8 @@
 import matplotlib
 
 matplotlib.use("Agg")
+import functools
+
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -23,9 +25,10 @@ import numpy as np
 import optax
 from flax import nnx
 
-from mmjax.gan import losses
-from mmjax.gan.mlp import MLPDiscriminator, MLPGenerator
-from mmjax.gan.train_step import GANSpec, generate, init_state, make_train_step, split_module
+from mmjax.gan import losses, two_player
+from mmjax.gan.gan2d.model import MLPDiscriminator, MLPGenerator
+from mmjax.nn import functional as F
+from mmjax.train.state import apply_gradients, new_train_state
 from mmjax.utils.chapter import output_dir, quick_mode
 
 OUT = output_dir("04_math")
@@ -53,33 +56,32 @@ def integrate(values):
 p_data, p_g = normal_pdf(xs, 0.0, 1.0), normal_pdf(xs, 1.5, 0.7)
 d_star = p_data / (p_data + p_g)
 
-discriminator = MLPDiscriminator(1, 32, 2, 3, rngs=nnx.Rngs(0))
-graphdef, d_params = nnx.split(discriminator, nnx.Param)
+graphdef, d_vars = F.split(MLPDiscriminator(1, 32, 2, 3, rngs=nnx.Rngs(0)))
 optimizer = optax.adam(3e-3)
-opt_state = optimizer.init(d_params)
+d_state = new_train_state(d_vars, optimizer)  # {"params", "state", "opt_state", "step"}
 
 
 @jax.jit
-def d_step(params, opt_state, key):
+def d_step(d_state, key):
     key_real, key_fake = jax.random.split(key)
-    real = jax.random.normal(key_real, (512, 1))
-    fake = 1.5 + 0.7 * jax.random.normal(key_fake, (512, 1))
+    real = jax.random.normal(key_real, (512, 1))  # x ~ p_data = N(0, 1)
+    fake = 1.5 + 0.7 * jax.random.normal(key_fake, (512, 1))  # x ~ p_g = N(1.5, 0.7^2)
 
-    def loss_fn(p):
-        d = nnx.merge(graphdef, p)
-        return losses.minimax_discriminator_loss(d(real), d(fake))
+    def loss_fn(params):
+        d = functools.partial(F.call, graphdef, {"params": params, "state": d_state["state"]})
+        return losses.minimax_discriminator_loss(d(real)[0], d(fake)[0])
 
-    loss, grads = jax.value_and_grad(loss_fn)(params)
-    updates, opt_state = optimizer.update(grads, opt_state)
-    return optax.apply_updates(params, updates), opt_state, loss
+    loss, grads = jax.value_and_grad(loss_fn)(d_state["params"])
+    return apply_gradients(d_state, grads, optimizer), loss
 
 
 for i in range(300 if QUICK else 3000):
-    d_params, opt_state, d_loss = d_step(d_params, opt_state, jax.random.key(i))
-trained_d = jax.nn.sigmoid(nnx.merge(graphdef, d_params)(xs[:, None]))
+    d_state, d_loss = d_step(d_state, jax.random.key(i))
+trained_d = jax.nn.sigmoid(F.call(graphdef, d_state, xs[:, None])[0])
 region = (xs > -2.5) & (xs < 3.5)  # where both densities have mass the samples pin D down
 gap = float(jnp.max(jnp.abs(trained_d - d_star)[region]))
 print(f"max |D_trained - D*| on [-2.5, 3.5]: {gap:.3f}")
+assert gap < 0.2, "a discriminator trained on samples should approach D* where the samples lie"
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(xs, p_data, label="$p_{data}$ = N(0, 1)")
@@ -118,6 +120,7 @@ for mean, c, rhs in rows:
     print(f" {mean:8.1f} | {c:17.5f} | {rhs:14.5f}")
 max_identity_error = max(abs(c - rhs) for _, c, rhs in rows)
 print(f"largest difference: {max_identity_error:.2e}  (-log 4 = {-np.log(4):.5f})")
+assert max_identity_error < 1e-3  # equal up to the integration grid's error
 
 # %% [markdown]
 # ## Saturating vs non-saturating generator gradients
@@ -140,27 +143,29 @@ ax.legend(fontsize=8)
 fig.savefig(OUT / "gan_saturating_gradients.png", dpi=100, bbox_inches="tight")
 print(f"at D(G(z)) = {float(d_of_fake[50]):.1e}: minimax slope {float(saturating[50]):.1e}, "
       f"non-saturating slope {float(non_saturating[50]):.3f}")
+assert abs(float(saturating[50])) < 0.01 and abs(float(non_saturating[50])) > 0.99
 
 # %% [markdown]
 # ## Train with the correct objective and with the source text's
 # A 1-D GAN: data $N(2, 0.5^2)$, G an MLP on $z \sim N(0, 1)$, D an MLP. The same train step
-# (`mmjax.gan.train_step`) runs with `loss="non_saturating"` (correct) and `loss="source_text"` (D maximises
+# (`mmjax.gan.two_player.train_step`) runs with `loss="non_saturating"` (correct) and `loss="source_text"` (D maximises
 # $E[D(x)] + E[D(G(z))]$, G minimises $E[D(G(z))]$).
 
 # %%
 def train_1d(loss_name, steps, seed=0):
     key_g, key_d, key_train = jax.random.split(jax.random.key(seed), 3)
-    generator = MLPGenerator(1, 32, 2, rngs=nnx.Rngs(key_g), out_dim=1)
-    discriminator = MLPDiscriminator(1, 32, 2, 3, rngs=nnx.Rngs(key_d))
+    g_graph, g_vars = F.split(MLPGenerator(1, 32, 2, rngs=nnx.Rngs(key_g), out_dim=1))
+    d_graph, d_vars = F.split(MLPDiscriminator(1, 32, 2, 3, rngs=nnx.Rngs(key_d)))
+    spec = two_player.GANSpec(g_graph, d_graph, latent_dim=1, loss=loss_name)
     adam = optax.adam(2e-3, b1=0.5)
-    spec = GANSpec(nnx.graphdef(generator), nnx.graphdef(discriminator), adam, adam, latent_dim=1, loss=loss_name)
-    state = init_state(spec, split_module(generator)[1], split_module(discriminator)[1])
-    step = jax.jit(make_train_step(spec), donate_argnums=0)
+    optimizers = {"generator": adam, "discriminator": adam}
+    state = {"generator": new_train_state(g_vars, adam), "discriminator": new_train_state(d_vars, adam)}
+    step = jax.jit(functools.partial(two_player.train_step, spec, optimizers=optimizers), donate_argnums=0)
     for i in range(steps):
         key_batch, key_step = jax.random.split(jax.random.fold_in(key_train, i))
         real = 2.0 + 0.5 * jax.random.normal(key_batch, (256, 1))
         state, metrics = step(state, {"x": real}, key_step)
-    samples = np.asarray(generate(spec, state["generator"], jax.random.key(99), 5000))[:, 0]
+    samples = np.asarray(two_player.generate(spec, state["generator"], jax.random.key(99), 5000))[:, 0]
     return samples, {k: float(v) for k, v in metrics.items()}
 
 
@@ -175,6 +180,10 @@ for name, (samples, metrics) in results.items():
 ax.set_xlim(-6, 8)
 ax.legend(fontsize=8)
 fig.savefig(OUT / "gan_source_text_vs_correct.png", dpi=100, bbox_inches="tight")
+(correct, _), (wrong, wrong_metrics) = results["non_saturating"], results["source_text"]
+assert abs(correct.mean() - 2.0) < 0.5, "the correct game moves G onto the data"
+assert abs(wrong.mean() - 2.0) > 1.0 and wrong_metrics["d_real"] > 0.99 and wrong_metrics["d_fake"] > 0.99, (
+    "the source text's game: D calls everything real and G does not learn the data")
 
 # %% [markdown]
 # What goes wrong with the source text's objective: D's objective $E[D(x)] + E[D(G(z))]$ is maximised by

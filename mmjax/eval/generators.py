@@ -37,10 +37,9 @@ from mmjax.data.scene import Scene, ShapeObject, sample_scene
 
 MAX_JITTER = 1.5  # pixels, as in sample_scene
 
-# name -> module exposing KIND and load(checkpoint); filled in by the model issues, e.g.
-# {"dcgan": "mmjax.gan.eval_adapter"}.
+# name -> module exposing KIND and load(checkpoint) (see mmjax.eval.adapters).
 ADAPTER_MODULES: dict[str, str] = {
-    "dcgan": "mmjax.gan.eval_adapter",  # mmjax train dcgan, then mmjax eval dcgan --checkpoint runs/dcgan
+    "dcgan": "mmjax.eval.adapters.dcgan",  # mmjax train dcgan, then mmjax eval dcgan --checkpoint runs/dcgan
 }
 
 

@@ -95,7 +95,10 @@ def gradient_penalty(
 
 
 def r1_penalty(critic: Callable[[jax.Array], jax.Array], real: jax.Array) -> jax.Array:
-    """R1 (Mescheder et al. 2018, eq. 9) without its weight: E_{x~p_data}[||grad_x D(x)||^2]; the loss adds gamma/2 times it."""
+    """R1 (Mescheder et al. 2018, eq. 9) without its weight: E_{x~p_data}[||grad_x D(x)||^2].
+
+    The discriminator's loss adds gamma / 2 times it.
+    """
     grads = jax.grad(lambda inputs: jnp.sum(critic(inputs)))(real)
     return jnp.mean(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=1))
 

@@ -14,7 +14,8 @@ import jax
 import numpy as np
 
 from mmjax.eval.generators import perfect_scene, rng_from_key
-from mmjax.gan.shapes_gan import generate_images
+from mmjax.gan.dcgan.step import generate_images
+from mmjax.train.restore import load_run
 
 KIND = "image"
 CHUNK = 256  # prompts generated per call: one compiled shape whatever the number of samples
@@ -29,8 +30,7 @@ def condition_labels(prompts: dict, key: jax.Array) -> dict[str, np.ndarray]:
 
 
 def load(checkpoint: str) -> Callable[[dict, jax.Array], np.ndarray]:
-    from mmjax.train.checkpoint import load_run
-
+    """``generate(prompts, key) -> uint8 [N, H, W, 3]`` from the latest checkpoint of the run folder."""
     task, config, state, step = load_run(checkpoint)
     if task.name != "dcgan":
         raise ValueError(f"{checkpoint} holds a {task.name!r} run, not a 'dcgan' run")

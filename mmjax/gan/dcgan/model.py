@@ -26,6 +26,7 @@ import numpy as np
 from flax import nnx
 
 from mmjax.data import attributes as A
+from mmjax.gan.dcgan.config import DCGANConfig
 from mmjax.gan.spectral_norm import SNConv, SNLinear
 
 # (field, number of values) per object slot; each field also gets one "none" id for an absent object.
@@ -62,11 +63,13 @@ def condition_from_labels(labels: dict) -> jax.Array:
 
 
 def check_condition(condition: jax.Array, batch: int) -> None:
-    if condition is None or condition.shape != (batch, NUM_CONDITION_IDS) or not jnp.issubdtype(condition.dtype, jnp.integer):
+    """A ValueError unless ``condition`` holds integer ids of shape [batch, 8]."""
+    valid = condition is not None and condition.shape == (batch, NUM_CONDITION_IDS)
+    if not valid or not jnp.issubdtype(condition.dtype, jnp.integer):
         got = None if condition is None else f"{condition.dtype}{tuple(condition.shape)}"
         raise ValueError(
             f"condition must be integer ids of shape [{batch}, {NUM_CONDITION_IDS}] "
-            f"(mmjax.gan.dcgan.condition_from_labels), got {got}"
+            f"(mmjax.gan.dcgan.model.condition_from_labels), got {got}"
         )
 
 
@@ -150,3 +153,13 @@ class ProjectionDiscriminator(nnx.Module):
         features = h.reshape(h.shape[0], -1)  # [B, 4 * 4 * C]: phi(x); the condition includes the grid cell
         projection = jnp.sum(jnp.sum(self.embed(condition), axis=1) * features, axis=1)  # <embed(y), phi(x)>
         return self.psi(features)[:, 0] + projection  # [B] logits
+
+
+def build_players(config: DCGANConfig, key: jax.Array) -> tuple[ConditionalGenerator, ProjectionDiscriminator]:
+    """G and D of ``config``, initialised from ``key``."""
+    key_g, key_d = jax.random.split(key)
+    generator = ConditionalGenerator(
+        config.latent_dim, config.width, config.embed_dim, config.image_size, rngs=nnx.Rngs(key_g)
+    )
+    discriminator = ProjectionDiscriminator(config.width, config.image_size, rngs=nnx.Rngs(key_d))
+    return generator, discriminator

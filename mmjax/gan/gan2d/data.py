@@ -22,9 +22,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mmjax.gan.gan2d.config import Gan2dConfig
+
 NUM_EVAL_SAMPLES = 2500  # generated samples scored per trained generator (PacGAN, VEEGAN)
 QUALITY_THRESHOLD = 3.0  # a high-quality sample is within this many standard deviations of a mode
-NUM_TRAIN_SAMPLES = 100_000  # size of the fixed training set (PacGAN code: num_sample)
+NUM_TRAIN_EXAMPLES = 100_000  # size of the fixed training set (PacGAN code: num_sample)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,9 +92,9 @@ def mode_coverage(samples: jax.Array, means: jax.Array, std: float, threshold: f
 
 
 class MixtureSource:
-    """A random-access source of ``NUM_TRAIN_SAMPLES`` fixed points (PacGAN trains on a fixed sample set)."""
+    """A random-access source of ``num_examples`` fixed points (PacGAN trains on a fixed sample set)."""
 
-    def __init__(self, mixture: Mixture | str, num_examples: int = NUM_TRAIN_SAMPLES, seed: int = 0):
+    def __init__(self, mixture: Mixture | str, num_examples: int = NUM_TRAIN_EXAMPLES, seed: int = 0):
         self.mixture = get_mixture(mixture) if isinstance(mixture, str) else mixture
         rng = np.random.default_rng(seed)
         modes = rng.integers(0, self.mixture.num_modes, num_examples)
@@ -105,3 +107,11 @@ class MixtureSource:
 
     def __getitem__(self, index: int) -> dict[str, np.ndarray]:
         return {"x": self.points[index], "mode": self.modes[index]}
+
+
+def make_source(config: Gan2dConfig, split: str = "train") -> MixtureSource:
+    """The fixed points of ``split``: the train split is set by ``data_seed``, the test split by ``data_seed + 1``."""
+    if split not in ("train", "test"):
+        raise ValueError(f"gan2d splits are 'train' and 'test', got {split!r}")
+    seed = config.data_seed if split == "train" else config.data_seed + 1
+    return MixtureSource(config.mixture, config.num_train_examples, seed)

@@ -12,6 +12,8 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from mmjax.gan.gan2d.config import Gan2dConfig
+
 
 class BatchNorm(nnx.Module):
     """Batch normalisation with the current batch's statistics only: gamma * (h - mean_B) / sqrt(var_B + eps) + beta.
@@ -78,3 +80,15 @@ class MLPDiscriminator(nnx.Module):
         for layer in self.hidden:
             h = layer(h)  # [B, width]
         return self.out(h)[:, 0]  # [B] logits
+
+
+def build_players(config: Gan2dConfig, key: jax.Array) -> tuple[MLPGenerator, MLPDiscriminator]:
+    """G and D of ``config``, initialised from ``key``."""
+    key_g, key_d = jax.random.split(key)
+    generator = MLPGenerator(
+        config.latent_dim, config.g_width, config.g_depth, rngs=nnx.Rngs(key_g), batch_norm=config.g_batch_norm
+    )
+    discriminator = MLPDiscriminator(
+        2, config.d_width, config.d_depth, config.d_pieces, rngs=nnx.Rngs(key_d), pack=config.pack
+    )
+    return generator, discriminator
