@@ -9,7 +9,7 @@
 #
 # Steps 1-2 are paid once per input shape, step 3 on every call, thousands of times in a training run.
 # This page measures both for the train step of an MLP: on 2 CPU cores, lowering and compiling the
-# deepest one takes a few tenths of a second to a couple of seconds, as long as tens to hundreds of runs of
+# deepest one takes a few tenths of a second to a couple of seconds, as long as ten to a hundred runs of
 # the compiled step (the recorded `compile_seconds_deep` and `compile_in_runs_deep` below; the times vary
 # about 2x between runs on a shared machine). It also shows what triggers a recompile, and the persistent
 # cache that lets a restarted run skip most of step 2.
@@ -127,7 +127,7 @@ if chapter.quick:  # three small depths; the full run goes to 128 layers of widt
 # Run time follows the work: in the full run, 128 layers do `flops_growth` = 190 times the FLOPs of one
 # layer, and one run takes roughly as many times longer (`run_growth`, 100 to 450 between runs: the
 # 1-layer step takes a fraction of a millisecond, where call overhead and the machine's load count).
-# Compile time grows much more slowly, by the `compile_growth` of about 5 to 8: XLA has a fixed cost per
+# Compile time grows much more slowly, by the `compile_growth` of about 5 to 10: XLA has a fixed cost per
 # program and a small cost per operation. So compiling the 1-layer step costs hundreds of its runs
 # (`compile_in_runs_shallow`); the 128-layer step only about ten (`compile_in_runs_deep`). Quick mode's
 # tiny steps (at most 16 layers of width 64) show the compile cost but not the growth of the run time;
