@@ -160,8 +160,7 @@ if chapter.quick:  # 300 objects over 20 pairs is too few to look uniform; the f
 #    differ in pitch. Find the pitch of the first note: take `np.fft.rfft` of the first 512 samples and the
 #    frequency of its largest peak (`np.fft.rfftfreq(512, 1 / 8000)`). You should find the green circle's
 #    297 Hz: `check(peak_hz, expected=296.9, tol=1, hint="slot 0 holds the object in cell 0")`.
-
-# %% [markdown]
+#
 # ## Expected results
 # | figure | full run | quick run |
 # |---|---|---|

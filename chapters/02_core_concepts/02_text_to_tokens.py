@@ -149,8 +149,7 @@ chapter.record("pad_fraction", (batch == tokenizer.pad_id).mean())
 #    observe a maximum difference of about 0.30 without a mask, and exactly 0 when the scores of `<pad>` keys
 #    are set to `-inf`: `check(diff_masked, expected=0.0, tol=1e-6)`. `<eos>` is a real token: the decoder
 #    must learn to produce it, and its presence does not depend on how much padding follows.
-
-# %% [markdown]
+#
 # ## Expected results
 # | figure | full run | quick run |
 # |---|---|---|

@@ -21,7 +21,7 @@ from mmjax.data import attributes as A
 from mmjax.data.audio import decode_audio
 from mmjax.data.captions import caption_matches_scene, parse_caption
 from mmjax.data.loader import Loader
-from mmjax.data.render import RADIUS, cell_centre
+from mmjax.data.render import RADIUS, cell_centre, render_image
 from mmjax.data.scene import scene_from_labels
 from mmjax.data.shapes import ShapesSource
 from mmjax.utils import figures
@@ -46,7 +46,8 @@ N = 100 if chapter.quick else 2000  # test examples checked
 #   one (a triangle, $1.87\,(0.18 \cdot 32)^2 \approx 62$ px), so "large" means an area above 50 px.
 #
 # The shape is not measured here (exercise 3 tries it from the area alone); later chapters measure
-# generated images with a learned classifier instead.
+# generated images with a learned classifier instead. (`scipy`, which finds the connected regions, comes
+# with JAX.)
 
 # %%
 SIZE_THRESHOLD = 50.0  # pixels of area between the largest small and the smallest large shape
@@ -75,6 +76,16 @@ def measure_image(image: np.ndarray) -> list[tuple[int, int, int, tuple[float, f
 def labelled_objects(scene) -> list[tuple[int, int, int]]:
     """The same triples from the labels."""
     return sorted((o.cell, o.colour, o.size) for o in scene.objects)
+
+
+# A check of the few lines above: a large red circle in the centre cell, without jitter, covers
+# pi * (0.18 * 32)^2 = 104.2 pixels around the canvas centre, pixel index (15.5, 15.5).
+circle = {"num_objects": 1, "shape": [0], "colour": [0], "size": [1], "row": [1], "col": [1], "relation": -1,
+          "motion": 0}
+image = render_image(scene_from_labels(circle))
+[(cell, colour, size, centre)] = measure_image(image)
+assert (cell, A.COLOURS[colour], A.SIZES[size]) == (4, "red", "large") and np.allclose(centre, 15.5)
+assert abs(image.max(-1).sum() / max(A.COLOUR_RGB[0]) - np.pi * (0.18 * 32) ** 2) < 1.0
 
 
 # %% [markdown]
@@ -172,8 +183,7 @@ print("loader position to save for an exact resume:", loader.state)
 #    object of the first 2000 `test` images as the (shape, size) whose area is nearest to its measured area.
 #    You should find 3015 of 3017 objects right, `check(accuracy, expected=0.9993, tol=0.0004)`; the two
 #    misses are large circles read as large squares. Why? (Look at where they are on the canvas.)
-
-# %% [markdown]
+#
 # ## Expected results
 # | figure | full run | quick run |
 # |---|---|---|

@@ -12,7 +12,7 @@
 # that step by hand on a tiny regression problem, then compares three Optax optimisers.
 #
 # Prerequisites: chapter 2.2 (`jax.grad`); what `jax.jit` does is measured in chapter 7.4. Run time: about
-# 10 s in quick mode (60 steps per optimiser), 20 s in full mode (600 steps).
+# 15 s on 2 CPU cores in quick mode (60 steps per optimiser) and in full mode (600 steps).
 
 # %%
 
@@ -173,8 +173,7 @@ if chapter.quick:  # 60 steps show the start of the race only; the full run trai
 #    same `train_state` object. You should get `ValueError: ... Buffer has been deleted or donated.`: the
 #    first call gave the state's buffers to its output, so the old state can no longer be read. That is why
 #    the loop always replaces `state` with the step's result.
-
-# %% [markdown]
+#
 # ## Expected results
 # | figure | full run | quick run |
 # |---|---|---|

@@ -156,8 +156,7 @@ figures.save(fig, chapter.out / "tfds_batch.png")
 #    procedural source is 1 to 2 times slower (`check(t_shapes / t_tfds, expected=1.4, tol=0.6)`; timings
 #    vary between runs). Rendering all four modalities costs about 3 times more than image and caption, and
 #    real photos cannot be rendered at all: that is when files pay.
-
-# %% [markdown]
+#
 # ## Expected results
 # | figure | full run | quick run |
 # |---|---|---|

@@ -14,7 +14,7 @@
 # about 2x between runs on a shared machine). It also shows what triggers a recompile, and the persistent
 # cache that lets a restarted run skip most of step 2.
 #
-# Prerequisites: chapter 7.1. Run time: about 15 s in quick mode, 40 s in full mode.
+# Prerequisites: chapter 7.1. Run time on 2 CPU cores: about 10 s in quick mode, 20 s in full mode.
 
 # %%
 import shutil
@@ -184,8 +184,7 @@ chapter.record("cache_entries", entries)
 #    scan's stays nearly flat, because scan compiles its body once:
 #    `check(scan_128 / scan_8, expected=1.2, tol=0.4)` (timings vary between runs; compare with the loop's
 #    ratio rather than with the absolute times).
-
-# %% [markdown]
+#
 # ## Expected results
 # Times are wall-clock on a shared machine and vary about 2x between runs, so only ratios and loose bands
 # are checked.

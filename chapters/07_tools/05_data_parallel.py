@@ -17,8 +17,8 @@
 # We run both on 8 fake CPU devices (`XLA_FLAGS=--xla_force_host_platform_device_count=8`, set before
 # JAX starts) and check they agree with one device. On a GPU or TPU nothing changes but the devices.
 #
-# Prerequisites: chapters 7.1 and 7.4. Run time: about 15 s in quick mode (5 loop steps), 30 s in full mode
-# (200 loop steps).
+# Prerequisites: chapters 7.1 and 7.4. Run time on 2 CPU cores: about 25 s in quick mode (5 loop steps), 30 s in
+# full mode (200 loop steps).
 
 # %%
 import os
@@ -188,8 +188,7 @@ figures.save(fig, chapter.out / "sharding.png")
 #    gradients and the ring algorithm, in which every device sends (and receives) `2 (N - 1) / N` times the
 #    gradient's size. You should find 700 MB per device per step:
 #    `check(bytes_per_device, expected=7e8, rtol=0.01)`.
-
-# %% [markdown]
+#
 # ## Expected results
 # Data-parallel results agree with one device to float32 rounding (sums in a different order), so the
 # differences are checked against 1e-5, not 0.
