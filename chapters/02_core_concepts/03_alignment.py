@@ -169,8 +169,9 @@ print("loader position to save for an exact resume:", loader.state)
 #    words at two distinct positions drawn with `rng.choice(len(words), 2, replace=False)`
 #    (`rng = np.random.default_rng(0)`, one draw per caption, in order). What fraction does `parse_caption`
 #    still accept, and what fraction is still a true description (`caption_matches_scene`)? You should find
-#    that only 69 of 2000 parse and 39 of 2000 are still true (for instance, two words of the same kind
-#    exchanged between the two objects): `check(parsed / 2000, expected=0.0345, tol=0.002)` and
+#    that only 69 of 2000 parse and 39 of 2000 are still true: 33 of those swapped two equal words (the two
+#    a's of a two-object caption), 6 two synonyms of one size ("big" and "large" of two large objects), and
+#    30 parse into a false description: `check(parsed / 2000, expected=0.0345, tol=0.002)` and
 #    `check(still_true / 2000, expected=0.0195, tol=0.002)` (`from mmjax.utils.selfcheck import check`).
 # 2. Add white noise to the audio at decreasing signal-to-noise ratios: for the first 200 `test` clips, add
 #    `sigma * rng.standard_normal(4608)` with `sigma = sqrt(mean(clip**2) / 10**(snr / 10))` and a fresh
