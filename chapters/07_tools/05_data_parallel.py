@@ -16,6 +16,9 @@
 #
 # We run both on 8 fake CPU devices (`XLA_FLAGS=--xla_force_host_platform_device_count=8`, set before
 # JAX starts) and check they agree with one device. On a GPU or TPU nothing changes but the devices.
+#
+# Prerequisites: chapters 7.1 and 7.4. Run time on 2 CPU cores: about 25 s in quick mode (5 loop steps), 30 s in
+# full mode (200 loop steps).
 
 # %%
 import os
@@ -32,6 +35,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import optax
 from jax.sharding import PartitionSpec as P
+from matplotlib.patches import Patch
 
 from mmjax.train import loop, parallel
 from mmjax.train.config import TrainConfig
@@ -39,12 +43,13 @@ from mmjax.train.toy.config import ToyConfig
 from mmjax.train.toy.data import RegressionSource
 from mmjax.train.toy.step import mse
 from mmjax.train.toy.task import TASK
-from mmjax.utils.chapter import output_dir, quick_mode
+from mmjax.utils import figures
+from mmjax.utils.chapter import Chapter
 
-QUICK = quick_mode()
-OUT = output_dir("07_tools")
+chapter = Chapter(__file__)
 N = jax.device_count()
 print(f"{N} devices: {jax.devices()[:2]}...")
+chapter.record("devices", N)
 
 # %% [markdown]
 # ## A mesh, a replicated state, a sharded batch
@@ -56,8 +61,9 @@ state = jax.device_put(TASK.init_state(config, jax.random.key(0), num_steps=1), 
 source = RegressionSource(config)
 batch = {"x": source.x[:64], "y": source.y[:64]}
 sharded = jax.device_put(batch, parallel.batch_sharded(mesh))
-print("x sharding:", sharded["x"].sharding.spec, "| rows per device:",
-      [s.data.shape[0] for s in sharded["x"].addressable_shards])
+rows_per_device = [s.data.shape[0] for s in sharded["x"].addressable_shards]
+print("x sharding:", sharded["x"].sharding.spec, "| rows per device:", rows_per_device)
+chapter.record("rows_per_device", max(rows_per_device))
 
 # %% [markdown]
 # ## Version 1: `jit` with shardings; the compiler adds the all-reduce
@@ -80,6 +86,7 @@ jit_step = jax.jit(step, out_shardings=(parallel.replicated(mesh), parallel.repl
 hlo = jit_step.lower(state["params"], sharded).compile().as_text()
 print("all-reduce ops in the compiled program:", hlo.count("all-reduce("))
 assert N == 1 or hlo.count("all-reduce(") > 0  # the gradient mean crosses devices
+chapter.record("all_reduce_ops", hlo.count("all-reduce("))
 params_jit, loss_jit = jit_step(state["params"], sharded)
 
 # %% [markdown]
@@ -101,11 +108,13 @@ map_step = jax.jit(jax.shard_map(local_step, mesh=mesh, in_specs=(P(), P("data")
                                  check_vma=False))
 params_map, loss_map = map_step(state["params"], sharded)
 params_one, loss_one = jax.jit(step)(jax.device_get(state["params"]), batch)  # one device, whole batch
-for name, params, loss in (("jit + shardings", params_jit, loss_jit), ("shard_map", params_map, loss_map)):
+for key, name, params, loss in (("jit", "jit + shardings", params_jit, loss_jit),
+                                ("shard_map", "shard_map", params_map, loss_map)):
     diff = max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(params_one)))
     print(f"{name:>16}: loss {float(loss):.6f} (one device {float(loss_one):.6f}), "
           f"max |params - one-device params| = {diff:.2e}")
     assert diff < 1e-5
+    chapter.record(f"{key}_vs_one_device", diff)
 
 # %% [markdown]
 # ## The training loop does version 1 for every task
@@ -114,10 +123,10 @@ for name, params, loss in (("jit + shardings", params_jit, loss_jit), ("shard_ma
 # the toy task on all devices against one device: equal up to the order of floating-point sums.
 
 # %%
-steps = 5 if QUICK else 200
+steps = 5 if chapter.quick else 200
 runs = {}
 for n in sorted({1, N}):
-    settings = TrainConfig(steps=steps, run_dir=str(OUT / "runs" / f"dp{n}"), num_devices=n, resume=False,
+    settings = TrainConfig(steps=steps, run_dir=str(chapter.out / "runs" / f"dp{n}"), num_devices=n, resume=False,
                            checkpoint_every=steps, log_every=steps, sample_every=-1, progress=False)
     shutil.rmtree(settings.run_dir, ignore_errors=True)
     runs[n] = loop.train(TASK, config, settings, log=lambda message: None)
@@ -125,6 +134,7 @@ diff = max(float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
            for a, b in zip(jax.tree.leaves(runs[1].state), jax.tree.leaves(runs[N].state)))
 print(f"loop on 1 vs {N} devices after {steps} steps: max parameter difference {diff:.2e}")
 assert diff < 1e-5
+chapter.record("loop_vs_one_device", diff)
 
 # %% [markdown]
 # ## Which device holds which rows
@@ -134,11 +144,15 @@ owner = np.zeros((N, 64))
 for shard in sharded["x"].addressable_shards:
     rows = shard.index[0]
     owner[shard.device.id % N, rows] = 1
-fig, ax = plt.subplots(figsize=(7, 2.5))
-ax.imshow(owner, aspect="auto", cmap="Greys", interpolation="nearest")
-ax.set(xlabel="example in the global batch", ylabel="device", title='Batch sharded as P("data")')
-fig.tight_layout()
-fig.savefig(OUT / "sharding.png", dpi=100)
+fig, ax = plt.subplots(figsize=(8, 3))
+ax.imshow(owner, aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+ax.set_yticks(range(N))
+ax.legend(handles=[Patch(color="black", label="rows held by the device"),
+                   Patch(facecolor="white", edgecolor="grey", label="rows held elsewhere")],
+          loc="upper right", fontsize=8, framealpha=1)
+figures.label(ax, f'Batch of 64 sharded as P("data") over {N} devices: {64 // N} rows each',
+              "example in the global batch (row)", "device", legend=False)
+figures.save(fig, chapter.out / "sharding.png")
 
 # %% [markdown]
 # ## Many hosts
@@ -156,6 +170,37 @@ fig.savefig(OUT / "sharding.png", dpi=100)
 # * Results match one device to float tolerance (sums in a different order), not bit for bit.
 #
 # ## Exercises
-# 1. Use `P("data")` for the state instead of `P()` in the `jit` version. What does the compiler do?
-# 2. In `local_step`, replace `pmean` by nothing. How far do the copies of the parameters drift?
-# 3. Count the bytes an all-reduce moves per step for a 100M-parameter model on 8 devices.
+# 1. Place the state with `P("data")` instead of `P()`: `jax.device_put(state["params"],
+#    jax.sharding.NamedSharding(mesh, P("data")))`. You should get an `IndivisibleError`: `P("data")` splits
+#    axis 0 of every array 8 ways, and the hidden kernel's axis 0 has size 4. Shard only what divides, the
+#    hidden kernel's 32 columns, with `P(None, "data")` (each device holds 4 columns: tensor parallelism,
+#    not data parallelism), call `jit_step` with those parameters and count the collectives in its compiled
+#    HLO. You should find the compiler adds 2 `all-gather(` to the 1 `all-reduce(` to collect the split
+#    kernel, and the result still equals one device's (max difference about 3.5e-08):
+#    `check(hlo.count("all-gather("), expected=2, tol=0)` (`from mmjax.utils.selfcheck import check`).
+# 2. In `local_step`, remove the `pmean` line and rebuild `map_step`. How far do the copies of the
+#    parameters drift after one step? With `out_specs=P()` JAX trusts you that the result is replicated and
+#    returns device 0's copy, which moved by its own 8-row gradient: you should find a maximum difference
+#    from the one-device parameters of about 0.12 instead of 3.5e-08,
+#    `check(max_difference, expected=0.12, tol=0.01)`. (Returning every copy with `out_specs=P("data")` and
+#    a leading axis of 1 shows them up to 0.36 apart.)
+# 3. Count the bytes an all-reduce moves per step for a 100M-parameter model on 8 devices, with float32
+#    gradients and the ring algorithm, in which every device sends (and receives) `2 (N - 1) / N` times the
+#    gradient's size. You should find 700 MB per device per step:
+#    `check(bytes_per_device, expected=7e8, rtol=0.01)`.
+#
+# ## Expected results
+# Data-parallel results agree with one device to float32 rounding (sums in a different order), so the
+# differences are checked against 1e-5, not 0.
+#
+# | figure | full run | quick run |
+# |---|---|---|
+# | `devices`: fake CPU devices | 8 ± 0 | 8 ± 0 |
+# | `rows_per_device`: rows of the 64-example batch per device | 8 ± 0 | 8 ± 0 |
+# | `all_reduce_ops`: all-reduces the compiler inserted | >= 1 | >= 1 |
+# | `jit_vs_one_device`: max parameter difference, jit + shardings | < 1e-5 | < 1e-5 |
+# | `shard_map_vs_one_device`: the same for shard_map | < 1e-5 | < 1e-5 |
+# | `loop_vs_one_device`: the training loop on 8 vs 1 device | < 1e-5 | < 1e-5 |
+
+# %%
+chapter.finish()
