@@ -6,8 +6,21 @@ import math
 from pathlib import Path
 
 from mmjax.train.metrics_log import read_metrics
+from mmjax.utils import figures
 
 _NOT_METRICS = {"step", "split", "time"}
+_LOWER_IS_BETTER = ("loss", "mse", "fid", "kid")
+_HIGHER_IS_BETTER = ("accuracy", "exact_match", "precision", "recall", "modes", "high_quality")
+
+
+def better_direction(metric: str) -> str | None:
+    """"lower" for losses and distances, "higher" for accuracies and coverage, else None (e.g. grad_norm)."""
+    name = metric.split("/")[-1]
+    if any(word in name for word in _LOWER_IS_BETTER):
+        return "lower"
+    if any(word in name for word in _HIGHER_IS_BETTER):
+        return "higher"
+    return None
 
 
 def metric_series(records: list[dict]) -> dict[str, tuple[list[int], list[float]]]:
@@ -52,14 +65,9 @@ def plot_run(run_dir, out=None) -> Path:
         finite = [v for v in values if math.isfinite(v)]
         if finite and min(finite) > 0 and max(finite) / min(finite) > 100:
             ax.set_yscale("log")
-        ax.set(title=name, xlabel="step")
+        figures.label(ax, name, xlabel="train step", ylabel=name.split("/")[-1], better=better_direction(name))
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(series):]:
         ax.axis("off")
-    fig.suptitle(run_dir.name)
-    fig.tight_layout()
-    out = Path(out) if out else run_dir / "curves.png"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    return out
+    fig.suptitle(f"run {run_dir.name}: train metrics every log_every steps, eval metrics every eval_every")
+    return figures.save(fig, Path(out) if out else run_dir / "curves.png")
