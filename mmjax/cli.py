@@ -14,6 +14,7 @@ import sys
 COMMAND_MODULES = [
     "mmjax.data.cli",  # mmjax data preview | prepare
     "mmjax.train.cli",  # mmjax train TASK | plot RUN_DIR
+    "mmjax.train.export_cli",  # mmjax export RUN_DIR --out PATH
     "mmjax.eval.cli",  # mmjax eval GENERATOR
     "mmjax.utils.chapter_cli",  # mmjax chapters verify PATH
 ]

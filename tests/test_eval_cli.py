@@ -1,6 +1,7 @@
 """``mmjax eval``: reference generators give the expected floors and ceilings; report and errors."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -74,6 +75,7 @@ def test_eval_command_prints_a_table_and_writes_json(tmp_path, capsys):
     report = json.loads(out.read_text())
     assert report["num_samples"] == 32 and report["seed"] == 0 and report["splits"] == ["test"]
     assert report["results"]["real"]["test"]["coherence_all_correct"] >= 0.9
+    assert report["judge"].endswith("judge/judge.npz") and Path(report["judge"]).is_file()  # the judge that scored
 
 
 def test_eval_command_rejects_bad_input(capsys):

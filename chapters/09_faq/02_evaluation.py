@@ -15,7 +15,7 @@
 # | `collapsed` | one image for everything: mode collapse |
 #
 # Every metric reads images through the **judge**, a small conv net trained on Shapes renders
-# (`python -m mmjax.metrics.judge.train`, shipped in `data/judge/judge.npz`). Its penultimate features
+# (`mmjax train judge` then `mmjax export`, shipped in `data/judge/judge.npz`). Its penultimate features
 # give *Shapes-FID*, KID and precision/recall (not comparable with Inception FID); its predicted
 # labels give coherence. The same numbers for any trained model come from
 # `mmjax eval <model> --checkpoint ...`.
@@ -33,10 +33,8 @@ from mmjax.eval import generators as G
 from mmjax.eval.evaluate import evaluate_captions, evaluate_images
 from mmjax.eval.prompts import prompt_batch
 from mmjax.eval.report import format_table
-from mmjax.metrics.judge import load_judge
-from mmjax.metrics.contrastive.train import DEFAULT_CHECKPOINT as CONTRASTIVE_CHECKPOINT
-from mmjax.metrics.contrastive.train import load_encoder
-from mmjax.metrics.judge.checkpoint import read_metadata
+from mmjax.metrics.contrastive import load_encoder
+from mmjax.metrics.judge import load_judge, read_metadata
 from mmjax.utils.chapter import output_dir, quick_mode
 
 QUICK = quick_mode()
@@ -44,9 +42,7 @@ OUT = output_dir("09_faq")
 NUM_SAMPLES = 48 if QUICK else 500  # prompts per generator (and real reference images)
 DIVERSITY = dict(diversity_prompts=4, samples_per_prompt=4) if QUICK else dict(diversity_prompts=20, samples_per_prompt=8)
 judge, _ = load_judge()
-encoder = None  # the contrastive encoder for R-precision (needs >= 150 prompts: full mode only)
-if not QUICK and CONTRASTIVE_CHECKPOINT.exists():
-    encoder, _ = load_encoder()
+encoder = None if QUICK else load_encoder()[0]  # the encoder behind R-precision (needs >= 150 prompts)
 
 # %% [markdown]
 # ## The instrument first: how well does the judge read real images?
@@ -57,6 +53,7 @@ if not QUICK and CONTRASTIVE_CHECKPOINT.exists():
 # %%
 stored = read_metadata()["extra"]["accuracy"]
 print(format_table({split: scores for split, scores in stored.items() if split.endswith("image")}))
+assert min(min(scores.values()) for split, scores in stored.items() if split.endswith("image")) > 0.999
 
 # %% [markdown]
 # ## Samples from each generator, for the same prompts
@@ -87,6 +84,12 @@ fig.savefig(OUT / "samples.png", dpi=120)
 # %%
 results = {name: evaluate_images(G.BUILTIN[name][1], judge, "test", NUM_SAMPLES, seed=0, encoder=encoder, **DIVERSITY) for name in names}
 print(format_table(results))
+# What the bars below show, checked: coherence alone catches the prompt-ignoring generator, FID the
+# collapsed one, diversity the deterministic one.
+assert results["real"]["coherence_all_correct"] > 0.9 > 0.1 > results["text_ignoring"]["coherence_all_correct"]
+assert results["collapsed"]["shapes_fid"] > 3 * results["real"]["shapes_fid"]  # the floor is high with few samples
+assert results["collapsed"]["recall"] < 0.1 < 0.5 < results["real"]["recall"]
+assert results["deterministic"]["pairwise_feature_distance"] < 1e-5 < results["real"]["pairwise_feature_distance"]
 metrics = ["shapes_fid", "kid", "precision", "recall", "coherence_all_correct", "coherence_colour", "pairwise_feature_distance", "distinct_free_line"]
 metrics += ["r_precision"] if encoder is not None else []
 fig, axes = plt.subplots(2, (len(metrics) + 1) // 2, figsize=(3.3 * ((len(metrics) + 1) // 2), 5.5))
@@ -158,8 +161,9 @@ fig.savefig(OUT / "captions.png", dpi=120)
 #    data against itself change with N? Does KID's? (Hint: one of them is unbiased.)
 # 2. Write a generator that renders the prompt but with the wrong size half of the time. Which metrics
 #    notice? Which attribute accuracy drops, and by how much?
-# 3. Train the judge without the held-out pairs (`python -m mmjax.metrics.judge.train --no-heldout-pairs
-#    --out /tmp/j.npz`) and compare its `test_heldout` accuracy: does the instrument itself generalise?
+# 3. Train the judge without the held-out pairs (`mmjax train judge --steps 3000 --heldout_pairs_in_training
+#    false --run-dir /tmp/j`, then `mmjax export /tmp/j --out /tmp/j.npz`) and compare its `test_heldout`
+#    accuracy (`mmjax eval real --judge /tmp/j.npz`): does the instrument itself generalise?
 # 4. Run `mmjax eval real --splits test_heldout`: the judge still reads every held-out image, but the
 #    R-precision ceiling drops (0.89 against 0.99 on `test`) because the contrastive encoder, trained
 #    on `train` pairs only, never saw those colour x shape pairs. Which instrument would you trust to

@@ -43,15 +43,17 @@ def run(args: argparse.Namespace) -> int:
         targets = [(name, *G.BUILTIN[name]) for name in G.BUILTIN if G.BUILTIN[name][0] == args.kind]
     else:
         targets = [(args.generator, *G.load_generator(args.generator, args.checkpoint))]
-    from mmjax.metrics.judge import load_judge
+    from mmjax.metrics.judge import export as judge_export
 
-    judge, _ = load_judge(args.judge) if args.judge else load_judge()
-    encoder = None
+    judge_path = args.judge or judge_export.default_path()
+    judge, _ = judge_export.load_judge(judge_path)
+    encoder, encoder_path = None, None
     wants_r_precision = any(kind == "image" for _, kind, _ in targets) and args.num_samples >= MIN_SAMPLES_FOR_R_PRECISION
     if args.encoder != "none" and wants_r_precision:
-        from mmjax.metrics.contrastive.train import load_encoder
+        from mmjax.metrics.contrastive import export as encoder_export
 
-        encoder, _ = load_encoder(args.encoder) if args.encoder else load_encoder()
+        encoder_path = args.encoder or encoder_export.default_path()
+        encoder, _ = encoder_export.load_encoder(encoder_path)
     start = time.perf_counter()
     columns, results = {}, {}
     for name, kind, function in targets:
@@ -68,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
         "num_samples": args.num_samples,
         "seed": args.seed,
         "splits": splits,
-        "judge": args.judge or "data/judge/judge.npz",
-        "encoder": None if encoder is None else args.encoder or "data/judge/contrastive.npz",
+        "judge": str(judge_path),
+        "encoder": None if encoder_path is None else str(encoder_path),
         "seconds": time.perf_counter() - start,
         "results": results,
     }
@@ -87,7 +89,7 @@ def register(subparsers) -> None:
     parser.add_argument("--splits", default="test,test_heldout", help="comma-separated splits to evaluate on")
     parser.add_argument("--num-samples", type=int, default=500, help="prompts (and real reference images) per split")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generator's random keys and of KID subsets")
-    parser.add_argument("--judge", default=None, help="judge checkpoint (default: data/judge/judge.npz)")
-    parser.add_argument("--encoder", default=None, help="contrastive encoder for R-precision (default: data/judge/contrastive.npz; 'none' to skip)")
+    parser.add_argument("--judge", default=None, help="judge checkpoint (default: the shipped judge/judge.npz)")
+    parser.add_argument("--encoder", default=None, help="contrastive encoder for R-precision (default: the shipped judge/contrastive.npz; 'none' to skip)")
     parser.add_argument("--out", default=None, help="write the JSON report here")
     parser.set_defaults(func=run)

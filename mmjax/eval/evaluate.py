@@ -20,8 +20,7 @@ from mmjax.metrics.cider import cider_d
 from mmjax.metrics.coherence import attribute_accuracy
 from mmjax.metrics.diversity import distinct_outcome_fraction, mean_pairwise_distance
 from mmjax.metrics.frechet import frechet_distance
-from mmjax.metrics.judge.evaluate import judge_videos
-from mmjax.metrics.judge.model import judge_features, judge_labels_and_features
+from mmjax.metrics.judge.inference import judge_features, judge_labels_and_features, judge_videos
 from mmjax.metrics.kid import kernel_distance
 from mmjax.metrics.precision_recall import precision_recall
 from mmjax.metrics.r_precision import r_precision_of_images

@@ -36,6 +36,6 @@ def r_precision(image_embeddings, text_embeddings, facts: list, num_candidates: 
 
 def r_precision_of_images(encoder, images, tokens, captions: list[str], seed: int = 0) -> float:
     """R-precision of generated ``images`` for their prompt ``tokens`` / ``captions`` with ``encoder``."""
-    from mmjax.metrics.contrastive.model import embed_images, embed_texts
+    from mmjax.metrics.contrastive.inference import embed_images, embed_texts
 
     return r_precision(embed_images(encoder, images), embed_texts(encoder, tokens), [caption_facts(c) for c in captions], seed=seed)

@@ -1,4 +1,4 @@
-"""Hyper-parameters of the contrastive text-image encoder and its training run."""
+"""Hyper-parameters of the contrastive text-image encoder and of its training pairs."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ class ContrastiveConfig:
     embed_dim: int = 64  # shared embedding space (unit vectors)
     max_tokens: int = 24  # caption length in tokens (MAX_TOKENS of the tokenizer)
     vocab_size: int = 47  # tokenizer vocabulary size
-    num_train: int = 20_000  # training (image, caption) pairs from the train split
+    num_train_examples: int = 20_000  # training (image, caption) pairs from the train split
+    num_eval_examples: int = 200  # first pairs of test and test_heldout that evaluate scores (>= 100)
     batch_size: int = 128  # pairs per step: each image's negatives are the other 127 captions
-    steps: int = 2000  # optimiser steps
-    learning_rate: float = 2e-3  # peak AdamW learning rate (cosine decay after warm-up)
+    learning_rate: float = 2e-3  # peak AdamW learning rate (linear warm-up, then cosine decay over the run)
     weight_decay: float = 1e-4  # AdamW decoupled weight decay
-    seed: int = 20_260_102  # scene seed of the training pairs (the datasets use seed 0)
+    data_seed: int = 20_260_102  # scene seed of the training pairs (the datasets use seed 0)

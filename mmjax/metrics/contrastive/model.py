@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from flax import nnx
 
 from mmjax.metrics.contrastive.config import ContrastiveConfig
@@ -22,10 +21,13 @@ def unit(x: jax.Array) -> jax.Array:
 
 
 class ContrastiveEncoder(nnx.Module):
-    def __init__(self, config: ContrastiveConfig, rngs: nnx.Rngs):
+    def __init__(self, config: ContrastiveConfig, *, rngs: nnx.Rngs):
         widths = (3, *config.image_widths)
         self.convs = nnx.List(
-            [nnx.Conv(widths[i], widths[i + 1], (3, 3), strides=1 if i == 0 else 2, rngs=rngs) for i in range(len(config.image_widths))]
+            [
+                nnx.Conv(widths[i], widths[i + 1], (3, 3), strides=1 if i == 0 else 2, rngs=rngs)
+                for i in range(len(config.image_widths))
+            ]
         )
         side = config.image_size // 2 ** (len(config.image_widths) - 1)
         self.image_hidden = nnx.Linear(side * side * widths[-1], 128, rngs=rngs)
@@ -57,28 +59,6 @@ class ContrastiveEncoder(nnx.Module):
         pooled = (x * keep[..., None]).sum(1) / keep.sum(1, keepdims=True).clip(1)  # [B, W]
         return unit(self.text_out(pooled))
 
-
-@nnx.jit
-def _images(model, images):
-    return model.encode_images(images)
-
-
-@nnx.jit
-def _texts(model, tokens):
-    return model.encode_texts(tokens)
-
-
-def embed_images(model: ContrastiveEncoder, images, batch_size: int = 256) -> np.ndarray:
-    """uint8 images ``[N, H, W, 3]`` -> unit embeddings ``[N, E]`` (numpy)."""
-    images = np.asarray(images)
-    if images.ndim != 4 or images.dtype != np.uint8:
-        raise ValueError(f"images must be uint8 [N, H, W, 3], got {images.dtype} {images.shape}")
-    return np.concatenate([np.asarray(_images(model, jnp.asarray(images[i : i + batch_size], jnp.float32) / 127.5 - 1)) for i in range(0, len(images), batch_size)])
-
-
-def embed_texts(model: ContrastiveEncoder, tokens, batch_size: int = 1024) -> np.ndarray:
-    """Token ids ``[N, L]`` -> unit embeddings ``[N, E]`` (numpy)."""
-    tokens = np.asarray(tokens, np.int32)
-    if tokens.ndim != 2:
-        raise ValueError(f"tokens must be [N, L] integer ids, got shape {tokens.shape}")
-    return np.concatenate([np.asarray(_texts(model, jnp.asarray(tokens[i : i + batch_size]))) for i in range(0, len(tokens), batch_size)])
+    def scores(self, images: jax.Array, tokens: jax.Array) -> jax.Array:
+        """``S_ij = exp(t) <u_i, v_j>`` of images ``[B, H, W, 3]`` and captions ``[B, L]``: ``[B, B]``."""
+        return jnp.exp(self.log_temperature.get_value()) * self.encode_images(images) @ self.encode_texts(tokens).T

@@ -25,7 +25,7 @@ NUM_LOGITS = A.MAX_OBJECTS + A.MAX_OBJECTS * sum(OBJECT_HEADS.values())  # count
 
 
 class Judge(nnx.Module):
-    def __init__(self, config: JudgeConfig, rngs: nnx.Rngs):
+    def __init__(self, config: JudgeConfig, *, rngs: nnx.Rngs):
         widths = (3, *config.widths)
         self.convs = nnx.List(
             [
@@ -36,7 +36,6 @@ class Judge(nnx.Module):
         side = config.image_size // 2 ** (len(config.widths) - 1)
         self.hidden = nnx.Linear(side * side * widths[-1], config.feature_dim, rngs=rngs)
         self.heads = nnx.Linear(config.feature_dim, NUM_LOGITS, rngs=rngs)
-        self.feature_scale = float(config.feature_scale)  # static: divides the features metrics see
 
     def features(self, images: jax.Array) -> jax.Array:
         """Images ``[B, H, W, 3]`` in [-1, 1] -> penultimate features ``[B, feature_dim]``."""
@@ -45,9 +44,10 @@ class Judge(nnx.Module):
             x = jax.nn.relu(conv(x))  # [B, H / 2^i, W / 2^i, C_i]
         return jax.nn.relu(self.hidden(x.reshape(x.shape[0], -1)))  # [B, F]
 
-    def __call__(self, images: jax.Array) -> dict[str, jax.Array]:
-        """Logits per attribute: ``num_objects [B, 2]`` and ``<attribute> [B, 2, classes]``."""
-        return split_logits(self.heads(self.features(images)))
+    def __call__(self, images: jax.Array) -> tuple[dict[str, jax.Array], jax.Array]:
+        """Logits per attribute (``num_objects [B, 2]``, ``<attribute> [B, 2, classes]``) and the features."""
+        features = self.features(images)  # [B, F]
+        return split_logits(self.heads(features)), features
 
 
 def split_logits(flat: jax.Array) -> dict[str, jax.Array]:
@@ -71,50 +71,3 @@ def decode_labels(logits: dict[str, jax.Array]) -> dict[str, np.ndarray]:
     relation = np.where(same_column, A.RELATIONS.index("above"), A.RELATIONS.index("left of"))
     labels["relation"] = np.where(num_objects == 2, relation, A.NO_RELATION).astype(np.int32)
     return labels
-
-
-def to_model_input(images) -> jax.Array:
-    """uint8 ``[B, H, W, 3]`` -> float32 in [-1, 1] (floats are taken as already in [-1, 1])."""
-    images = np.asarray(images) if not isinstance(images, jax.Array) else images
-    if images.ndim != 4 or images.shape[-1] != 3:
-        raise ValueError(f"images must have shape [B, H, W, 3], got {tuple(images.shape)}")
-    if images.dtype == np.uint8:
-        return jnp.asarray(images, jnp.float32) / 127.5 - 1.0
-    return jnp.asarray(images, jnp.float32)
-
-
-@nnx.jit
-def _logits_and_features(model: Judge, images: jax.Array):
-    features = model.features(images)
-    return split_logits(model.heads(features)), features
-
-
-def _batched(model: Judge, images, batch_size: int):
-    outputs = [_logits_and_features(model, to_model_input(images[i : i + batch_size])) for i in range(0, len(images), batch_size)]
-    logits = {k: jnp.concatenate([o[0][k] for o in outputs]) for k in outputs[0][0]}
-    return logits, np.concatenate([np.asarray(o[1]) for o in outputs])
-
-
-def judge_labels(model: Judge, images, batch_size: int = 256) -> dict[str, np.ndarray]:
-    """Predicted canonical labels of images ``[N, H, W, 3]`` (uint8, or float in [-1, 1])."""
-    return decode_labels(_batched(model, images, batch_size)[0])
-
-
-def judge_features(model: Judge, images, batch_size: int = 256) -> np.ndarray:
-    """Penultimate features ``[N, feature_dim]`` (float64) of images, for Shapes-FID and friends.
-
-    Divided by ``feature_scale`` (their RMS on real training frames), so each dimension is O(1) on
-    real data, as Inception features are; KID's cubic kernel assumes that scale.
-    """
-    return _batched(model, images, batch_size)[1].astype(np.float64) / model.feature_scale
-
-
-def judge_labels_and_features(model: Judge, images, batch_size: int = 256):
-    """Both of the above from one forward pass."""
-    logits, features = _batched(model, images, batch_size)
-    return decode_labels(logits), features.astype(np.float64) / model.feature_scale
-
-
-def feature_rms(model: Judge, images) -> float:
-    """``sqrt(mean(f^2))`` of the unscaled features of ``images``: the ``feature_scale`` to store."""
-    return float(np.sqrt(np.mean(_batched(model, images, 256)[1].astype(np.float64) ** 2)))
