@@ -34,10 +34,10 @@ def test_data_folder_of_the_clone_is_a_link_to_the_package_artifacts():
 def test_override_folder_and_the_error_that_says_where_it_looked(tmp_path, monkeypatch):
     monkeypatch.setenv(ENV_VAR, str(tmp_path))
     with pytest.raises(FileNotFoundError) as error:
-        artifact_path("judge/judge.npz", "mmjax train judge ... && mmjax export ...")
+        artifact_path("judge/judge.npz", "mmjax train judge ... && mmjax export RUN")
     message = str(error.value)
     assert str(tmp_path / "judge" / "judge.npz") in message and ENV_VAR in message
-    assert "make it with: mmjax train judge" in message
+    assert f"make it with: mmjax train judge ... && mmjax export RUN --out {tmp_path / 'judge/judge.npz'}" in message
     (tmp_path / "judge").mkdir()
     (tmp_path / "judge" / "judge.npz").write_bytes(b"")
     assert artifact_path("judge/judge.npz", "unused") == tmp_path / "judge" / "judge.npz"

@@ -3,7 +3,7 @@
 Any task that defines ``export`` can be exported; the task, its config and the trained state are read
 from the run folder alone (:func:`mmjax.train.restore.load_run`). The shipped judge, for example, is
 
-    mmjax train judge --steps 3000 --run-dir runs/judge && mmjax export runs/judge --out judge.npz
+    mmjax train judge --steps 3000 --run-dir runs/judge && mmjax export runs/judge --out data/judge/judge.npz
 """
 
 from __future__ import annotations

@@ -26,11 +26,13 @@ def artifacts_dir() -> Path:
 def artifact_path(name: str, make_with: str) -> Path:
     """The path of shipped artifact ``name`` (e.g. ``"judge/judge.npz"``).
 
-    Raises FileNotFoundError naming the place it looked and ``make_with``, the command that makes the file.
+    Raises FileNotFoundError naming the place it looked and the command that makes the file there:
+    ``make_with`` followed by ``--out`` that place.
     """
     path = artifacts_dir() / name
     if not path.is_file():
         source = f"${ENV_VAR}" if os.environ.get(ENV_VAR) else "the mmjax package"
         raise FileNotFoundError(f"shipped artifact {name!r} not found: looked for {path} (in {source}; set "
-                                f"{ENV_VAR} to a folder holding {name} to use another copy); make it with: {make_with}")
+                                f"{ENV_VAR} to a folder holding {name} to use another copy); make it with: "
+                                f"{make_with} --out {path}")
     return path

@@ -19,8 +19,7 @@ from mmjax.nn import functional as F
 from mmjax.utils import artifacts, npz_checkpoint
 
 ARTIFACT = "judge/contrastive.npz"
-MAKE_COMMAND = ("mmjax train contrastive --steps 2000 --run-dir runs/contrastive && "
-                "mmjax export runs/contrastive --out contrastive.npz")
+MAKE_COMMAND = "mmjax train contrastive --steps 2000 --run-dir runs/contrastive && mmjax export runs/contrastive"
 REPORT_EXAMPLES = 1000  # real (image, caption) pairs of test and test_heldout behind the stored R-precision
 
 

@@ -22,7 +22,7 @@ from mmjax.nn import functional as F
 from mmjax.utils import artifacts, npz_checkpoint
 
 ARTIFACT = "judge/judge.npz"
-MAKE_COMMAND = "mmjax train judge --steps 3000 --run-dir runs/judge && mmjax export runs/judge --out judge.npz"
+MAKE_COMMAND = "mmjax train judge --steps 3000 --run-dir runs/judge && mmjax export runs/judge"  # --out PATH
 FEATURE_SCALE_FRAMES = 4096  # training frames whose feature RMS becomes feature_scale
 REPORT_EXAMPLES = 2000  # images of test and test_heldout behind the stored accuracy (and a quarter as videos)
 
@@ -31,8 +31,7 @@ def with_feature_scale(judge: TrainedJudge, num_frames: int = FEATURE_SCALE_FRAM
     """The judge with ``feature_scale`` set to its feature RMS on the first ``num_frames`` training frames."""
     frames = JudgeFrames(judge.config, "train", num_frames)
     images = np.stack([frames[i]["image"] for i in range(len(frames))])
-    unscaled = TrainedJudge(dataclasses.replace(judge.config, feature_scale=1.0), judge.variables)
-    return TrainedJudge(dataclasses.replace(judge.config, feature_scale=feature_rms(unscaled, images)), judge.variables)
+    return TrainedJudge(dataclasses.replace(judge.config, feature_scale=feature_rms(judge, images)), judge.variables)
 
 
 def export(state: dict, config: JudgeConfig, path: str | Path, report_examples: int = REPORT_EXAMPLES) -> None:
