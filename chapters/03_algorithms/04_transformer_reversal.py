@@ -245,13 +245,14 @@ if chapter.quick:
 #   clipped AdamW with a warm-up + cosine schedule that spans the run; the library's `train_step` computes
 #   exactly that (the `hand_minus_library` difference is at float rounding, 3e-8), and the shared loop runs it.
 # * On sequences it never saw, the trained encoder-decoder reverses exactly: in the full run the
-#   `exact_match` is 1.0, all 512 held-out sequences (training takes about a minute, 47-85 s measured, of
-#   the chapter's 1.5-2 minutes on 2 CPU cores), so it learnt the rule, not the data.
+#   `exact_match` is 1.0, all 512 held-out sequences (training takes 47-124 s, the whole chapter 1.5-3
+#   minutes on 2 CPU cores; the longer times on a machine busy with other jobs), so it learnt the rule, not
+#   the data.
 # * Its cross-attention concentrates on the anti-diagonal: each output reads the one input it copies (the
 #   full run's `anti_diagonal` weight is 0.72, where uniform attention would give 0.18).
 #
 # ## Exercises
-# Each retrains the full-size model: about 2 minutes on 2 CPU cores (95-150 s measured). Use
+# Each retrains the full-size model: about 2 minutes on 2 CPU cores (95-150 s measured on a busy machine). Use
 # `from mmjax.utils.selfcheck import check`; `import dataclasses`.
 # 1. **Sort instead of reverse.** In the configuration cell add `config = dataclasses.replace(config,
 #    transform="sort")` and run the chapter (full mode). Is it harder? No: the held-out exact match is again
