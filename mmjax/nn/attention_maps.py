@@ -53,7 +53,8 @@ def plot_attention(
 
     ``query_axis`` / ``key_axis`` name what the rows and columns are (e.g. "decoder input" and "source
     symbol" for cross-attention, "caption word" on both axes for the encoder's self-attention). Rows and
-    columns whose label is ``pad_label`` are left out.
+    columns whose label is ``pad_label`` are left out. One colour bar, shared by the heads, reads the
+    colour as an attention weight from 0 to 1 (each query's row sums to 1 over the keys shown).
     """
     import matplotlib
 
@@ -68,15 +69,21 @@ def plot_attention(
     queries = [i for i, q in enumerate(query_labels) if q != pad_label] or list(range(len(query_labels)))
     keys = [i for i, k in enumerate(key_labels) if k != pad_label] or list(range(len(key_labels)))
     heads = weights.shape[0]
-    fig, axes = plt.subplots(1, heads, figsize=(2.6 * heads, 2.9), squeeze=False)
+    # Room for the cells and for the tick labels (rotated key labels below, query labels left of the first head).
+    label_inches = 0.075 * max(len(key_labels[i]) for i in keys)
+    panel_width = max(1.6, 0.2 * len(keys))
+    height = max(1.6, 0.2 * len(queries)) + label_inches + 0.9
+    width = heads * (panel_width + 0.3) + 0.075 * max(len(query_labels[i]) for i in queries) + 1.3
+    fig, axes = plt.subplots(1, heads, figsize=(width, height), squeeze=False, layout="constrained")
     for head, ax in enumerate(axes[0]):
-        ax.imshow(weights[head][np.ix_(queries, keys)], cmap="viridis", vmin=0, vmax=1)
+        image = ax.imshow(weights[head][np.ix_(queries, keys)], cmap="viridis", vmin=0, vmax=1)
         ax.set_xticks(range(len(keys)), [key_labels[i] for i in keys], rotation=90, fontsize=7)
-        ax.set_yticks(range(len(queries)), [query_labels[i] for i in queries], fontsize=7)
+        ax.set_yticks(range(len(queries)), [query_labels[i] for i in queries] if head == 0 else [], fontsize=7)
         ax.set_title(f"head {head}", fontsize=9)
         ax.set_xlabel(f"key: {key_axis}", fontsize=8)
     axes[0][0].set_ylabel(f"query: {query_axis}", fontsize=8)
+    bar = fig.colorbar(image, ax=axes[0].tolist(), shrink=0.9, pad=0.02)
+    bar.set_label("attention weight (row sums to 1)", fontsize=8)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=90, bbox_inches="tight")  # the whole figure, however long the tick labels
     plt.close(fig)
