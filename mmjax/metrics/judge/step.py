@@ -28,6 +28,7 @@ from mmjax.train.state import apply_gradients, new_train_state
 
 DATASET_SEED = 0  # the seed of the Shapes datasets (ShapesSource default)
 EVAL_SPLITS = ("test", "test_heldout")
+EVAL_KEYS = tuple(f"{split}_{name}" for split in EVAL_SPLITS for name in ("all_correct", "worst_attribute"))
 
 
 def make_optimizer(config: JudgeConfig, num_steps: int) -> optax.GradientTransformation:
@@ -103,5 +104,3 @@ def evaluate(state: dict, config: JudgeConfig) -> dict[str, float]:
         metrics[f"{split}_worst_attribute"] = min(v for k, v in scores.items() if k != "all_correct")
     return metrics
 
-
-EVAL_KEYS = tuple(f"{split}_{name}" for split in EVAL_SPLITS for name in ("all_correct", "worst_attribute"))
