@@ -41,8 +41,13 @@ def main() -> None:
     peak = matmul_peak_flops()
     name = f"dcgan train step (batch {config.batch_size}, width {config.width})"
     report = throughput_report(name, flops, seconds, peak)
-    report.update({"device": str(jax.devices()[0]), "images_per_second": config.batch_size / seconds,
-                   "config": dataclasses.asdict(config)})
+    report.update(
+        {
+            "device": str(jax.devices()[0]),
+            "images_per_second": config.batch_size / seconds,
+            "config": dataclasses.asdict(config),
+        }
+    )
     print(f"{report['name']} on {report['device']}")
     print(f"  step time          {seconds * 1e3:9.1f} ms   ({report['images_per_second']:.0f} images/s)")
     print(f"  XLA FLOPs / step   {flops / 1e9:9.2f} GFLOP")

@@ -33,8 +33,10 @@ from mmjax.gan.gan2d.config import Gan2dConfig
 
 # Lin et al. 2018, Table 1: (modes captured, % high-quality samples)
 PAPER = {
-    ("ring", 1): (6.3, 98.2), ("ring", 2): (7.9, 95.6),
-    ("grid", 1): (17.3, 94.8), ("grid", 2): (23.8, 91.3),
+    ("ring", 1): (6.3, 98.2),
+    ("ring", 2): (7.9, 95.6),
+    ("grid", 1): (17.3, 94.8),
+    ("grid", 2): (23.8, 91.3),
 }
 
 
@@ -46,15 +48,20 @@ def mean_and_standard_error(values: np.ndarray) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=10, help="independent trainings per cell")
-    parser.add_argument("--steps", type=int, default=None, help="training steps per seed (default 20,000; "
-                        "400,000 with --paper-scale); the cosine schedule spans them")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="training steps per seed (default 20,000; 400,000 with --paper-scale); the cosine schedule spans them",
+    )
     parser.add_argument("--paper-scale", action="store_true", help="the paper's nets, lr and 400k steps")
     parser.add_argument("--out", default="bench/results/mode_coverage.json")
     args = parser.parse_args()
 
     if args.paper_scale:
-        base = Gan2dConfig(g_width=400, g_depth=4, d_width=200, d_depth=3, learning_rate=1e-4, beta1=0.8,
-                           cosine_decay=False)
+        base = Gan2dConfig(
+            g_width=400, g_depth=4, d_width=200, d_depth=3, learning_rate=1e-4, beta1=0.8, cosine_decay=False
+        )
         steps = args.steps or 400_000
     else:
         base, steps = Gan2dConfig(), args.steps or 20_000
@@ -68,20 +75,28 @@ def main() -> None:
             modes = np.asarray(result["modes"])
             quality = 100 * np.asarray(result["high_quality"])
             seconds = time.perf_counter() - start
-            rows.append({
-                "mixture": mixture, "method": "GAN" if pack == 1 else f"PacGAN{pack}", "pack": pack,
-                "modes_mean_se": mean_and_standard_error(modes),
-                "high_quality_pct_mean_se": mean_and_standard_error(quality),
-                "modes_per_seed": modes.tolist(), "high_quality_pct_per_seed": quality.round(2).tolist(),
-                "paper_modes": PAPER[(mixture, pack)][0], "paper_high_quality_pct": PAPER[(mixture, pack)][1],
-                "seconds": seconds,
-            })
+            rows.append(
+                {
+                    "mixture": mixture,
+                    "method": "GAN" if pack == 1 else f"PacGAN{pack}",
+                    "pack": pack,
+                    "modes_mean_se": mean_and_standard_error(modes),
+                    "high_quality_pct_mean_se": mean_and_standard_error(quality),
+                    "modes_per_seed": modes.tolist(),
+                    "high_quality_pct_per_seed": quality.round(2).tolist(),
+                    "paper_modes": PAPER[(mixture, pack)][0],
+                    "paper_high_quality_pct": PAPER[(mixture, pack)][1],
+                    "seconds": seconds,
+                }
+            )
             r = rows[-1]
-            print(f"{mixture:5s} {r['method']:8s} modes {r['modes_mean_se'][0]:5.2f} +- {r['modes_mean_se'][1]:4.2f} "
-                  f"(paper {r['paper_modes']:4.1f})   high quality {r['high_quality_pct_mean_se'][0]:5.1f} +- "
-                  f"{r['high_quality_pct_mean_se'][1]:4.1f} % (paper {r['paper_high_quality_pct']:4.1f} %)   "
-                  f"[{seconds:.0f} s]",
-                  flush=True)
+            print(
+                f"{mixture:5s} {r['method']:8s} modes {r['modes_mean_se'][0]:5.2f} +- {r['modes_mean_se'][1]:4.2f} "
+                f"(paper {r['paper_modes']:4.1f})   high quality {r['high_quality_pct_mean_se'][0]:5.1f} +- "
+                f"{r['high_quality_pct_mean_se'][1]:4.1f} % (paper {r['paper_high_quality_pct']:4.1f} %)   "
+                f"[{seconds:.0f} s]",
+                flush=True,
+            )
             out = Path(args.out)  # rewritten after every cell, so a long run leaves partial results
             out.parent.mkdir(parents=True, exist_ok=True)
             record = {"config": dataclasses.asdict(base), "steps": steps, "seeds": seeds, "rows": rows}

@@ -43,9 +43,21 @@ CASES = {
 
 def step_times(config: ToyConfig, steps: int, **settings) -> np.ndarray:
     with tempfile.TemporaryDirectory() as run_dir:
-        loop.train(TASK, config, TrainConfig(steps=steps, run_dir=run_dir, log_every=1, eval_every=-1,
-                                             sample_every=-1, progress=False, keep=2, **settings),
-                   log=lambda message: None)
+        loop.train(
+            TASK,
+            config,
+            TrainConfig(
+                steps=steps,
+                run_dir=run_dir,
+                log_every=1,
+                eval_every=-1,
+                sample_every=-1,
+                progress=False,
+                keep=2,
+                **settings,
+            ),
+            log=lambda message: None,
+        )
         times = [r["time"] for r in read_metrics(Path(run_dir) / "metrics.jsonl") if r["split"] == "train"]
     return np.diff(times)[5:]  # drop the first steps (compilation, first save)
 
@@ -82,8 +94,11 @@ def main() -> None:
     results = {"bare jitted step (no loop)": {"median_ms": bare * 1e3, "mean_ms": bare * 1e3}}
     for name, settings in CASES.items():
         times = step_times(config, args.steps, **settings)
-        results[name] = {"median_ms": float(np.median(times) * 1e3), "mean_ms": float(np.mean(times) * 1e3),
-                         "max_ms": float(np.max(times) * 1e3)}
+        results[name] = {
+            "median_ms": float(np.median(times) * 1e3),
+            "mean_ms": float(np.mean(times) * 1e3),
+            "max_ms": float(np.max(times) * 1e3),
+        }
     print(f"{'case':40s} {'median ms':>10s} {'mean ms':>10s}")
     for name, r in results.items():
         print(f"{name:40s} {r['median_ms']:10.3f} {r['mean_ms']:10.3f}")
@@ -95,8 +110,18 @@ def main() -> None:
         print(f"{name:10s} median {saves[name]['median_ms']:8.1f} ms   all: {[round(b, 1) for b in blocked]}")
     out = Path(__file__).parent / "results" / "train_loop.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"backend": jax.default_backend(), "steps": args.steps, "loop": results,
-                               "save_blocking": saves, "megabytes": args.megabytes}, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "backend": jax.default_backend(),
+                "steps": args.steps,
+                "loop": results,
+                "save_blocking": saves,
+                "megabytes": args.megabytes,
+            },
+            indent=2,
+        )
+    )
     print(f"wrote {out}")
 
 

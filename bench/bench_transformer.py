@@ -56,10 +56,15 @@ def main() -> None:
     decode = functools.partial(M.predict, config, options=options)
     decode_seconds = median_seconds(decode, state, batch["source"], repeats=args.repeats)
     report["greedy_decode_tokens_per_second"] = config.batch_size * options.max_length / decode_seconds
-    report["config"] = {"batch_size": args.batch_size, "d_model": args.d_model, "layers": args.layers,
-                        "source_length": args.length, "target_length": config.target_length,
-                        "parameters": sum(x.size for x in jax.tree.leaves(state["params"])),
-                        "device": str(jax.devices()[0])}
+    report["config"] = {
+        "batch_size": args.batch_size,
+        "d_model": args.d_model,
+        "layers": args.layers,
+        "source_length": args.length,
+        "target_length": config.target_length,
+        "parameters": sum(x.size for x in jax.tree.leaves(state["params"])),
+        "device": str(jax.devices()[0]),
+    }
 
     print(f"train step            {step_seconds * 1e3:9.2f} ms  ({report['sequences_per_second']:,.0f} sequences/s)")
     print(f"FLOPs per step (XLA)  {step_flops:12.4g}")

@@ -62,8 +62,12 @@ def test_a_wheel_installed_in_a_fresh_venv_loads_the_shipped_judge(tmp_path):
         shutil.copy(REPO / name, source / name)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", ENV_VAR)}
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "wheels"), str(source)],
-                   check=True, env={**env, "PYTHONPATH": os.environ.get("PYTHONPATH", "")}, cwd=tmp_path)
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "wheels"), str(source)],
+        check=True,
+        env={**env, "PYTHONPATH": os.environ.get("PYTHONPATH", "")},
+        cwd=tmp_path,
+    )
     wheel = next((tmp_path / "wheels").glob("mmjax-*.whl"))
 
     fresh = tmp_path / "fresh"

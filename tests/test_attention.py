@@ -106,7 +106,11 @@ def test_multi_head_attention_matches_flax_with_copied_weights(cross):
     d_model, heads, d_context = 16, 4, (12 if cross else 16)
     ours = A.MultiHeadAttention(d_model, heads, d_context=d_context, rngs=nnx.Rngs(0))
     theirs = nnx.MultiHeadAttention(
-        num_heads=heads, in_features=d_model, in_kv_features=d_context, qkv_features=d_model, decode=False,
+        num_heads=heads,
+        in_features=d_model,
+        in_kv_features=d_context,
+        qkv_features=d_model,
+        decode=False,
         rngs=nnx.Rngs(1),
     )
     copy_into_flax(ours, theirs, heads)

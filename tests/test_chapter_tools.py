@@ -10,7 +10,7 @@ from mmjax.utils import figures, results
 from mmjax.utils.chapter import Chapter, commit_record
 from mmjax.utils.selfcheck import check
 
-SOURCE = '''# %% [markdown]
+SOURCE = """# %% [markdown]
 # # Chapter 9.9: a test
 # The `accuracy` reaches 0.97 in the full run; the `loss` falls below 0.1.
 
@@ -28,7 +28,7 @@ x = 1
 #
 # ## Summary
 # | `ignored` | 1 | 2 |
-'''
+"""
 
 
 def test_bands_parse_and_hold():
@@ -47,8 +47,10 @@ def test_expected_table_and_prose_quotes():
     table = results.expected_table(SOURCE)
     assert sorted(table) == ["accuracy", "fid", "loss"]
     assert table["loss"]["quick"] is None and table["accuracy"]["quick"].low == 0.5
-    assert results.prose_quotes(SOURCE) == [("accuracy", 0.97, SOURCE.splitlines()[2][2:]),
-                                            ("loss", 0.1, SOURCE.splitlines()[2][2:])]
+    assert results.prose_quotes(SOURCE) == [
+        ("accuracy", 0.97, SOURCE.splitlines()[2][2:]),
+        ("loss", 0.1, SOURCE.splitlines()[2][2:]),
+    ]
 
 
 def test_check_reports_pass_fail_and_missing():

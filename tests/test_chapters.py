@@ -2,13 +2,12 @@
 jupytext percent notebook ending with a summary and exercises, and it runs top to bottom in quick mode
 as a plain script, writing its figures. What a chapter claims it checks itself, with ``assert``."""
 
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
-
-import json
 
 import jupytext
 import pytest
@@ -52,8 +51,9 @@ def test_chapter_is_named_numbered_and_a_percent_notebook(path):
 def test_chapter_runs_in_quick_mode_and_writes_figures(path, tmp_path):
     env = {**os.environ, "MMJAX_QUICK": "1", "MMJAX_OUT": str(tmp_path), "MPLBACKEND": "Agg", "JAX_PLATFORMS": "cpu"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    result = subprocess.run([sys.executable, str(path)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, f"{chapter_id(path)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     figures = sorted((tmp_path / path.parent.name).glob("*.png"))
     assert figures, f"{chapter_id(path)} wrote no figure"

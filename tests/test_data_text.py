@@ -6,6 +6,8 @@ from importlib import resources
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mmjax.data import attributes as A
 from mmjax.data import captions as C
@@ -95,7 +97,10 @@ def test_encode_decode_round_trip_and_framing():
         assert ids[0] == tok.bos_id and tok.eos_id in ids
         assert (ids[list(ids).index(tok.eos_id) + 1 :] == tok.pad_id).all()
         assert tok.decode(ids) == text
-    assert tok.encode("A Big RED circle", max_len=None).tolist()[1:-1] == tok.encode("a big red circle", None).tolist()[1:-1]
+    assert (
+        tok.encode("A Big RED circle", max_len=None).tolist()[1:-1]
+        == tok.encode("a big red circle", None).tolist()[1:-1]
+    )
 
 
 def test_unknown_words_raise_or_map_to_unk():
@@ -126,9 +131,6 @@ def test_tokenizer_save_and_load(tmp_path):
     tok.save(tmp_path / "vocab.json")
     assert Tokenizer.load(tmp_path / "vocab.json").vocabulary == tok.vocabulary
 
-
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 _WORDS = Tokenizer.default().vocabulary[4:]
 

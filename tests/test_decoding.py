@@ -6,11 +6,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from transformer_fixtures import BOS, EOS, PAD, encoder_decoder, tokens
 
 from mmjax.nn import decoding as D
 from mmjax.nn import functional as F
 from mmjax.nn.transformer import generate
-from transformer_fixtures import BOS, EOS, PAD, encoder_decoder, tokens
 
 
 def table_model(table):

@@ -23,7 +23,10 @@ def judge():
 @pytest.fixture(scope="module")
 def scores(judge):
     kwargs = dict(split="test", num_samples=NUM, seed=0, diversity_prompts=6, samples_per_prompt=6)
-    return {name: evaluate_images(G.BUILTIN[name][1], judge, **kwargs) for name in ("real", "text_ignoring", "collapsed", "deterministic")}
+    return {
+        name: evaluate_images(G.BUILTIN[name][1], judge, **kwargs)
+        for name in ("real", "text_ignoring", "collapsed", "deterministic")
+    }
 
 
 def test_perfect_generator_is_coherent_and_random_one_is_near_chance(scores):
@@ -97,7 +100,9 @@ def test_video_evaluation_catches_a_frozen_video(judge):
 
 
 def test_audio_to_image_evaluation_scores_cells_too(judge):
-    scores = evaluate_images(G.audio_decoding_generator, judge, "test", 32, seed=0, diversity_prompts=2, samples_per_prompt=2, audio=True)
+    scores = evaluate_images(
+        G.audio_decoding_generator, judge, "test", 32, seed=0, diversity_prompts=2, samples_per_prompt=2, audio=True
+    )
     assert scores["coherence_all_correct"] >= 0.95
     assert "coherence_row" in scores and "coherence_relation" in scores
     assert "distinct_free_line" not in scores  # audio states every cell: nothing is free

@@ -6,9 +6,9 @@ import jax
 import numpy as np
 import pytest
 
+from mmjax.eval.adapters.dcgan import condition_labels
 from mmjax.eval.generators import load_generator
 from mmjax.eval.prompts import prompt_batch
-from mmjax.eval.adapters.dcgan import condition_labels
 from mmjax.gan.dcgan.config import DCGANConfig
 from mmjax.gan.dcgan.task import TASK as DCGAN
 from mmjax.train.config import TrainConfig
@@ -19,8 +19,12 @@ TINY = DCGANConfig(latent_dim=8, width=4, embed_dim=8, batch_size=4, num_train_e
 
 def test_trained_run_loads_as_an_image_generator(tmp_path):
     run = tmp_path / "dcgan"
-    train(DCGAN, TINY, TrainConfig(steps=2, run_dir=str(run), progress=False, eval_every=-1,
-                                 sample_every=-1, async_checkpoints=False), log=lambda m: None)
+    train(
+        DCGAN,
+        TINY,
+        TrainConfig(steps=2, run_dir=str(run), progress=False, eval_every=-1, sample_every=-1, async_checkpoints=False),
+        log=lambda m: None,
+    )
     kind, generate = load_generator("dcgan", str(run))
     assert kind == "image" and generate.step == 2
     prompts = prompt_batch("test", 0, 5)
@@ -49,7 +53,9 @@ def test_free_line_of_two_object_prompts_is_redrawn_and_stated_labels_kept():
         # a lone object's cell is stated by its caption and kept
         np.testing.assert_array_equal(labels["row"][~two], prompts["row"][~two])
         np.testing.assert_array_equal(labels["col"][~two], prompts["col"][~two])
-    lines = np.stack([np.where(d["col"][two, 0] == d["col"][two, 1], d["col"][two, 0], d["row"][two, 0]) for d in draws])
+    lines = np.stack(
+        [np.where(d["col"][two, 0] == d["col"][two, 1], d["col"][two, 0], d["row"][two, 0]) for d in draws]
+    )
     assert len(np.unique(lines)) == 3  # every column/row is used, not just the one of the data
 
 
@@ -61,7 +67,11 @@ def test_eval_dcgan_needs_a_checkpoint_and_rejects_other_runs(tmp_path):
     from mmjax.train.toy.task import TASK as TOY
 
     toy_run = tmp_path / "toy"
-    train(TOY, None, TrainConfig(steps=1, run_dir=str(toy_run), progress=False, async_checkpoints=False),
-          log=lambda m: None)
+    train(
+        TOY,
+        None,
+        TrainConfig(steps=1, run_dir=str(toy_run), progress=False, async_checkpoints=False),
+        log=lambda m: None,
+    )
     with pytest.raises(ValueError, match="holds a 'toy' run, not a 'dcgan' run"):
         load_generator("dcgan", str(toy_run))

@@ -24,7 +24,9 @@ def test_minimax_discriminator_loss_by_hand():
 def test_generator_losses_by_hand():
     # saturating: E[log(1 - D)] = 1/2 (log .5 + log .75); non-saturating: -E[log D] = -1/2 (log .5 + log .25)
     assert losses.minimax_generator_loss(FAKE) == pytest.approx(0.5 * (math.log(0.5) + math.log(0.75)), rel=1e-6)
-    assert losses.non_saturating_generator_loss(FAKE) == pytest.approx(-0.5 * (math.log(0.5) + math.log(0.25)), rel=1e-6)
+    assert losses.non_saturating_generator_loss(FAKE) == pytest.approx(
+        -0.5 * (math.log(0.5) + math.log(0.25)), rel=1e-6
+    )
 
 
 def test_cross_entropy_losses_equal_optax_sigmoid_binary_cross_entropy():
@@ -32,8 +34,12 @@ def test_cross_entropy_losses_equal_optax_sigmoid_binary_cross_entropy():
     bce = optax.sigmoid_binary_cross_entropy
     d_expected = jnp.mean(bce(real, jnp.ones_like(real))) + jnp.mean(bce(fake, jnp.zeros_like(fake)))
     np.testing.assert_allclose(losses.minimax_discriminator_loss(real, fake), d_expected, rtol=1e-5)
-    np.testing.assert_allclose(losses.non_saturating_generator_loss(fake), jnp.mean(bce(fake, jnp.ones_like(fake))), rtol=1e-5)
-    np.testing.assert_allclose(losses.minimax_generator_loss(fake), -jnp.mean(bce(fake, jnp.zeros_like(fake))), rtol=1e-5)
+    np.testing.assert_allclose(
+        losses.non_saturating_generator_loss(fake), jnp.mean(bce(fake, jnp.ones_like(fake))), rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        losses.minimax_generator_loss(fake), -jnp.mean(bce(fake, jnp.zeros_like(fake))), rtol=1e-5
+    )
 
 
 def test_hinge_least_squares_wasserstein_by_hand():
@@ -88,8 +94,12 @@ def test_source_text_objective_rewards_d_for_calling_fakes_real():
     # The correct D loss rises when D calls fakes real; the source text's D "loss" falls.
     fake_called_fake, fake_called_real = jnp.array([-3.0]), jnp.array([3.0])
     real = jnp.array([3.0])
-    assert losses.minimax_discriminator_loss(real, fake_called_real) > losses.minimax_discriminator_loss(real, fake_called_fake)
-    assert losses.source_text_discriminator_loss(real, fake_called_real) < losses.source_text_discriminator_loss(real, fake_called_fake)
+    assert losses.minimax_discriminator_loss(real, fake_called_real) > losses.minimax_discriminator_loss(
+        real, fake_called_fake
+    )
+    assert losses.source_text_discriminator_loss(real, fake_called_real) < losses.source_text_discriminator_loss(
+        real, fake_called_fake
+    )
 
 
 def test_unknown_loss_name_is_a_clear_error():

@@ -8,11 +8,16 @@ from flax import nnx
 
 from mmjax.data import attributes as A
 from mmjax.gan.dcgan.model import (
-    NUM_CONDITION_IDS, ConditionalGenerator, ProjectionDiscriminator, condition_from_labels, depth_to_space,
+    NUM_CONDITION_IDS,
+    ConditionalGenerator,
+    ProjectionDiscriminator,
+    condition_from_labels,
+    depth_to_space,
 )
 from mmjax.gan.gan2d.model import MLPDiscriminator, MLPGenerator
 from mmjax.gan.two_player import pack
 from mmjax.nn import functional as F
+
 
 def _jitted_call(module, *args):
     """``module(*args)`` as one jitted pure function of the module's variables."""
@@ -26,8 +31,10 @@ def rngs(seed):
 
 
 LABELS = {  # one single-object scene and one two-object scene
-    "shape": np.array([[0, A.ABSENT], [1, 2]]), "colour": np.array([[3, A.ABSENT], [0, 5]]),
-    "size": np.array([[1, A.ABSENT], [0, 1]]), "row": np.array([[0, A.ABSENT], [2, 0]]),
+    "shape": np.array([[0, A.ABSENT], [1, 2]]),
+    "colour": np.array([[3, A.ABSENT], [0, 5]]),
+    "size": np.array([[1, A.ABSENT], [0, 1]]),
+    "row": np.array([[0, A.ABSENT], [2, 0]]),
     "col": np.array([[1, A.ABSENT], [2, 0]]),
 }
 

@@ -16,8 +16,20 @@ from mmjax.train.state import learning_rate
 
 TINY_2D = Gan2dConfig(g_width=16, g_depth=2, d_width=8, d_depth=1, batch_size=16, num_train_examples=512)
 TINY_DC = DCGANConfig(latent_dim=8, width=4, embed_dim=8, batch_size=4, num_train_examples=8)
-TINY_2D_FLAGS = ["--g_width", "16", "--g_depth", "2", "--d_width", "8", "--d_depth", "1", "--batch_size", "16",
-                 "--num_train_examples", "512"]
+TINY_2D_FLAGS = [
+    "--g_width",
+    "16",
+    "--g_depth",
+    "2",
+    "--d_width",
+    "8",
+    "--d_depth",
+    "1",
+    "--batch_size",
+    "16",
+    "--num_train_examples",
+    "512",
+]
 
 
 def test_registry_finds_the_gan_tasks():
@@ -46,9 +58,28 @@ def test_mmjax_train_gan2d_anneals_the_learning_rate_to_its_end_value_at_the_las
 
     peak, end = 2e-3, 3e-4
     run_dir = tmp_path / f"gan2d_{steps}"
-    args = ["train", "gan2d", "--steps", str(steps), "--run-dir", str(run_dir), "--no-progress", "--log-every", "1",
-            "--eval-every", "-1", "--sample-every", "-1", "--no-async-checkpoints", "--no-compile-cache",
-            "--learning_rate", str(peak), "--end_learning_rate", str(end), *TINY_2D_FLAGS]
+    args = [
+        "train",
+        "gan2d",
+        "--steps",
+        str(steps),
+        "--run-dir",
+        str(run_dir),
+        "--no-progress",
+        "--log-every",
+        "1",
+        "--eval-every",
+        "-1",
+        "--sample-every",
+        "-1",
+        "--no-async-checkpoints",
+        "--no-compile-cache",
+        "--learning_rate",
+        str(peak),
+        "--end_learning_rate",
+        str(end),
+        *TINY_2D_FLAGS,
+    ]
     assert main(args) == 0
 
     task, config, state, step = load_run(run_dir)

@@ -57,8 +57,16 @@ def test_step_is_deterministic_for_a_fixed_key_and_changes_with_the_key():
     b, metrics_b = step(_copy(state), batch, jax.random.key(5))
     c, _ = step(_copy(state), batch, jax.random.key(6))
     jax.tree.map(np.testing.assert_array_equal, a, b)
-    assert set(metrics_a) == {"d_loss", "d_real", "d_fake", "g_loss", "d_grad_norm", "g_grad_norm", "grad_norm",
-                              "learning_rate"}
+    assert set(metrics_a) == {
+        "d_loss",
+        "d_real",
+        "d_fake",
+        "g_loss",
+        "d_grad_norm",
+        "g_grad_norm",
+        "grad_norm",
+        "learning_rate",
+    }
     assert set(a) == {"generator", "discriminator"}
     for player in ("generator", "discriminator"):
         assert set(a[player]) == {"params", "state", "opt_state", "step"}

@@ -11,9 +11,8 @@ from mmjax.data.loader import collate
 from mmjax.data.render import render_image
 from mmjax.data.scene import sample_scene
 from mmjax.metrics.coherence import attribute_accuracy
-from mmjax.metrics.judge import JudgeConfig, TrainedJudge, judge_features, judge_labels, load_judge, read_metadata
+from mmjax.metrics.judge import JudgeConfig, TrainedJudge, judge_features, judge_labels, load_judge, read_metadata, step
 from mmjax.metrics.judge import export as judge_export
-from mmjax.metrics.judge import step
 from mmjax.metrics.judge.data import JudgeFrames
 from mmjax.metrics.judge.model import NUM_LOGITS, decode_labels, split_logits
 from mmjax.metrics.judge.task import TASK
@@ -81,6 +80,7 @@ def test_frames_are_a_pure_function_of_seed_split_and_index():
     batch = collate([frames[i] for i in range(400)])
     moving = ~batch["position_known"]
     assert 0.15 < moving.mean() < 0.35  # video_fraction 0.3, less the frames drawn at progress 1
+
     # held-out colour x shape pairs appear in train frames only when the config asks for them
     def heldout_pairs(source):
         items = [source[i] for i in range(len(source))]

@@ -11,7 +11,7 @@ from mmjax.metrics.diversity import distinct_outcome_fraction, mean_pairwise_dis
 
 def stacked(scenes):
     labels = [s.labels() for s in scenes]
-    return {k: np.stack([l[k] for l in labels]) for k in labels[0]}
+    return {k: np.stack([label[k] for label in labels]) for k in labels[0]}
 
 
 def test_canonical_labels_agree_with_scene_canonical():

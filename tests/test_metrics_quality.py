@@ -51,7 +51,9 @@ def test_frechet_is_symmetric_and_stable_for_singular_covariances():
 def test_frechet_is_invariant_to_sample_order():
     rng = np.random.default_rng(4)
     x, y = rng.normal(size=(300, 6)), rng.normal(size=(200, 6)) * 1.5
-    assert frechet_distance(x[rng.permutation(300)], y[rng.permutation(200)]) == pytest.approx(frechet_distance(x, y), rel=1e-10)
+    assert frechet_distance(x[rng.permutation(300)], y[rng.permutation(200)]) == pytest.approx(
+        frechet_distance(x, y), rel=1e-10
+    )
 
 
 def test_psd_sqrt_squares_back():
@@ -82,7 +84,9 @@ def test_gaussian_statistics_match_numpy():
 
 
 def brute_force_mmd2(x, y):
-    k = lambda a, b: (a @ b / len(a) + 1) ** 3
+    def k(a, b):  # the cubic polynomial kernel of KID
+        return (a @ b / len(a) + 1) ** 3
+
     m, n = len(x), len(y)
     xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
     yy = sum(k(y[i], y[j]) for i in range(n) for j in range(n) if i != j) / (n * (n - 1))

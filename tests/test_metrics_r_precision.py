@@ -58,14 +58,25 @@ def test_shipped_encoder_ranks_real_captions_far_above_chance():
     stored = read_metadata()["extra"]["r_precision_real"]
     assert stored["test"] > 0.95 and stored["test_heldout"] > 0.8
     items = [example(0, "test", i, modalities=("image", "caption")) for i in range(200)]
-    images, tokens, captions = (np.stack([x["image"] for x in items]), np.stack([x["tokens"] for x in items]), [x["caption"] for x in items])
+    images, tokens, captions = (
+        np.stack([x["image"] for x in items]),
+        np.stack([x["tokens"] for x in items]),
+        [x["caption"] for x in items],
+    )
     real = r_precision_of_images(encoder, images, tokens, captions)
     shuffled = r_precision_of_images(encoder, images[::-1].copy(), tokens, captions)
     assert real > 0.8 and shuffled < 0.1
 
 
-TINY = dict(image_widths=(4, 8), text_width=8, num_heads=1, embed_dim=8, num_train_examples=64, num_eval_examples=128,
-            batch_size=8)
+TINY = dict(
+    image_widths=(4, 8),
+    text_width=8,
+    num_heads=1,
+    embed_dim=8,
+    num_train_examples=64,
+    num_eval_examples=128,
+    batch_size=8,
+)
 
 
 def test_clip_loss_matches_a_numpy_reference_on_the_embeddings():

@@ -13,7 +13,7 @@ from mmjax.metrics.video import motion_from_cells, video_accuracy
 
 def stacked(scenes):
     labels = [s.labels() for s in scenes]
-    return {k: np.stack([l[k] for l in labels]) for k in labels[0]}
+    return {k: np.stack([label[k] for label in labels]) for k in labels[0]}
 
 
 def judged_video(scenes, num_frames=4, frozen=False):

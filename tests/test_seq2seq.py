@@ -15,7 +15,12 @@ from mmjax.seq2seq.data import SequenceSource, is_heldout
 # Same widths and vocabulary (3 + 8 = 11) as the other Transformer tests, so compiled inits are shared.
 TINY = Seq2SeqConfig(
     model=Seq2SeqModelConfig(d_model=32, num_heads=4, num_layers=1, d_hidden=64),
-    num_symbols=8, min_length=2, max_length=5, batch_size=32, learning_rate=3e-3, warmup_steps=20,
+    num_symbols=8,
+    min_length=2,
+    max_length=5,
+    batch_size=32,
+    learning_rate=3e-3,
+    warmup_steps=20,
     num_test_examples=128,
 )
 

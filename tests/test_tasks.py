@@ -16,21 +16,52 @@ from mmjax.train.config import TrainConfig, apply_overrides
 
 TINY = {
     "toy": {"num_train_examples": 40, "batch_size": 8},
-    "gan2d": {"g_width": 8, "g_depth": 1, "d_width": 8, "d_depth": 1, "d_pieces": 2, "batch_size": 8,
-              "num_train_examples": 64},
+    "gan2d": {
+        "g_width": 8,
+        "g_depth": 1,
+        "d_width": 8,
+        "d_depth": 1,
+        "d_pieces": 2,
+        "batch_size": 8,
+        "num_train_examples": 64,
+    },
     "dcgan": {"image_size": 16, "width": 2, "latent_dim": 4, "embed_dim": 4, "batch_size": 2, "num_train_examples": 8},
     "judge": {"widths": (4, 8), "feature_dim": 8, "num_train_examples": 32, "num_eval_examples": 16, "batch_size": 8},
-    "contrastive": {"image_widths": (4, 8), "text_width": 8, "num_heads": 2, "embed_dim": 8, "num_train_examples": 32,
-                    "num_eval_examples": 150, "batch_size": 8},
-    "seq2seq": {"model.d_model": 16, "model.num_heads": 2, "model.num_layers": 1, "model.d_hidden": 32,
-                "num_symbols": 4, "min_length": 2, "max_length": 4, "num_train_examples": 64,
-                "num_test_examples": 8, "batch_size": 8, "warmup_steps": 1},
+    "contrastive": {
+        "image_widths": (4, 8),
+        "text_width": 8,
+        "num_heads": 2,
+        "embed_dim": 8,
+        "num_train_examples": 32,
+        "num_eval_examples": 150,
+        "batch_size": 8,
+    },
+    "seq2seq": {
+        "model.d_model": 16,
+        "model.num_heads": 2,
+        "model.num_layers": 1,
+        "model.d_hidden": 32,
+        "num_symbols": 4,
+        "min_length": 2,
+        "max_length": 4,
+        "num_train_examples": 64,
+        "num_test_examples": 8,
+        "batch_size": 8,
+        "warmup_steps": 1,
+    },
 }
 
 
 def settings(run_dir, steps: int) -> TrainConfig:
-    return TrainConfig(steps=steps, run_dir=str(run_dir), checkpoint_every=2, log_every=1, eval_every=-1,
-                       sample_every=-1, progress=False)
+    return TrainConfig(
+        steps=steps,
+        run_dir=str(run_dir),
+        checkpoint_every=2,
+        log_every=1,
+        eval_every=-1,
+        sample_every=-1,
+        progress=False,
+    )
 
 
 def test_every_registered_task_has_a_tiny_config():

@@ -30,8 +30,10 @@ class Outer:
 
 
 def test_apply_overrides_parses_each_type_and_nests():
-    cfg = config_lib.apply_overrides(Outer(), {"inner.width": "64", "inner.dims": "3,4,5", "rate": "3e-4",
-                                               "flag": "true", "maybe": "7", "inner.act": "relu"})
+    cfg = config_lib.apply_overrides(
+        Outer(),
+        {"inner.width": "64", "inner.dims": "3,4,5", "rate": "3e-4", "flag": "true", "maybe": "7", "inner.act": "relu"},
+    )
     assert cfg == Outer(Inner(64, (3, 4, 5), "relu"), 3e-4, True, 7)
     assert config_lib.apply_overrides(cfg, {"maybe": "none"}).maybe is None
     assert Outer().inner.width == 8  # the original is untouched (frozen, replaced)
@@ -52,9 +54,12 @@ def test_dict_round_trip_and_diff():
     assert data["inner"]["dims"] == [9]  # JSON-ready
     assert config_lib.from_dict(Outer, data) == cfg
     assert config_lib.diff(data, config_lib.to_dict(Outer())) == [
-        "flag: True (saved) -> False (now)", "inner.act: 'tanh' (saved) -> 'gelu' (now)",
-        "inner.dims: [9] (saved) -> [1, 2] (now)", "inner.width: 3 (saved) -> 8 (now)",
-        "rate: 0.5 (saved) -> 0.1 (now)"]
+        "flag: True (saved) -> False (now)",
+        "inner.act: 'tanh' (saved) -> 'gelu' (now)",
+        "inner.dims: [9] (saved) -> [1, 2] (now)",
+        "inner.width: 3 (saved) -> 8 (now)",
+        "rate: 0.5 (saved) -> 0.1 (now)",
+    ]
     with pytest.raises(ValueError, match="has no fields"):
         config_lib.from_dict(Outer, {"nope": 1})
 
@@ -75,7 +80,8 @@ def test_cli_options_map_to_both_configs(monkeypatch):
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.delenv("MMJAX_NO_PROGRESS", raising=False)
     config, train_config, extras = parse_train_args(
-        TOY, ["--steps", "7", "--model.width", "5", "--learning_rate", "0.5", "--no-compile-cache", "--run-dir", "r"])
+        TOY, ["--steps", "7", "--model.width", "5", "--learning_rate", "0.5", "--no-compile-cache", "--run-dir", "r"]
+    )
     assert config == ToyConfig(model=dataclasses.replace(ToyConfig().model, width=5), learning_rate=0.5)
     assert (train_config.steps, train_config.run_dir, train_config.progress) == (7, "r", True)
     assert extras["compile_cache"] is False
@@ -136,6 +142,7 @@ def test_config_field_may_not_shadow_loop_options():
         steps: int = 3  # would be ambiguous with --steps
 
     from mmjax.train.cli import build_task_parser
+
     with pytest.raises(ValueError, match="clashes with the loop option --steps"):
         build_task_parser(dataclasses.replace(TOY, config_cls=Clash))
 

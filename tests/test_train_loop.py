@@ -9,12 +9,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from mmjax.train import loop
+from mmjax.train import loop, restore
 from mmjax.train.config import TrainConfig
 from mmjax.train.guards import NonFiniteError
 from mmjax.train.metrics_log import read_metrics
 from mmjax.train.plot import plot_run
-from mmjax.train import restore
 from mmjax.train.toy import step as toy_step
 from mmjax.train.toy.config import ToyConfig, ToyModelConfig
 from mmjax.train.toy.task import TASK as TOY
@@ -24,8 +23,16 @@ CONFIG = ToyConfig(num_train_examples=40, batch_size=8)  # 5 batches per epoch: 
 
 
 def settings(run_dir, **changes) -> TrainConfig:
-    base = dict(steps=STEPS, run_dir=str(run_dir), checkpoint_every=2, log_every=1, keep=3, progress=False,
-                eval_every=4, sample_every=STEPS)
+    base = dict(
+        steps=STEPS,
+        run_dir=str(run_dir),
+        checkpoint_every=2,
+        log_every=1,
+        keep=3,
+        progress=False,
+        eval_every=4,
+        sample_every=STEPS,
+    )
     return TrainConfig(**{**base, **changes})
 
 
@@ -129,6 +136,7 @@ def test_shape_mismatch_names_the_arrays(reference, tmp_path):
 
 def poisoned(bad_step: int, where: str):
     """The toy step, with a NaN injected at ``bad_step`` into the loss or into one gradient."""
+
     def train_step(state, batch, key, config, optimizer):
         state, metrics = toy_step.train_step(state, batch, key, config, optimizer)
         hit = state["step"] == bad_step
@@ -138,11 +146,11 @@ def poisoned(bad_step: int, where: str):
             kernel = state["params"]["out"]["kernel"]
             state["params"]["out"]["kernel"] = jnp.where(hit, kernel.at[0, 0].set(jnp.inf), kernel)
         return state, metrics
+
     return train_step
 
 
-@pytest.mark.parametrize("where, path", [("params", "state['params']['out']['kernel']"),
-                                         ("loss", "metrics['loss']")])
+@pytest.mark.parametrize("where, path", [("params", "state['params']['out']['kernel']"), ("loss", "metrics['loss']")])
 def test_non_finite_guard_stops_and_keeps_last_good_checkpoint(tmp_path, where, path):
     task = dataclasses.replace(TOY, train_step=poisoned(5, where))
     with pytest.raises(NonFiniteError) as error:
@@ -158,6 +166,7 @@ def test_non_finite_guard_stops_and_keeps_last_good_checkpoint(tmp_path, where, 
 
 def test_best_checkpoint_is_kept_beyond_the_last_n(tmp_path):
     """keep=1 keeps the latest; the best eval (lowest test_mse) survives too."""
+
     def evaluate_best_at_4(state, config):
         return {"test_mse": 0.0 if int(state["step"]) == 4 else 1.0}
 
@@ -175,6 +184,7 @@ def test_plot_draws_every_metric(reference, tmp_path):
 
 def test_batch_that_does_not_split_over_devices_is_rejected(tmp_path):
     from mmjax.train import parallel
+
     with pytest.raises(ValueError, match="batch size 7 must be divisible by the number of devices \\(2\\)"):
         parallel.check_batch_size(7, type("FakeMesh", (), {"devices": np.zeros(2)})())
 
@@ -208,6 +218,10 @@ def test_progress_bar_shows_rate_and_losses_and_can_be_off(tmp_path, capsys):
 
 def test_only_numeric_batch_entries_reach_the_device():
     from mmjax.train import parallel
-    batch = {"image": np.zeros((4, 2, 2, 3), np.uint8), "caption": np.array(["a", "b", "c", "d"]),
-             "ok": np.ones(4, bool)}
+
+    batch = {
+        "image": np.zeros((4, 2, 2, 3), np.uint8),
+        "caption": np.array(["a", "b", "c", "d"]),
+        "ok": np.ones(4, bool),
+    }
     assert sorted(parallel.device_batch(batch)) == ["image", "ok"]

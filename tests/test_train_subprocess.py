@@ -16,8 +16,7 @@ import jax
 import numpy as np
 
 from mmjax.cli import main
-from mmjax.train import restore
-from mmjax.train import loop
+from mmjax.train import loop, restore
 from mmjax.train.config import TrainConfig
 from mmjax.train.metrics_log import read_metrics
 from mmjax.train.toy.config import ToyConfig
@@ -29,14 +28,38 @@ CONFIG = ToyConfig(num_train_examples=40, batch_size=8)
 
 
 def env(tmp_path, **extra):
-    return {**os.environ, "PYTHONPATH": str(REPO), "MMJAX_CACHE_DIR": str(tmp_path / "jax-cache"),
-            "JAX_PLATFORMS": "cpu", **extra}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "MMJAX_CACHE_DIR": str(tmp_path / "jax-cache"),
+        "JAX_PLATFORMS": "cpu",
+        **extra,
+    }
 
 
 def train_command(run_dir):
-    return [sys.executable, "-m", "mmjax.cli", "train", "toy", "--steps", str(STEPS), "--run-dir", str(run_dir),
-            "--checkpoint-every", "5", "--log-every", "10", "--sample-every", "-1", "--no-progress",
-            "--num_train_examples", "40", "--batch_size", "8"]
+    return [
+        sys.executable,
+        "-m",
+        "mmjax.cli",
+        "train",
+        "toy",
+        "--steps",
+        str(STEPS),
+        "--run-dir",
+        str(run_dir),
+        "--checkpoint-every",
+        "5",
+        "--log-every",
+        "10",
+        "--sample-every",
+        "-1",
+        "--no-progress",
+        "--num_train_examples",
+        "40",
+        "--batch_size",
+        "8",
+    ]
 
 
 def train_records(run_dir):
@@ -46,8 +69,9 @@ def train_records(run_dir):
 def test_sigkill_then_same_command_resumes_bit_exactly(tmp_path):
     run_dir = tmp_path / "run"
     command = train_command(run_dir)
-    process = subprocess.Popen(command, env=env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, env=env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     checkpoints = run_dir / "checkpoints"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
@@ -61,8 +85,7 @@ def test_sigkill_then_same_command_resumes_bit_exactly(tmp_path):
     killed_at = max(int(p.name) for p in checkpoints.glob("*") if p.name.isdigit())
     assert killed_at < STEPS
 
-    restart = subprocess.run(command, env=env(tmp_path), cwd=tmp_path, capture_output=True, text=True,
-                             timeout=300)
+    restart = subprocess.run(command, env=env(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert restart.returncode == 0, restart.stderr
     resumed_line = next(line for line in restart.stdout.splitlines() if line.startswith("resuming toy"))
     resumed_from = int(resumed_line.split("checkpoint step ")[1].split()[0])
@@ -72,9 +95,19 @@ def test_sigkill_then_same_command_resumes_bit_exactly(tmp_path):
     assert any((tmp_path / "jax-cache").iterdir())  # the compilation cache is on by default
 
     # The same run, uninterrupted, in this process.
-    reference = loop.train(TOY, CONFIG, TrainConfig(steps=STEPS, run_dir=str(tmp_path / "ref"),
-                                                    checkpoint_every=STEPS, log_every=10, sample_every=-1,
-                                                    progress=False), log=lambda message: None)
+    reference = loop.train(
+        TOY,
+        CONFIG,
+        TrainConfig(
+            steps=STEPS,
+            run_dir=str(tmp_path / "ref"),
+            checkpoint_every=STEPS,
+            log_every=10,
+            sample_every=-1,
+            progress=False,
+        ),
+        log=lambda message: None,
+    )
     _, config, state, step = restore.load_run(run_dir)
     assert (config, step) == (CONFIG, STEPS)
     for ours, theirs in zip(jax.tree.leaves(state), jax.tree.leaves(reference.state), strict=True):
@@ -108,8 +141,13 @@ EIGHT_DEVICES = textwrap.dedent("""
 
 
 def test_eight_fake_devices_match_one(tmp_path):
-    done = subprocess.run([sys.executable, "-c", EIGHT_DEVICES, str(tmp_path)], capture_output=True, text=True,
-                          env=env(tmp_path, XLA_FLAGS="--xla_force_host_platform_device_count=8"), timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", EIGHT_DEVICES, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env(tmp_path, XLA_FLAGS="--xla_force_host_platform_device_count=8"),
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["devices"] == 8  # the state really lives on all eight

@@ -7,7 +7,6 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from flax import nnx
-
 from transformer_fixtures import CONFIG, DEEP, PAD, decoder_only, encoder_decoder, tokens
 
 forward = nnx.jit(lambda model, *args: model(*args))

@@ -70,8 +70,16 @@ axes[2].plot(t, ex["audio"], lw=0.5, label="waveform")
 for cell in range(1, 9):
     axes[2].axvline(cell * SLOT / SAMPLE_RATE, color="grey", lw=0.3, label="slot boundary" if cell == 1 else None)
 figures.label(axes[2], "audio: one 64 ms slot per grid cell", "time (s)", "amplitude")
-image = figures.heatmap(fig, axes[3], spectrogram(ex["audio"]), "magnitude (dB)", origin="lower", aspect="auto",
-                        cmap="magma", extent=(0, t[-1], 0, SAMPLE_RATE / 2))
+image = figures.heatmap(
+    fig,
+    axes[3],
+    spectrogram(ex["audio"]),
+    "magnitude (dB)",
+    origin="lower",
+    aspect="auto",
+    cmap="magma",
+    extent=(0, t[-1], 0, SAMPLE_RATE / 2),
+)
 axes[3].set_ylim(0, 2000)  # every note's fundamental and harmonics lie below 2.5 kHz; most below 2
 figures.label(axes[3], "spectrogram: pitch = colour", "time (s)", "frequency (Hz)")
 fig.suptitle(f'caption: "{ex["caption"]}"')
@@ -87,6 +95,7 @@ figures.save(fig, chapter.out / "one_scene_four_modalities.png", dpi=90)
 # `test_heldout` contains only the colour x shape pairs that `train` never shows: a model that truly
 # composes "red" and "triangle" should still draw a red triangle. The counts below check that promise
 # over `NUM_EXAMPLES` scenes per split (200 in quick mode, 5000 in full mode).
+
 
 # %%
 def pair_counts(split: str, n: int) -> tuple[np.ndarray, int]:
@@ -108,8 +117,10 @@ chapter.record("pairs_seen_in_train", (train_counts > 0).sum())
 chapter.record("heldout_share_of_test_heldout", heldout_counts[heldout].sum() / heldout_objects)
 chapter.record("objects_per_scene", train_objects / NUM_EXAMPLES)
 chapter.record("train_pair_spread", train_counts[~heldout].max() / train_counts[~heldout].min())
-print(f"train: {train_objects} objects in {NUM_EXAMPLES} scenes, {(train_counts > 0).sum()} of 24 pairs seen, "
-      f"{train_counts[heldout].sum()} objects of a held-out pair")
+print(
+    f"train: {train_objects} objects in {NUM_EXAMPLES} scenes, {(train_counts > 0).sum()} of 24 pairs seen, "
+    f"{train_counts[heldout].sum()} objects of a held-out pair"
+)
 print(f"test_heldout: {heldout_counts[heldout].sum()} of {heldout_objects} objects are of a held-out pair")
 assert train_counts[heldout].sum() == 0 and heldout_counts[~heldout].sum() == 0
 
@@ -119,8 +130,9 @@ for ax, split, counts in zip(axes, ("train", "test_heldout"), (train_counts, hel
     ax.set_xticks(range(len(A.SHAPES)), A.SHAPES)
     ax.set_yticks(range(len(A.COLOURS)), A.COLOURS)
     for (r, c), value in np.ndenumerate(counts):
-        ax.text(c, r, value, ha="center", va="center", color="white" if value < counts.max() / 2 else "black",
-                fontsize=8)
+        ax.text(
+            c, r, value, ha="center", va="center", color="white" if value < counts.max() / 2 else "black", fontsize=8
+        )
     figures.label(ax, f"{split}: objects per colour x shape ({NUM_EXAMPLES} scenes)", "shape", "colour")
 figures.save(fig, chapter.keep("colour_shape_pairs.png"), dpi=90)
 print("held-out pairs:", A.HELDOUT_PAIRS)

@@ -101,27 +101,36 @@ NUM_CAPTIONS = 200 if chapter.quick else 5000
 source = ShapesSource("train", NUM_CAPTIONS, ("caption",))
 batch = np.stack([source[i]["tokens"] for i in range(NUM_CAPTIONS)])
 shown = batch[:8]
-special = {tokenizer.pad_id: ("<pad>", "0.9"), tokenizer.bos_id: ("<bos>", "tab:orange"),
-           tokenizer.eos_id: ("<eos>", "tab:red")}
+special = {
+    tokenizer.pad_id: ("<pad>", "0.9"),
+    tokenizer.bos_id: ("<bos>", "tab:orange"),
+    tokenizer.eos_id: ("<eos>", "tab:red"),
+}
 fig, ax = plt.subplots(figsize=(14, 4))
 words = np.ma.masked_where(shown < 4, shown)  # word ids 4..46 on a colour scale
-figures.heatmap(fig, ax, words, "word token id", cmap="Blues", vmin=4, vmax=tokenizer.vocab_size - 1,
-                aspect="auto")
-for token, (name, colour) in special.items():  # each special token in its own colour, over the word scale
+figures.heatmap(fig, ax, words, "word token id", cmap="Blues", vmin=4, vmax=tokenizer.vocab_size - 1, aspect="auto")
+for token, (_name, colour) in special.items():  # each special token in its own colour, over the word scale
     ax.imshow(np.ma.masked_where(shown != token, shown), cmap=ListedColormap([colour]), aspect="auto")
 for (r, c), token in np.ndenumerate(shown):
     text = tokenizer.vocabulary[token]
-    ax.text(c, r, text, ha="center", va="center", fontsize=6,
-            color="white" if token > 25 else "black")
-ax.legend(handles=[Patch(color=colour, label=f"{name} = {token}") for token, (name, colour) in special.items()],
-          loc="lower right", bbox_to_anchor=(1, 1), ncol=3, fontsize=8)
-figures.label(ax, f"token ids of 8 captions, padded to {MAX_TOKENS}", "position in the sequence (token)",
-              "caption", legend=False)
+    ax.text(c, r, text, ha="center", va="center", fontsize=6, color="white" if token > 25 else "black")
+ax.legend(
+    handles=[Patch(color=colour, label=f"{name} = {token}") for token, (name, colour) in special.items()],
+    loc="lower right",
+    bbox_to_anchor=(1, 1),
+    ncol=3,
+    fontsize=8,
+)
+figures.label(
+    ax, f"token ids of 8 captions, padded to {MAX_TOKENS}", "position in the sequence (token)", "caption", legend=False
+)
 figures.save(fig, chapter.out / "token_batch.png", dpi=90)
 lengths = (batch != tokenizer.pad_id).sum(1)
 print("caption lengths with <bos>/<eos>, first 8:", lengths[:8].tolist())
-print(f"over {NUM_CAPTIONS} captions: mean {lengths.mean():.2f} tokens, longest {lengths.max()}, "
-      f"{(batch == tokenizer.pad_id).mean():.0%} of all positions are <pad>")
+print(
+    f"over {NUM_CAPTIONS} captions: mean {lengths.mean():.2f} tokens, longest {lengths.max()}, "
+    f"{(batch == tokenizer.pad_id).mean():.0%} of all positions are <pad>"
+)
 chapter.record("mean_tokens", lengths.mean())
 chapter.record("longest_tokens", lengths.max())
 chapter.record("pad_fraction", (batch == tokenizer.pad_id).mean())

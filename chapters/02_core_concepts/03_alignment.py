@@ -80,8 +80,16 @@ def labelled_objects(scene) -> list[tuple[int, int, int]]:
 
 # A check of the few lines above: a large red circle in the centre cell, without jitter, covers
 # pi * (0.18 * 32)^2 = 104.2 pixels around the canvas centre, pixel index (15.5, 15.5).
-circle = {"num_objects": 1, "shape": [0], "colour": [0], "size": [1], "row": [1], "col": [1], "relation": -1,
-          "motion": 0}
+circle = {
+    "num_objects": 1,
+    "shape": [0],
+    "colour": [0],
+    "size": [1],
+    "row": [1],
+    "col": [1],
+    "relation": -1,
+    "motion": 0,
+}
 image = render_image(scene_from_labels(circle))
 [(cell, colour, size, centre)] = measure_image(image)
 assert (cell, A.COLOURS[colour], A.SIZES[size]) == (4, "red", "large") and np.allclose(centre, 15.5)
@@ -143,8 +151,9 @@ def describe(cell, colour, size, shape=None) -> str:
 fig, axes = plt.subplots(2, 3, figsize=(12, 10))
 for b, ax in enumerate(axes.flat):
     ax.imshow(batch["image"][b], interpolation="nearest")
-    scene = scene_from_labels({k: batch[k][b] for k in ("num_objects", "shape", "colour", "size", "row", "col",
-                                                        "relation", "motion")})
+    scene = scene_from_labels(
+        {k: batch[k][b] for k in ("num_objects", "shape", "colour", "size", "row", "col", "relation", "motion")}
+    )
     labelled = sorted(scene.objects, key=lambda o: o.cell)
     measured = measure_image(batch["image"][b])
     for *_, (y, x) in measured:

@@ -194,24 +194,35 @@ for step in range(steps):
         np.testing.assert_allclose(float(loss), float(library_metrics["loss"]), rtol=1e-5)
         pairs = list(zip(jax.tree.leaves(new_state["params"]), jax.tree.leaves(library_state["params"])))
         differs = chapter.record("hand_minus_library", max(float(jnp.max(jnp.abs(a - b))) for a, b in pairs))
-        moved = max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(jax.tree.leaves(new_state["params"]),
-                                                                     jax.tree.leaves(state["params"])))
+        moved = max(
+            float(jnp.max(jnp.abs(a - b)))
+            for a, b in zip(jax.tree.leaves(new_state["params"]), jax.tree.leaves(state["params"]))
+        )
         assert differs < 1e-6 and moved > 1e-5, (differs, moved)  # a real update, 10x the tolerance
-        print(f"step {step + 1}: the hand-written step equals the library's to {differs:.1e} "
-              f"(parameters moved up to {moved:.1e})")
+        print(
+            f"step {step + 1}: the hand-written step equals the library's to {differs:.1e} "
+            f"(parameters moved up to {moved:.1e})"
+        )
     state = new_state
     losses.append(float(loss))
 chapter.record("train_seconds", time.perf_counter() - start)
 final_loss = chapter.record("final_loss", np.mean(losses[-5:]))
-print(f"loss {losses[0]:.3f} -> {final_loss:.4f} (mean of the last 5) after {steps} steps, "
-      f"{chapter.values['train_seconds']:.0f} s")
+print(
+    f"loss {losses[0]:.3f} -> {final_loss:.4f} (mean of the last 5) after {steps} steps, "
+    f"{chapter.values['train_seconds']:.0f} s"
+)
 assert final_loss < 0.5 * np.mean(losses[:5]), losses
 
 fig, ax = plt.subplots(figsize=(6, 4))
 ax.plot(np.arange(1, steps + 1), losses, label="train batch (64 captions)")
 ax.set_yscale("log")
-figures.label(ax, f"caption -> labels: teacher-forced cross-entropy, {steps} steps", "train step",
-              "nats per label", better="lower")
+figures.label(
+    ax,
+    f"caption -> labels: teacher-forced cross-entropy, {steps} steps",
+    "train step",
+    "nats per label",
+    better="lower",
+)
 figures.save(fig, chapter.keep("transformer_caption_loss.png"), dpi=90)
 if QUICK:  # 40 steps end near 1 nat per label; the full run's 1000 go down to 0.001
     chapter.full_run_figure("transformer_caption_loss.png")
@@ -225,8 +236,12 @@ if QUICK:  # 40 steps end near 1 nat per label; the full run's 1000 go down to 0
 # pair it wrote is one it saw in training.
 
 # %%
-TRAIN_PAIRS = {(A.COLOURS[c], A.SHAPES[s]) for c in range(len(A.COLOURS)) for s in range(len(A.SHAPES))
-               if (c, s) not in A.HELDOUT_PAIR_IDS}
+TRAIN_PAIRS = {
+    (A.COLOURS[c], A.SHAPES[s])
+    for c in range(len(A.COLOURS))
+    for s in range(len(A.SHAPES))
+    if (c, s) not in A.HELDOUT_PAIR_IDS
+}
 COLOUR_IDS = {LABEL_ID[c] for c in A.COLOURS}
 decoded, expected = {}, {}
 for name, split in (("test", test), ("test_heldout", heldout)):
@@ -241,12 +256,17 @@ real = expected != 0
 chapter.record("heldout_token_accuracy", np.sum((decoded == expected) & real) / np.sum(real))
 # Every object of test_heldout: its colour label at position t, its shape label at t + 1.
 objects = zip(*np.nonzero(np.isin(expected, list(COLOUR_IDS))))
-wrong = [((LABELS[expected[b, t]], LABELS[expected[b, t + 1]]), (LABELS[decoded[b, t]], LABELS[decoded[b, t + 1]]))
-         for b, t in objects if (decoded[b, t], decoded[b, t + 1]) != (expected[b, t], expected[b, t + 1])]
+wrong = [
+    ((LABELS[expected[b, t]], LABELS[expected[b, t + 1]]), (LABELS[decoded[b, t]], LABELS[decoded[b, t + 1]]))
+    for b, t in objects
+    if (decoded[b, t], decoded[b, t + 1]) != (expected[b, t], expected[b, t + 1])
+]
 # A familiar swap keeps the colour or the shape and writes a pair seen in training ("red triangle" -> "red square").
 swaps = [written in TRAIN_PAIRS and (written[0] == true[0]) != (written[1] == true[1]) for true, written in wrong]
-print(f"{len(wrong)} of {np.isin(expected, list(COLOUR_IDS)).sum()} objects on test_heldout written wrong; "
-      f"familiar swaps among them: {np.mean(swaps) if wrong else float('nan'):.0%}")
+print(
+    f"{len(wrong)} of {np.isin(expected, list(COLOUR_IDS)).sum()} objects on test_heldout written wrong; "
+    f"familiar swaps among them: {np.mean(swaps) if wrong else float('nan'):.0%}"
+)
 if wrong:
     chapter.record("familiar_swaps", np.mean(swaps))
 print("some held-out captions and what the model wrote:")
@@ -281,14 +301,24 @@ for caption, ids in list(zip(heldout["caption"], decoded))[:4]:
 # the heads are only starting to pick their words (about 0.3 on the right one); quick mode prints where the
 # full run's figures are.
 
+
 # %%
-forward = lambda batch: lambda model: model(batch["source"], batch["target"][:, :-1])
-cross_maps = jax.jit(lambda variables, batch: attention_maps(graphdef, variables, forward(batch))[
-    f"decoder/blocks/{config.num_layers - 1}/cross_attention"])
+def forward(batch):
+    """The teacher-forced call whose attention weights are recorded."""
+    return lambda model: model(batch["source"], batch["target"][:, :-1])
+
+
+cross_maps = jax.jit(
+    lambda variables, batch: attention_maps(graphdef, variables, forward(batch))[
+        f"decoder/blocks/{config.num_layers - 1}/cross_attention"
+    ]
+)
 WORDS_OF = {f"size:{size}": set(words) for size, words in SIZE_WORDS.items()}  # caption words that state a label
 WORDS_OF |= {c: {c} for c in A.COLOURS} | {s: {s} for s in A.SHAPES}
-WORDS_OF |= {r.replace(" ", "_"): {w for phrase in RELATION_WORDS[r] for w in phrase.split()} - {"to", "the", "of"}
-             for r in A.RELATIONS}
+WORDS_OF |= {
+    r.replace(" ", "_"): {w for phrase in RELATION_WORDS[r] for w in phrase.split()} - {"to", "the", "of"}
+    for r in A.RELATIONS
+}
 two = [i for i, caption in enumerate(test["caption"]) if parse_caption(caption)["num_objects"] == 2][:64]
 batch = {k: jnp.asarray(test[k][two]) for k in ("source", "target")}
 weights = np.asarray(cross_maps(state, batch))  # [B, H, T, S]
@@ -310,20 +340,33 @@ for b in range(len(two)):
         read.append(weights[b, :, t, where].sum(0).max())
         uniform.append(len(where) / sum(word != "<pad>" for word in words))
 label_word = chapter.record("label_word_attention", np.mean(read))
-print(f"largest weight of a head on the word stating the next label: {label_word:.2f} "
-      f"(uniform over the caption: {np.mean(uniform):.2f})")
+print(
+    f"largest weight of a head on the word stating the next label: {label_word:.2f} "
+    f"(uniform over the caption: {np.mean(uniform):.2f})"
+)
 
 example = {k: jnp.asarray(v[:1]) for k, v in heldout.items() if k != "caption"}
 maps = jax.jit(lambda variables: attention_maps(graphdef, variables, forward(example)))(state)
 words = [tokenizer.vocabulary[i] for i in example["source"][0]]
 labels = [LABELS[i] for i in example["target"][0, :-1]]
-plot_attention(maps[f"decoder/blocks/{config.num_layers - 1}/cross_attention"][0], labels, words,
-               chapter.keep("transformer_cross_attention.png"), query_axis="decoder input (labels so far)",
-               key_axis="caption word", title=f"cross-attention, decoder layer {config.num_layers - 1}: "
-               "labels (rows) read caption words")
-plot_attention(maps["encoder/blocks/0/attention"][0], words, words, chapter.keep("transformer_encoder_attention.png"),
-               query_axis="caption word", key_axis="caption word",
-               title="encoder self-attention, layer 0: caption words read caption words")
+plot_attention(
+    maps[f"decoder/blocks/{config.num_layers - 1}/cross_attention"][0],
+    labels,
+    words,
+    chapter.keep("transformer_cross_attention.png"),
+    query_axis="decoder input (labels so far)",
+    key_axis="caption word",
+    title=f"cross-attention, decoder layer {config.num_layers - 1}: labels (rows) read caption words",
+)
+plot_attention(
+    maps["encoder/blocks/0/attention"][0],
+    words,
+    words,
+    chapter.keep("transformer_encoder_attention.png"),
+    query_axis="caption word",
+    key_axis="caption word",
+    title="encoder self-attention, layer 0: caption words read caption words",
+)
 print(sorted(maps))
 if QUICK:  # 40 steps leave the attention nearly uniform; the full run's maps are committed
     chapter.full_run_figure("transformer_cross_attention.png")

@@ -59,9 +59,16 @@ chapter = Chapter(__file__)
 
 # %%
 if chapter.quick:
-    config = Seq2SeqConfig(model=Seq2SeqModelConfig(d_model=32, num_heads=4, num_layers=1, d_hidden=64),
-                           num_symbols=8, min_length=2, max_length=5, batch_size=32, learning_rate=3e-3,
-                           warmup_steps=20, num_test_examples=128)
+    config = Seq2SeqConfig(
+        model=Seq2SeqModelConfig(d_model=32, num_heads=4, num_layers=1, d_hidden=64),
+        num_symbols=8,
+        min_length=2,
+        max_length=5,
+        batch_size=32,
+        learning_rate=3e-3,
+        warmup_steps=20,
+        num_test_examples=128,
+    )
     steps = 200
 else:
     config = Seq2SeqConfig()
@@ -116,8 +123,12 @@ def step_by_hand(params, m, v, k, batch):
     g = jax.tree.map(lambda g: g * jnp.minimum(1.0, 1.0 / norm), grads)
     m = jax.tree.map(lambda m, g: B1 * m + (1 - B1) * g, m, g)
     v = jax.tree.map(lambda v, g: B2 * v + (1 - B2) * g**2, v, g)
-    m_hat, v_hat = (jax.tree.map(lambda x: x / (1 - beta ** (k + 1)), x) for x, beta in ((m, B1), (v, B2)))
-    update = lambda p, m, v: m / (jnp.sqrt(v) + EPS) + config.weight_decay * p
+    m_hat = jax.tree.map(lambda x: x / (1 - B1 ** (k + 1)), m)
+    v_hat = jax.tree.map(lambda x: x / (1 - B2 ** (k + 1)), v)
+
+    def update(p, m, v):  # Adam's step plus AdamW's decoupled weight decay
+        return m / (jnp.sqrt(v) + EPS) + config.weight_decay * p
+
     return loss, jax.tree.map(lambda p, m, v: p - schedule(k) * update(p, m, v), params, m_hat, v_hat)
 
 
@@ -134,13 +145,25 @@ def step_by_hand(params, m, v, k, batch):
 run_dir = chapter.out / "transformer_reversal_run"
 shutil.rmtree(run_dir, ignore_errors=True)  # train from scratch every time the chapter runs
 start = time.perf_counter()
-result = loop.train(TASK, config, TrainConfig(steps=steps, run_dir=str(run_dir), progress=False, sample_every=-1,
-                                              log_every=max(steps // 15, 1), checkpoint_every=steps // 2))
+result = loop.train(
+    TASK,
+    config,
+    TrainConfig(
+        steps=steps,
+        run_dir=str(run_dir),
+        progress=False,
+        sample_every=-1,
+        log_every=max(steps // 15, 1),
+        checkpoint_every=steps // 2,
+    ),
+)
 seconds = chapter.record("train_seconds", time.perf_counter() - start)
 history = [r for r in read_metrics(run_dir / "metrics.jsonl") if r["split"] == "train"]
 held_out = S.exact_match(config, result.state)
-print(f"trained {steps} steps in {seconds:.0f} s; held-out exact match {held_out['exact_match']:.2%} "
-      f"(token accuracy {held_out['token_accuracy']:.2%}) on {config.num_test_examples} unseen sequences")
+print(
+    f"trained {steps} steps in {seconds:.0f} s; held-out exact match {held_out['exact_match']:.2%} "
+    f"(token accuracy {held_out['token_accuracy']:.2%}) on {config.num_test_examples} unseen sequences"
+)
 
 # The library's optimiser followed the schedule to its end: its last update used eta_{N-1} = 1% of the peak.
 final_rate = chapter.record("final_learning_rate", history[-1]["learning_rate"])
@@ -164,12 +187,18 @@ batch = jax.tree.map(jnp.asarray, SequenceSource(config, "train").batch(range(co
 mu, nu = (optax.tree_utils.tree_get(half_state["opt_state"], name) for name in ("mu", "nu"))
 hand_loss, hand_params = step_by_hand(half_state["params"], mu, nu, half_state["step"], batch)
 library_state, library_metrics = jax.jit(TASK.bound_train_step(config, steps))(half_state, batch, jax.random.key(0))
-moved = max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(jax.tree.leaves(library_state["params"]),
-                                                             jax.tree.leaves(half_state["params"])))
-differs = max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(jax.tree.leaves(hand_params),
-                                                               jax.tree.leaves(library_state["params"])))
-print(f"step {half + 1}: loss by hand {float(hand_loss):.6f}, library {float(library_metrics['loss']):.6f}; "
-      f"parameters moved up to {moved:.2e}, hand and library differ by at most {differs:.1e}")
+moved = max(
+    float(jnp.max(jnp.abs(a - b)))
+    for a, b in zip(jax.tree.leaves(library_state["params"]), jax.tree.leaves(half_state["params"]))
+)
+differs = max(
+    float(jnp.max(jnp.abs(a - b)))
+    for a, b in zip(jax.tree.leaves(hand_params), jax.tree.leaves(library_state["params"]))
+)
+print(
+    f"step {half + 1}: loss by hand {float(hand_loss):.6f}, library {float(library_metrics['loss']):.6f}; "
+    f"parameters moved up to {moved:.2e}, hand and library differ by at most {differs:.1e}"
+)
 chapter.record("hand_minus_library", differs)
 assert np.isclose(float(hand_loss), float(library_metrics["loss"]), rtol=1e-5)
 assert moved > 1e-4 and differs < 1e-6, (moved, differs)
@@ -194,8 +223,13 @@ assert held_out["token_accuracy"] > 0.7 and held_out["exact_match"] > 0.4, held_
 fig, ax = plt.subplots(figsize=(6, 4))
 ax.plot([r["step"] for r in history], [r["loss"] for r in history], marker=".", label="train batch (logged)")
 ax.set_yscale("log")
-figures.label(ax, f"reversal: train cross-entropy; held-out exact match {held_out['exact_match']:.1%}",
-              "train step", "nats per token", better="lower")
+figures.label(
+    ax,
+    f"reversal: train cross-entropy; held-out exact match {held_out['exact_match']:.1%}",
+    "train step",
+    "nats per token",
+    better="lower",
+)
 figures.save(fig, chapter.keep("transformer_reversal_loss.png"), dpi=90)
 if chapter.quick:  # 200 steps show the start only; the full run's curve goes down to ~1e-3
     chapter.full_run_figure("transformer_reversal_loss.png")
@@ -233,9 +267,15 @@ anti_diagonal = chapter.record("anti_diagonal", np.mean(on_diagonal))
 uniform = np.mean(1 / lengths)
 print(f"mean cross-attention on the anti-diagonal: {anti_diagonal:.2f} (uniform would be {uniform:.2f})")
 assert anti_diagonal > 1.4 * uniform  # about 4x in the full run; quick mode's 2-5 symbols make uniform 0.33
-plot_attention(weights[0], token_labels(some["target"][0, :-1]), token_labels(some["source"][0]),
-               chapter.keep("transformer_reversal_attention.png"), query_axis="decoder input",
-               key_axis="source symbol", title="reversal: cross-attention of the last decoder layer")
+plot_attention(
+    weights[0],
+    token_labels(some["target"][0, :-1]),
+    token_labels(some["source"][0]),
+    chapter.keep("transformer_reversal_attention.png"),
+    query_axis="decoder input",
+    key_axis="source symbol",
+    title="reversal: cross-attention of the last decoder layer",
+)
 if chapter.quick:
     chapter.full_run_figure("transformer_reversal_attention.png")
 

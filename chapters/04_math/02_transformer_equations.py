@@ -61,8 +61,11 @@ assert all(0.8 * d_k < variance < 1.2 * d_k for d_k, (variance, _, _) in zip(dim
 assert results["unscaled"][-1][2] < 0.5 * results["scaled"][-1][2]
 
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
-panels = (("Var(logit)", "variance of the logits", None), ("mean max weight", "largest weight per row", None),
-          ("mean sum p(1-p)", "softmax gradient size", "higher"))
+panels = (
+    ("Var(logit)", "variance of the logits", None),
+    ("mean max weight", "largest weight per row", None),
+    ("mean sum p(1-p)", "softmax gradient size", "higher"),
+)
 for name, marker in (("unscaled", "o"), ("scaled", "s")):
     values = np.array(results[name])
     for ax, column in zip(axes, range(3)):
@@ -116,13 +119,22 @@ assert chapter.values["masked_weight_max"] == 0.0
 from matplotlib.patches import Patch  # noqa: E402
 
 fig, axes = plt.subplots(1, 4, figsize=(13, 3.4))
-panels = [("padding mask (tokens 4, 5 are <pad>)", jnp.broadcast_to(pad, (1, 1, 6, 6))), ("causal mask", causal),
-          ("both (AND)", both)]
+panels = [
+    ("padding mask (tokens 4, 5 are <pad>)", jnp.broadcast_to(pad, (1, 1, 6, 6))),
+    ("causal mask", causal),
+    ("both (AND)", both),
+]
 for ax, (title, mask) in zip(axes, panels):
     ax.imshow(np.asarray(mask[0, 0]), cmap="gray", vmin=0, vmax=1)
     figures.label(ax, title, "key position j", "query position t")
-axes[0].legend(handles=[Patch(facecolor="white", edgecolor="k", label="may look: M = 0"),
-                        Patch(facecolor="black", label="masked: M = -inf")], fontsize=7, loc="lower left")
+axes[0].legend(
+    handles=[
+        Patch(facecolor="white", edgecolor="k", label="may look: M = 0"),
+        Patch(facecolor="black", label="masked: M = -inf"),
+    ],
+    fontsize=7,
+    loc="lower left",
+)
 figures.heatmap(fig, axes[3], weights, "attention weight A[t, j]", cmap="viridis", vmin=0, vmax=1)
 figures.label(axes[3], "softmax weights with both", "key position j", "query position t")
 figures.save(fig, chapter.out / "transformer_masks.png", dpi=90)
@@ -217,12 +229,24 @@ assert abs(lookups[4.0] - 20.0) < 1e-3 < abs(lookups[0.25] - 20.0)  # exact only
 between = jnp.asarray(4.0 * (keys[1] + keys[2]) / 2, jnp.float32)[None, None, None, :]
 blend = chapter.record("blend", scaled_dot_product_attention(between, K, V)[0, 0, 0, 0])
 expected = (15 * 2 * np.exp(8) + (0 + 30 + 40 + 50)) / (2 * np.exp(8) + 4)  # the same formula, two matches
-print(f"query halfway between key 1 (value 10) and key 2 (value 20) returns {blend:.2f} "
-      f"(formula {expected:.2f}; uniform attention would return {uniform:.1f})")
-ax.plot(range(entries), np.asarray(attention_weights(between, K)[0, 0, 0]), marker="x", linestyle="--",
-        color="black", label=f"4 (key 1 + key 2) / 2: returns {blend:.1f}")
-figures.label(ax, "soft lookup: query = beta * key 2 (value 20), or between keys 1 and 2",
-              "key j (value 10 j)", "attention weight w_j")
+print(
+    f"query halfway between key 1 (value 10) and key 2 (value 20) returns {blend:.2f} "
+    f"(formula {expected:.2f}; uniform attention would return {uniform:.1f})"
+)
+ax.plot(
+    range(entries),
+    np.asarray(attention_weights(between, K)[0, 0, 0]),
+    marker="x",
+    linestyle="--",
+    color="black",
+    label=f"4 (key 1 + key 2) / 2: returns {blend:.1f}",
+)
+figures.label(
+    ax,
+    "soft lookup: query = beta * key 2 (value 20), or between keys 1 and 2",
+    "key j (value 10 j)",
+    "attention weight w_j",
+)
 figures.save(fig, chapter.out / "transformer_soft_lookup.png", dpi=90)
 assert abs(blend - expected) < 1e-3 and abs(blend - 15.0) < 0.05 and abs(blend - uniform) > 5
 

@@ -90,8 +90,12 @@ def make_step(optimiser):
         loss, grads = jax.value_and_grad(loss_fn)(state["params"])
         # theta <- theta + u,  (u, s) = update(g, s, theta): what mmjax's apply_gradients does for every model
         updates, opt_state = optimiser.update(grads, state["opt_state"], state["params"])
-        new_state = {**state, "params": optax.apply_updates(state["params"], updates), "opt_state": opt_state,
-                     "step": state["step"] + 1}
+        new_state = {
+            **state,
+            "params": optax.apply_updates(state["params"], updates),
+            "opt_state": opt_state,
+            "step": state["step"] + 1,
+        }
         return new_state, loss, grads
 
     return jax.jit(step)
@@ -136,8 +140,13 @@ fig, ax = plt.subplots(figsize=(6.5, 4))
 for name, losses in curves.items():
     ax.plot(np.arange(2, STEPS - 2), np.convolve(losses, np.ones(5) / 5, mode="valid"), label=name)
 ax.set_yscale("log")
-figures.label(ax, f"Three Optax optimisers, same model and batches ({STEPS} steps)", "step",
-              "train MSE, 5-step moving average", better="lower")
+figures.label(
+    ax,
+    f"Three Optax optimisers, same model and batches ({STEPS} steps)",
+    "step",
+    "train MSE, 5-step moving average",
+    better="lower",
+)
 figures.save(fig, chapter.keep("optimisers.png"))
 if chapter.quick:  # 60 steps show the start of the race only; the full run trains 600
     chapter.full_run_figure("optimisers.png")

@@ -63,8 +63,10 @@ print("state after 3 batches:", saved, "| batches per epoch:", loader.batches_pe
 again = Loader(source, batch_size=8, seed=0)
 again.restore(saved)
 same = sum(np.array_equal(next(again)["image"], original["image"]) for original in batches[3:])
-print(f"restored loader reproduces {same} of batches 4..7"
-      + (" (across an epoch boundary)" if loader.batches_per_epoch < 7 else ""))
+print(
+    f"restored loader reproduces {same} of batches 4..7"
+    + (" (across an epoch boundary)" if loader.batches_per_epoch < 7 else "")
+)
 assert same == 4
 chapter.record("batches_per_epoch", loader.batches_per_epoch)
 chapter.record("resumed_batches_equal", same)
@@ -76,6 +78,7 @@ chapter.record("resumed_batches_equal", same)
 # set, "Downloading and preparing dataset Unknown size ... downloaded and prepared to ...": the sizes are
 # "Unknown" because there is nothing to download. To be sure, the cell runs inside `no_network()`, which
 # makes every attempt to open a connection (or to look up a host name) fail and counts it.
+
 
 # %%
 @contextlib.contextmanager

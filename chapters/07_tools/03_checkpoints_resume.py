@@ -49,8 +49,18 @@ config = ToyConfig(num_train_examples=64, batch_size=16)
 
 
 def settings(name, **changes):
-    return TrainConfig(**{"steps": STEPS, "run_dir": str(RUNS / name), "checkpoint_every": 10, "log_every": 5,
-                          "eval_every": 20, "sample_every": -1, "progress": False, **changes})
+    return TrainConfig(
+        **{
+            "steps": STEPS,
+            "run_dir": str(RUNS / name),
+            "checkpoint_every": 10,
+            "log_every": 5,
+            "eval_every": 20,
+            "sample_every": -1,
+            "progress": False,
+            **changes,
+        }
+    )
 
 
 # %% [markdown]
@@ -85,8 +95,10 @@ shutil.rmtree(RUNS / "interrupted" / "checkpoints" / "15")  # pretend we died be
 (RUNS / "interrupted" / "checkpoints" / "15.orbax-checkpoint-tmp").mkdir()  # ...half-way through it
 run_b = loop.train(TASK, config, settings("interrupted"))
 print("run B resumed from step", run_b.resumed_from)
-diff = max(float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
-           for a, b in zip(jax.tree.leaves(run_a.state), jax.tree.leaves(run_b.state)))
+diff = max(
+    float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+    for a, b in zip(jax.tree.leaves(run_a.state), jax.tree.leaves(run_b.state))
+)
 same = all(np.array_equal(a, b) for a, b in zip(jax.tree.leaves(run_a.state), jax.tree.leaves(run_b.state)))
 print(f"bit-identical parameters and optimiser state: {same} (max |A - B| = {diff})")
 assert same and run_b.resumed_from == 10
@@ -98,6 +110,7 @@ chapter.record("max_state_difference", diff)
 # A step that produces a non-finite value (here an `inf` injected into one weight at step 7) stops the
 # run before anything from that step is saved. The error names the step and the tree path.
 
+
 # %%
 def poisoned_step(state, batch, key, config, optimizer):
     state, metrics = toy_step.train_step(state, batch, key, config, optimizer)
@@ -107,8 +120,7 @@ def poisoned_step(state, batch, key, config, optimizer):
 
 
 try:
-    loop.train(dataclasses.replace(TASK, train_step=poisoned_step), config,
-               settings("nan", checkpoint_every=5))
+    loop.train(dataclasses.replace(TASK, train_step=poisoned_step), config, settings("nan", checkpoint_every=5))
 except NonFiniteError as error:
     print("NonFiniteError:", str(error)[:160], "...")
     assert str(error).startswith("non-finite values (NaN or inf) at step 7 in: state['params']['hidden']['kernel']")
@@ -135,6 +147,7 @@ else:
 # so the interrupted run's log equals the uninterrupted one's, apart from wall-clock times. The figure
 # draws both runs' logs: the interrupted run's points (crosses) lie exactly on the uninterrupted run's
 # curves, on both sides of the resume.
+
 
 # %%
 def records(name):

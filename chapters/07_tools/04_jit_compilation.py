@@ -69,6 +69,7 @@ print(jax.make_jaxpr(layer)(jnp.ones((2, 3)), w))
 # can only add time, so each cost is the fastest of several tries (2 lowers and compiles of a fresh step,
 # 20 calls of the compiled one): the least disturbed measurement. The FLOPs come from XLA's cost analysis.
 
+
 # %%
 def fastest_run(compiled, *args, tries: int = 20) -> float:
     """Seconds of the fastest of ``tries`` calls of ``compiled(*args)``, after one warm-up call."""
@@ -85,7 +86,7 @@ def make_train_step(depth):
     def loss(params, x):
         for w in params:
             x = jnp.tanh(x @ w)
-        return jnp.mean(x ** 2)
+        return jnp.mean(x**2)
 
     def step(params, x):
         grads = jax.grad(loss)(params, x)
@@ -111,8 +112,10 @@ for depth in DEPTHS:
     run = fastest_run(compiled, params, x)
     flops = compiled_flops(step, params, x)
     rows.append((depth, lower_s, compile_s, run, flops))
-    print(f"depth {depth:3d}: lower {lower_s:6.3f} s  compile {compile_s:6.3f} s  run {run * 1e3:7.3f} ms  "
-          f"({flops / 1e6:.1f} MFLOP)  lower + compile = {(lower_s + compile_s) / run:,.0f} runs")
+    print(
+        f"depth {depth:3d}: lower {lower_s:6.3f} s  compile {compile_s:6.3f} s  run {run * 1e3:7.3f} ms  "
+        f"({flops / 1e6:.1f} MFLOP)  lower + compile = {(lower_s + compile_s) / run:,.0f} runs"
+    )
 
 shallow, deep = rows[0], rows[-1]
 chapter.record("compile_seconds_deep", deep[1] + deep[2])
@@ -121,8 +124,10 @@ chapter.record("compile_in_runs_deep", (deep[1] + deep[2]) / deep[3])
 chapter.record("compile_growth", (deep[1] + deep[2]) / (shallow[1] + shallow[2]))
 chapter.record("run_growth", deep[3] / shallow[3])
 chapter.record("flops_growth", deep[4] / shallow[4])
-print(f"from depth {shallow[0]} to {deep[0]}: FLOPs x{deep[4] / shallow[4]:.0f}, run time x{deep[3] / shallow[3]:.0f}, "
-      f"lower + compile x{(deep[1] + deep[2]) / (shallow[1] + shallow[2]):.1f}")
+print(
+    f"from depth {shallow[0]} to {deep[0]}: FLOPs x{deep[4] / shallow[4]:.0f}, run time x{deep[3] / shallow[3]:.0f}, "
+    f"lower + compile x{(deep[1] + deep[2]) / (shallow[1] + shallow[2]):.1f}"
+)
 
 fig, ax = plt.subplots(figsize=(6.5, 4))
 depths = [r[0] for r in rows]
@@ -132,8 +137,13 @@ ax.plot(depths, [r[3] for r in rows], "o-", label="one run of the compiled step"
 ax.set_xscale("log", base=2)
 ax.set_xticks(depths, [str(d) for d in depths])
 ax.set_yscale("log")
-figures.label(ax, f"Cost of jit for an MLP train step, width {WIDTH}, batch 32", "MLP depth (layers)",
-              "wall time (s)", better="lower")
+figures.label(
+    ax,
+    f"Cost of jit for an MLP train step, width {WIDTH}, batch 32",
+    "MLP depth (layers)",
+    "wall time (s)",
+    better="lower",
+)
 figures.save(fig, chapter.keep("compile_cost.png"))
 if chapter.quick:  # three small depths; the full run goes to 128 layers of width 256
     chapter.full_run_figure("compile_cost.png")
@@ -177,8 +187,10 @@ cache_dir = enable_compilation_cache(chapter.out / "jax_cache")
 cold = min(lower_then_compile(cold=True) for _ in range(2))
 warm = min(lower_then_compile(cold=False) for _ in range(2))
 entries = len(list(cache_dir.iterdir()))
-print(f"compile without a cache entry {cold[1]:.3f} s, from the disk cache {warm[1]:.3f} s "
-      f"(lowering {cold[0]:.3f} s and {warm[0]:.3f} s); {entries} entries in {cache_dir.name}/")
+print(
+    f"compile without a cache entry {cold[1]:.3f} s, from the disk cache {warm[1]:.3f} s "
+    f"(lowering {cold[0]:.3f} s and {warm[0]:.3f} s); {entries} entries in {cache_dir.name}/"
+)
 disable_compilation_cache()
 chapter.record("cache_speedup", cold[1] / warm[1])
 chapter.record("cache_entries", entries)

@@ -97,6 +97,7 @@ params_jit, loss_jit = jit_step(state["params"], sharded)
 # devices; with it on, the gradient of a replicated input would get its `psum` automatically, and
 # the explicit `pmean` would then count every gradient N times.)
 
+
 # %%
 def local_step(params, batch):
     loss, grads = jax.value_and_grad(loss_of)(params, batch)  # the local mean
@@ -104,15 +105,20 @@ def local_step(params, batch):
     return optax.apply_updates(params, optimizer.update(grads, optimizer.init(params))[0]), loss
 
 
-map_step = jax.jit(jax.shard_map(local_step, mesh=mesh, in_specs=(P(), P("data")), out_specs=(P(), P()),
-                                 check_vma=False))
+map_step = jax.jit(
+    jax.shard_map(local_step, mesh=mesh, in_specs=(P(), P("data")), out_specs=(P(), P()), check_vma=False)
+)
 params_map, loss_map = map_step(state["params"], sharded)
 params_one, loss_one = jax.jit(step)(jax.device_get(state["params"]), batch)  # one device, whole batch
-for key, name, params, loss in (("jit", "jit + shardings", params_jit, loss_jit),
-                                ("shard_map", "shard_map", params_map, loss_map)):
+for key, name, params, loss in (
+    ("jit", "jit + shardings", params_jit, loss_jit),
+    ("shard_map", "shard_map", params_map, loss_map),
+):
     diff = max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(params_one)))
-    print(f"{name:>16}: loss {float(loss):.6f} (one device {float(loss_one):.6f}), "
-          f"max |params - one-device params| = {diff:.2e}")
+    print(
+        f"{name:>16}: loss {float(loss):.6f} (one device {float(loss_one):.6f}), "
+        f"max |params - one-device params| = {diff:.2e}"
+    )
     assert diff < 1e-5
     chapter.record(f"{key}_vs_one_device", diff)
 
@@ -126,12 +132,22 @@ for key, name, params, loss in (("jit", "jit + shardings", params_jit, loss_jit)
 steps = 5 if chapter.quick else 200
 runs = {}
 for n in sorted({1, N}):
-    settings = TrainConfig(steps=steps, run_dir=str(chapter.out / "runs" / f"dp{n}"), num_devices=n, resume=False,
-                           checkpoint_every=steps, log_every=steps, sample_every=-1, progress=False)
+    settings = TrainConfig(
+        steps=steps,
+        run_dir=str(chapter.out / "runs" / f"dp{n}"),
+        num_devices=n,
+        resume=False,
+        checkpoint_every=steps,
+        log_every=steps,
+        sample_every=-1,
+        progress=False,
+    )
     shutil.rmtree(settings.run_dir, ignore_errors=True)
     runs[n] = loop.train(TASK, config, settings, log=lambda message: None)
-diff = max(float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
-           for a, b in zip(jax.tree.leaves(runs[1].state), jax.tree.leaves(runs[N].state)))
+diff = max(
+    float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+    for a, b in zip(jax.tree.leaves(runs[1].state), jax.tree.leaves(runs[N].state))
+)
 print(f"loop on 1 vs {N} devices after {steps} steps: max parameter difference {diff:.2e}")
 assert diff < 1e-5
 chapter.record("loop_vs_one_device", diff)
@@ -147,11 +163,22 @@ for shard in sharded["x"].addressable_shards:
 fig, ax = plt.subplots(figsize=(8, 3))
 ax.imshow(owner, aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
 ax.set_yticks(range(N))
-ax.legend(handles=[Patch(color="black", label="rows held by the device"),
-                   Patch(facecolor="white", edgecolor="grey", label="rows held elsewhere")],
-          loc="upper right", fontsize=8, framealpha=1)
-figures.label(ax, f'Batch of 64 sharded as P("data") over {N} devices: {64 // N} rows each',
-              "example in the global batch (row)", "device", legend=False)
+ax.legend(
+    handles=[
+        Patch(color="black", label="rows held by the device"),
+        Patch(facecolor="white", edgecolor="grey", label="rows held elsewhere"),
+    ],
+    loc="upper right",
+    fontsize=8,
+    framealpha=1,
+)
+figures.label(
+    ax,
+    f'Batch of 64 sharded as P("data") over {N} devices: {64 // N} rows each',
+    "example in the global batch (row)",
+    "device",
+    legend=False,
+)
 figures.save(fig, chapter.out / "sharding.png")
 
 # %% [markdown]

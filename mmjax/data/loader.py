@@ -12,7 +12,8 @@ process of a multi-host job reads only its own share of every global batch.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Protocol
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 import numpy as np
 

@@ -57,8 +57,13 @@ def write_preview(
         ax.axis("off")
         ax = fig.add_subplot(grid[image_rows + v, 3])
         spec = spectrogram(ex["audio"])
-        ax.imshow(spec, origin="lower", aspect="auto", cmap="magma",
-                  extent=(0, len(ex["audio"]) / SAMPLE_RATE, 0, SAMPLE_RATE / 2))
+        ax.imshow(
+            spec,
+            origin="lower",
+            aspect="auto",
+            cmap="magma",
+            extent=(0, len(ex["audio"]) / SAMPLE_RATE, 0, SAMPLE_RATE / 2),
+        )
         ax.set_title("audio (spectrogram)", fontsize=9)
         ax.set_xlabel("seconds", fontsize=8)
         ax.set_ylabel("Hz", fontsize=8)

@@ -27,9 +27,7 @@ def check_image_size(image_size: int) -> int:
     if isinstance(image_size, bool) or not isinstance(image_size, (int, np.integer)):
         raise TypeError(f"image_size must be an integer, got {type(image_size).__name__}")
     if image_size < MIN_IMAGE_SIZE:
-        raise ValueError(
-            f"image_size {image_size} cannot hold the objects legibly; use image_size >= {MIN_IMAGE_SIZE}"
-        )
+        raise ValueError(f"image_size {image_size} cannot hold the objects legibly; use image_size >= {MIN_IMAGE_SIZE}")
     return int(image_size)
 
 

@@ -37,7 +37,7 @@ class Scene:
     relation: int  # index into RELATIONS: objects[0] <relation> objects[1]; NO_RELATION for one object
     motion: int  # index into MOTIONS: the direction the whole scene moves in its video
 
-    def canonical(self) -> "Scene":
+    def canonical(self) -> Scene:
         """The same picture with objects ordered top-to-bottom, left-to-right.
 
         An image cannot tell "A above B" from "B below A"; the canonical form (relation only ``above``
@@ -134,7 +134,6 @@ def scene_from_labels(labels: dict[str, np.ndarray]) -> Scene:
     """Inverse of ``Scene.labels`` (without jitter): build a scene from integer labels, e.g. a prompt's."""
     count = int(labels["num_objects"])
     objects = tuple(
-        ShapeObject(*(int(labels[k][i]) for k in ("shape", "colour", "size", "row", "col")))
-        for i in range(count)
+        ShapeObject(*(int(labels[k][i]) for k in ("shape", "colour", "size", "row", "col"))) for i in range(count)
     )
     return Scene(objects, int(labels["relation"]), int(labels["motion"]))

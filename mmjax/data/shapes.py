@@ -7,7 +7,8 @@ an example is identical every time it is read, on every machine.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -32,7 +32,9 @@ class TfdsSource:
       keys: keep only these features (all by default).
     """
 
-    def __init__(self, name: str, split: str = "train", data_dir: str | None = None, keys: tuple[str, ...] | None = None):
+    def __init__(
+        self, name: str, split: str = "train", data_dir: str | None = None, keys: tuple[str, ...] | None = None
+    ):
         import tensorflow_datasets as tfds  # imported here: importing tfds costs ~0.4 s
 
         if not isinstance(name, str) or not name:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -43,12 +43,12 @@ class Tokenizer:
         self.pad_id, self.bos_id, self.eos_id, self.unk_id = range(4)
 
     @classmethod
-    def default(cls) -> "Tokenizer":
+    def default(cls) -> Tokenizer:
         """The tokenizer of the Shapes captions, from the vocabulary file shipped with mmjax."""
         return _default_tokenizer()
 
     @classmethod
-    def load(cls, path: str | Path) -> "Tokenizer":
+    def load(cls, path: str | Path) -> Tokenizer:
         return cls(json.loads(Path(path).read_text()))
 
     def save(self, path: str | Path) -> None:

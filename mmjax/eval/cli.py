@@ -1,8 +1,8 @@
 """``mmjax eval GENERATOR``: score a generator or captioner and write every figure to JSON.
 
-    mmjax eval real --num-samples 500 --out report.json          # real data against itself
-    mmjax eval references --kind image --out refs.json           # every built-in reference side by side
-    mmjax eval dcgan --checkpoint runs/dcgan/ckpt --out dcgan.json  # a trained model (registered adapter)
+mmjax eval real --num-samples 500 --out report.json          # real data against itself
+mmjax eval references --kind image --out refs.json           # every built-in reference side by side
+mmjax eval dcgan --checkpoint runs/dcgan/ckpt --out dcgan.json  # a trained model (registered adapter)
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
     judge_path = args.judge or judge_export.default_path()
     judge, _ = judge_export.load_judge(judge_path)
     encoder, encoder_path = None, None
-    wants_r_precision = any(kind == "image" for _, kind, _ in targets) and args.num_samples >= MIN_SAMPLES_FOR_R_PRECISION
+    wants_r_precision = (
+        any(kind == "image" for _, kind, _ in targets) and args.num_samples >= MIN_SAMPLES_FOR_R_PRECISION
+    )
     if args.encoder != "none" and wants_r_precision:
         from mmjax.metrics.contrastive import export as encoder_export
 
@@ -82,14 +84,33 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("eval", help="score a generator or captioner (quality, diversity, coherence)", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("generator", help="'references' (every built-in of --kind), a built-in reference generator (real, deterministic, noisy, text_ignoring, collapsed, real_video, frozen_video, oracle_captioner, ...) or a registered model adapter")
+    parser = subparsers.add_parser(
+        "eval",
+        help="score a generator or captioner (quality, diversity, coherence)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "generator",
+        help="'references' (every built-in of --kind), a built-in reference generator (real, deterministic, "
+        "noisy, text_ignoring, collapsed, real_video, frozen_video, oracle_captioner, ...) "
+        "or a registered model adapter",
+    )
     parser.add_argument("--checkpoint", default=None, help="checkpoint of a trained model (registered adapters only)")
-    parser.add_argument("--kind", default="image", choices=("image", "audio_image", "video", "caption"), help="with 'references': which kind")
+    parser.add_argument(
+        "--kind",
+        default="image",
+        choices=("image", "audio_image", "video", "caption"),
+        help="with 'references': which kind",
+    )
     parser.add_argument("--splits", default="test,test_heldout", help="comma-separated splits to evaluate on")
     parser.add_argument("--num-samples", type=int, default=500, help="prompts (and real reference images) per split")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generator's random keys and of KID subsets")
     parser.add_argument("--judge", default=None, help="judge checkpoint (default: the shipped judge/judge.npz)")
-    parser.add_argument("--encoder", default=None, help="contrastive encoder for R-precision (default: the shipped judge/contrastive.npz; 'none' to skip)")
+    parser.add_argument(
+        "--encoder",
+        default=None,
+        help="contrastive encoder for R-precision (default: the shipped judge/contrastive.npz; 'none' to skip)",
+    )
     parser.add_argument("--out", default=None, help="write the JSON report here")
     parser.set_defaults(func=run)

@@ -38,7 +38,9 @@ def generate_in_batches(generate, prompts: dict, key: jax.Array, batch_size: int
     """Call ``generate`` on chunks of ``batch_size`` prompts (key folded with the chunk number)."""
     count = len(prompts["caption"])
     chunks = [
-        np.asarray(generate(_subset(prompts, np.arange(start, min(start + batch_size, count))), jax.random.fold_in(key, start)))
+        np.asarray(
+            generate(_subset(prompts, np.arange(start, min(start + batch_size, count))), jax.random.fold_in(key, start))
+        )
         for start in range(0, count, batch_size)
     ]
     images = np.concatenate(chunks)
@@ -54,11 +56,25 @@ def quality_scores(judge, real_images: np.ndarray, fake_features: np.ndarray, se
     subset_size = min(1000, len(fake_features) // 2, len(real_features) // 2)
     kid, kid_std = kernel_distance(real_features, fake_features, num_subsets=10, subset_size=subset_size, seed=seed)
     precision, recall = precision_recall(real_features, fake_features, k=3)
-    return {"shapes_fid": frechet_distance(real_features, fake_features), "kid": kid, "kid_std": kid_std, "precision": precision, "recall": recall}
+    return {
+        "shapes_fid": frechet_distance(real_features, fake_features),
+        "kid": kid,
+        "kid_std": kid_std,
+        "precision": precision,
+        "recall": recall,
+    }
 
 
-def diversity_scores(generate, judge, prompts: dict, key: jax.Array, num_prompts: int, samples_per_prompt: int, batch_size: int,
-                     line_is_free: bool = True) -> dict[str, float]:
+def diversity_scores(
+    generate,
+    judge,
+    prompts: dict,
+    key: jax.Array,
+    num_prompts: int,
+    samples_per_prompt: int,
+    batch_size: int,
+    line_is_free: bool = True,
+) -> dict[str, float]:
     """Feature spread and free-line variety over repeated two-object prompts (a caption leaves their
     shared line free; a prompt that states cells, such as audio, does not: ``line_is_free=False``)."""
     two = np.flatnonzero(prompts["num_objects"] == 2)[:num_prompts]
@@ -71,12 +87,24 @@ def diversity_scores(generate, judge, prompts: dict, key: jax.Array, num_prompts
     free_line = np.where(vertical, labels["col"][:, 0], labels["row"][:, 0])  # shared column / row
     scores = {"pairwise_feature_distance": mean_pairwise_distance(features.reshape(len(two), samples_per_prompt, -1))}
     if line_is_free:
-        scores["distinct_free_line"] = distinct_outcome_fraction(free_line.reshape(len(two), samples_per_prompt), A.GRID)
+        scores["distinct_free_line"] = distinct_outcome_fraction(
+            free_line.reshape(len(two), samples_per_prompt), A.GRID
+        )
     return scores
 
 
-def evaluate_images(generate, judge, split: str, num_samples: int, seed: int, batch_size: int = 256,
-                    diversity_prompts: int = 20, samples_per_prompt: int = 8, encoder=None, audio: bool = False) -> dict[str, float]:
+def evaluate_images(
+    generate,
+    judge,
+    split: str,
+    num_samples: int,
+    seed: int,
+    batch_size: int = 256,
+    diversity_prompts: int = 20,
+    samples_per_prompt: int = 8,
+    encoder=None,
+    audio: bool = False,
+) -> dict[str, float]:
     """Every image metric of ``generate`` on ``split`` (R-precision too when a contrastive ``encoder`` is
     given and there are enough prompts to draw 99 negatives from).
 
@@ -91,7 +119,18 @@ def evaluate_images(generate, judge, split: str, num_samples: int, seed: int, ba
     scores = quality_scores(judge, real, features, seed)
     targets = {k: prompts[k] for k in LABEL_KEYS if k != "motion"} if audio else caption_targets(prompts["caption"])
     scores.update({f"coherence_{k}": v for k, v in attribute_accuracy(labels, targets).items()})
-    scores.update(diversity_scores(generate, judge, prompts, jax.random.fold_in(key, 1), diversity_prompts, samples_per_prompt, batch_size, line_is_free=not audio))
+    scores.update(
+        diversity_scores(
+            generate,
+            judge,
+            prompts,
+            jax.random.fold_in(key, 1),
+            diversity_prompts,
+            samples_per_prompt,
+            batch_size,
+            line_is_free=not audio,
+        )
+    )
     if encoder is not None and num_samples >= MIN_SAMPLES_FOR_R_PRECISION:
         scores["r_precision"] = r_precision_of_images(encoder, images, prompts["tokens"], prompts["caption"], seed)
     return scores
@@ -104,7 +143,10 @@ def evaluate_videos(generate, judge, split: str, num_samples: int, seed: int, ba
     videos = generate_in_batches(generate, prompts_for_video, jax.random.key(seed), batch_size)
     if videos.ndim != 5:
         raise TypeError(f"a video generator must return [N, T, H, W, 3] uint8, got shape {videos.shape}")
-    scores = {f"coherence_{k}": v for k, v in video_accuracy(judge_videos(judge, videos), caption_targets(prompts["video_caption"])).items()}
+    scores = {
+        f"coherence_{k}": v
+        for k, v in video_accuracy(judge_videos(judge, videos), caption_targets(prompts["video_caption"])).items()
+    }
     real = np.stack([render_image(s) for s in prompt_batch(split, num_samples, num_samples)["scenes"]])
     first_frames = judge_features(judge, videos[:, 0])
     scores.update({f"first_frame_{k}": v for k, v in quality_scores(judge, real, first_frames, seed).items()})
@@ -126,7 +168,11 @@ def evaluate_captions(caption, split: str, num_samples: int, seed: int, batch_si
     key = jax.random.key(seed)
     captions = []
     for start in range(0, num_samples, batch_size):
-        captions += list(caption(_subset(prompts, np.arange(start, min(start + batch_size, num_samples))), jax.random.fold_in(key, start)))
+        captions += list(
+            caption(
+                _subset(prompts, np.arange(start, min(start + batch_size, num_samples))), jax.random.fold_in(key, start)
+            )
+        )
     if len(captions) != num_samples or not all(isinstance(c, str) for c in captions):
         raise TypeError("a captioner must return one string per image")
     references = reference_captions(prompts, split, seed)

@@ -24,7 +24,7 @@ A trained model plugs in through ``ADAPTER_MODULES``: a module exposing ``KIND``
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from collections.abc import Callable
 
 import jax
 import numpy as np
@@ -53,7 +53,9 @@ def _moves_inside(cells: list[tuple[int, int]], motion: int) -> bool:
     return all(0 <= r + d_row < A.GRID and 0 <= c + d_col < A.GRID for r, c in cells)
 
 
-def perfect_scene(scene: Scene, rng: np.random.Generator | None, redraw_line: bool = True, keep_motion: bool = False) -> Scene:
+def perfect_scene(
+    scene: Scene, rng: np.random.Generator | None, redraw_line: bool = True, keep_motion: bool = False
+) -> Scene:
     """The prompt's scene with its free choices redrawn (none if ``rng`` is None).
 
     Free are the jitter and, for two objects, the shared column (``above``) or row (``left of``): the
@@ -67,12 +69,21 @@ def perfect_scene(scene: Scene, rng: np.random.Generator | None, redraw_line: bo
         vertical = objects[0].col == objects[1].col
 
         def placed(across: int) -> list[ShapeObject]:
-            return [ShapeObject(o.shape, o.colour, o.size, o.row if vertical else across, across if vertical else o.col) for o in objects]
+            return [
+                ShapeObject(o.shape, o.colour, o.size, o.row if vertical else across, across if vertical else o.col)
+                for o in objects
+            ]
 
-        options = [a for a in range(A.GRID) if not keep_motion or _moves_inside([(o.row, o.col) for o in placed(a)], scene.motion)]
+        options = [
+            a
+            for a in range(A.GRID)
+            if not keep_motion or _moves_inside([(o.row, o.col) for o in placed(a)], scene.motion)
+        ]
         objects = placed(options[int(rng.integers(len(options)))])
     jittered = tuple(
-        ShapeObject(o.shape, o.colour, o.size, o.row, o.col, tuple(float(j) for j in rng.uniform(-MAX_JITTER, MAX_JITTER, 2)))
+        ShapeObject(
+            o.shape, o.colour, o.size, o.row, o.col, tuple(float(j) for j in rng.uniform(-MAX_JITTER, MAX_JITTER, 2))
+        )
         for o in objects
     )
     return Scene(jittered, scene.relation, scene.motion)
@@ -106,7 +117,9 @@ def collapsed_generator(prompts: dict, key: jax.Array) -> np.ndarray:
 def audio_decoding_generator(prompts: dict, key: jax.Array) -> np.ndarray:
     """Listens to ``prompts["audio"]`` with the analytic ``decode_audio`` and renders what it heard."""
     rng = rng_from_key(key)
-    return np.stack([render_image(perfect_scene(decode_audio(clip), rng, redraw_line=False)) for clip in prompts["audio"]])
+    return np.stack(
+        [render_image(perfect_scene(decode_audio(clip), rng, redraw_line=False)) for clip in prompts["audio"]]
+    )
 
 
 def real_video_generator(prompts: dict, key: jax.Array) -> np.ndarray:

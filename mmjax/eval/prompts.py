@@ -44,11 +44,17 @@ def prompt_batch(split: str, start: int, count: int, seed: int = 0, video: bool 
 def caption_targets(captions: list[str]) -> dict[str, np.ndarray]:
     """Batched labels that each caption states; unstated entries are ``ABSENT``."""
     count = len(captions)
-    targets = {k: np.full((count, A.MAX_OBJECTS), A.ABSENT, np.int32) for k in ("shape", "colour", "size", "row", "col")}
+    targets = {
+        k: np.full((count, A.MAX_OBJECTS), A.ABSENT, np.int32) for k in ("shape", "colour", "size", "row", "col")
+    }
     targets.update({k: np.full(count, A.ABSENT, np.int32) for k in ("num_objects", "relation", "motion")})
     for i, text in enumerate(captions):
         parsed = parse_caption(text)
-        targets["num_objects"][i], targets["relation"][i], targets["motion"][i] = parsed["num_objects"], parsed["relation"], parsed["motion"]
+        targets["num_objects"][i], targets["relation"][i], targets["motion"][i] = (
+            parsed["num_objects"],
+            parsed["relation"],
+            parsed["motion"],
+        )
         for k, obj in enumerate(parsed["objects"]):
             for key, value in obj.items():
                 targets[key][i, k] = value

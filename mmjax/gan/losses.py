@@ -13,7 +13,7 @@ Note: the generator is fed noise z, never data x, and both terms carry logarithm
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp

@@ -67,7 +67,13 @@ class SNConv(nnx.Module):
     """A 2-D convolution (NHWC, 'SAME' padding) with a spectrally normalised kernel."""
 
     def __init__(
-        self, in_features: int, out_features: int, kernel_size: int, *, strides: int = 1, rngs: nnx.Rngs,
+        self,
+        in_features: int,
+        out_features: int,
+        kernel_size: int,
+        *,
+        strides: int = 1,
+        rngs: nnx.Rngs,
         num_iterations: int = 1,
     ):
         self.conv = nnx.Conv(in_features, out_features, (kernel_size, kernel_size), strides=strides, rngs=rngs)

@@ -76,4 +76,11 @@ def caption_attribute_scores(captions: list[str], scenes: list[Scene], video: bo
     recall = hits / wanted
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     n = len(captions)
-    return {"exact_match": exact / n, "precision": precision, "recall": recall, "f1": f1, "parse_rate": parsed / n, "repetition": repetition / n}
+    return {
+        "exact_match": exact / n,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "parse_rate": parsed / n,
+        "repetition": repetition / n,
+    }

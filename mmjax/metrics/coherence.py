@@ -19,12 +19,17 @@ from mmjax.data import attributes as A
 
 OBJECT_ATTRIBUTES = ("shape", "colour", "size", "row", "col")
 SCENE_ATTRIBUTES = ("num_objects", "relation")
-SWAPPED_RELATION = {A.RELATIONS.index("below"): A.RELATIONS.index("above"), A.RELATIONS.index("right of"): A.RELATIONS.index("left of")}
+SWAPPED_RELATION = {
+    A.RELATIONS.index("below"): A.RELATIONS.index("above"),
+    A.RELATIONS.index("right of"): A.RELATIONS.index("left of"),
+}
 
 
 def _as_batch(labels, name: str) -> dict[str, np.ndarray]:
     if not isinstance(labels, dict) or "num_objects" not in labels:
-        raise TypeError(f"{name} must be a dict of label arrays with at least 'num_objects', got {type(labels).__name__}")
+        raise TypeError(
+            f"{name} must be a dict of label arrays with at least 'num_objects', got {type(labels).__name__}"
+        )
     batch = {k: np.asarray(v) for k, v in labels.items() if k in OBJECT_ATTRIBUTES + SCENE_ATTRIBUTES}
     size = batch["num_objects"].shape[0] if batch["num_objects"].ndim else None
     for key, value in batch.items():
@@ -55,7 +60,9 @@ def attribute_accuracy(predicted: dict, target: dict) -> dict[str, float]:
     """
     pred, goal = _as_batch(predicted, "predicted"), canonical_labels(target)
     if pred["num_objects"].shape != goal["num_objects"].shape:
-        raise ValueError(f"predicted and target hold {pred['num_objects'].shape[0]} and {goal['num_objects'].shape[0]} samples")
+        raise ValueError(
+            f"predicted and target hold {pred['num_objects'].shape[0]} and {goal['num_objects'].shape[0]} samples"
+        )
     scores, every_ok = {}, np.ones(goal["num_objects"].shape[0], bool)
     for key, wanted in goal.items():
         if key not in pred:

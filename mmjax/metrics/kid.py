@@ -35,7 +35,9 @@ def mmd2_unbiased(x, y) -> float:
     return float(within_x + within_y - 2 * k_xy.mean())
 
 
-def kernel_distance(features_1, features_2, num_subsets: int = 10, subset_size: int = 1000, seed: int = 0) -> tuple[float, float]:
+def kernel_distance(
+    features_1, features_2, num_subsets: int = 10, subset_size: int = 1000, seed: int = 0
+) -> tuple[float, float]:
     """KID: mean and standard deviation of ``mmd2_unbiased`` over random subsets (without replacement)."""
     x, y = as_features(features_1, "features_1"), as_features(features_2, "features_2")
     same_width(x, y, "features_1 and features_2")

@@ -43,5 +43,7 @@ def precision_recall(real_features, fake_features, k: int = 3) -> tuple[float, f
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     if k >= min(real.shape[0], fake.shape[0]):
-        raise ValueError(f"k = {k} needs more than k samples in each set, got {real.shape[0]} real and {fake.shape[0]} fake")
+        raise ValueError(
+            f"k = {k} needs more than k samples in each set, got {real.shape[0]} real and {fake.shape[0]} fake"
+        )
     return manifold_coverage(fake, real, k), manifold_coverage(real, fake, k)

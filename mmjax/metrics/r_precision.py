@@ -18,7 +18,9 @@ from mmjax.metrics.captioning import caption_facts
 NUM_CANDIDATES = 100
 
 
-def r_precision(image_embeddings, text_embeddings, facts: list, num_candidates: int = NUM_CANDIDATES, seed: int = 0) -> float:
+def r_precision(
+    image_embeddings, text_embeddings, facts: list, num_candidates: int = NUM_CANDIDATES, seed: int = 0
+) -> float:
     """R-precision of unit embeddings ``[N, E]`` (image i matches text i); ``facts[i]`` identifies text i's meaning."""
     u, v = np.asarray(image_embeddings, np.float64), np.asarray(text_embeddings, np.float64)
     if u.shape != v.shape or u.ndim != 2:
@@ -28,7 +30,9 @@ def r_precision(image_embeddings, text_embeddings, facts: list, num_candidates: 
     for i in range(len(u)):
         others = np.array([j for j in range(len(u)) if keys[j] != keys[i]])
         if len(others) < num_candidates - 1:
-            raise ValueError(f"need at least {num_candidates - 1} captions with other facts than caption {i}; got {len(others)}")
+            raise ValueError(
+                f"need at least {num_candidates - 1} captions with other facts than caption {i}; got {len(others)}"
+            )
         negatives = rng.choice(others, num_candidates - 1, replace=False)
         hits += float(u[i] @ v[i]) > float(np.max(v[negatives] @ u[i]))
     return hits / len(u)
@@ -38,4 +42,6 @@ def r_precision_of_images(encoder, images, tokens, captions: list[str], seed: in
     """R-precision of generated ``images`` for their prompt ``tokens`` / ``captions`` with ``encoder``."""
     from mmjax.metrics.contrastive.inference import embed_images, embed_texts
 
-    return r_precision(embed_images(encoder, images), embed_texts(encoder, tokens), [caption_facts(c) for c in captions], seed=seed)
+    return r_precision(
+        embed_images(encoder, images), embed_texts(encoder, tokens), [caption_facts(c) for c in captions], seed=seed
+    )

@@ -26,7 +26,10 @@ def motion_from_cells(first: dict, last: dict) -> np.ndarray:
         count = int(first["num_objects"][i])
         if count != int(last["num_objects"][i]):
             continue
-        steps = {(int(last["row"][i, k] - first["row"][i, k]), int(last["col"][i, k] - first["col"][i, k])) for k in range(count)}
+        steps = {
+            (int(last["row"][i, k] - first["row"][i, k]), int(last["col"][i, k] - first["col"][i, k]))
+            for k in range(count)
+        }
         if len(steps) == 1:
             motions[i] = STEP_TO_MOTION.get(steps.pop(), A.ABSENT)
     return motions
@@ -40,7 +43,10 @@ def video_accuracy(frame_labels: dict, target: dict) -> dict[str, float]:
     """
     num_videos, num_frames = frame_labels["num_objects"].shape
     canonical = canonical_labels(target)  # the judge reads objects top-to-bottom / left-to-right
-    flat = {k: np.asarray(frame_labels[k]).reshape(num_videos * num_frames, *np.shape(frame_labels[k])[2:]) for k in FRAME_ATTRIBUTES}
+    flat = {
+        k: np.asarray(frame_labels[k]).reshape(num_videos * num_frames, *np.shape(frame_labels[k])[2:])
+        for k in FRAME_ATTRIBUTES
+    }
     repeated = {k: np.repeat(canonical[k], num_frames, axis=0) for k in FRAME_ATTRIBUTES}
     frame_scores = attribute_accuracy(flat, repeated)
     per_frame_ok = np.ones(num_videos * num_frames, bool)

@@ -158,8 +158,6 @@ class MultiHeadAttention(nnx.Module):
         Returns ``(output [B, T, D], updated cache)``.
         """
         new = self.project_key_value(x)
-        cache = {
-            name: jax.lax.dynamic_update_slice_in_dim(cache[name], new[name], index, axis=1) for name in cache
-        }
+        cache = {name: jax.lax.dynamic_update_slice_in_dim(cache[name], new[name], index, axis=1) for name in cache}
         mask = causal_mask(x.shape[1], cache["key"].shape[1], offset=index)
         return self.attend(x, cache, mask), cache

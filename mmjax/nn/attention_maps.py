@@ -11,8 +11,9 @@ was recorded, so it runs eagerly or inside ``jax.jit`` (with ``graphdef`` and ``
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import jax
 import numpy as np
@@ -63,8 +64,10 @@ def plot_attention(
 
     weights = np.asarray(weights)
     if weights.ndim != 3 or weights.shape[1:] != (len(query_labels), len(key_labels)):
-        raise ValueError(f"weights must be [heads, {len(query_labels)} queries, {len(key_labels)} keys] for the "
-                         f"labels given, got shape {weights.shape}")
+        raise ValueError(
+            f"weights must be [heads, {len(query_labels)} queries, {len(key_labels)} keys] for the "
+            f"labels given, got shape {weights.shape}"
+        )
     query_labels, key_labels = [str(q) for q in query_labels], [str(k) for k in key_labels]
     queries = [i for i, q in enumerate(query_labels) if q != pad_label] or list(range(len(query_labels)))
     keys = [i for i, k in enumerate(key_labels) if k != pad_label] or list(range(len(key_labels)))

@@ -108,4 +108,3 @@ class Decoder(nnx.Module):
             x, block_cache = block.decode_step(x, block_cache, index, memory_mask)
             new_cache.append(block_cache)
         return self.final_norm(x), new_cache
-

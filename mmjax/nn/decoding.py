@@ -13,7 +13,8 @@ Output tokens exclude the start token; once a sequence emits ``eos_id`` it is pa
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -109,9 +110,7 @@ def greedy(step_fn: StepFn, cache: Any, start_tokens: jax.Array, options: Decode
     return _token_by_token(step_fn, cache, start_tokens, options, lambda logits, _: jnp.argmax(logits, -1), None)
 
 
-def sample(
-    step_fn: StepFn, cache: Any, start_tokens: jax.Array, options: DecodeOptions, key: jax.Array
-) -> jax.Array:
+def sample(step_fn: StepFn, cache: Any, start_tokens: jax.Array, options: DecodeOptions, key: jax.Array) -> jax.Array:
     """y_t ~ softmax(filter(logits / T)); the draw at step t uses ``fold_in(key, t)``, so a fixed key gives
     a fixed sequence. Returns tokens ``[B, max_length]``.
     """
@@ -163,7 +162,10 @@ def beam_search(
         candidates = (log_prob[..., None] + token_log_prob).reshape(batch, beams * vocab)  # [B, K * V]
         log_prob, best = jax.lax.top_k(candidates, beams)  # [B, K]
         parent, token = best // vocab, best % vocab
-        from_parent = lambda x: jnp.take_along_axis(x, parent, axis=1)
+
+        def from_parent(x):  # each surviving beam inherits its parent's row
+            return jnp.take_along_axis(x, parent, axis=1)
+
         parent_finished = from_parent(finished)
         lengths = from_parent(lengths) + (~parent_finished)
         finished = parent_finished

@@ -24,7 +24,8 @@ Building a module only for its graph costs no FLOPs with :func:`graph_of` (``nnx
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flax import nnx
 

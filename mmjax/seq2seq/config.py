@@ -46,8 +46,10 @@ class Seq2SeqConfig:
         if self.num_symbols < 2 or self.heldout_modulus < 2:
             raise ValueError("num_symbols and heldout_modulus must be >= 2")
         if self.num_train_examples < 1 or self.num_test_examples < 1:
-            raise ValueError(f"num_train_examples and num_test_examples must be >= 1, got "
-                             f"{self.num_train_examples} and {self.num_test_examples}")
+            raise ValueError(
+                f"num_train_examples and num_test_examples must be >= 1, got "
+                f"{self.num_train_examples} and {self.num_test_examples}"
+            )
 
     @property
     def vocab_size(self) -> int:

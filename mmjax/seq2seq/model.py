@@ -44,8 +44,13 @@ def decode_options(config: Seq2SeqConfig, method: str = "greedy", **kwargs) -> D
     return DecodeOptions(method, max_length=length, bos_id=BOS_ID, eos_id=EOS_ID, pad_id=PAD_ID, **kwargs)
 
 
-def predict(config: Seq2SeqConfig, variables: F.Variables, source, options: DecodeOptions | None = None,
-            key: jax.Array | None = None) -> jax.Array:
+def predict(
+    config: Seq2SeqConfig,
+    variables: F.Variables,
+    source,
+    options: DecodeOptions | None = None,
+    key: jax.Array | None = None,
+) -> jax.Array:
     """Generated targets (without <bos>) ``[B, max_length + 1]``, greedy unless ``options`` says otherwise."""
     options = decode_options(config) if options is None else options
     variables = {"params": variables["params"], "state": variables["state"]}  # not the optimiser's state

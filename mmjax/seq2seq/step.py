@@ -53,12 +53,20 @@ def token_loss(logits: jax.Array, labels: jax.Array, label_smoothing: float = 0.
     return loss, metrics
 
 
-def teacher_forced_step(graphdef: nnx.GraphDef, state: dict, batch: dict, key: jax.Array | None,
-                        optimizer: optax.GradientTransformation, label_smoothing: float = 0.0) -> tuple[dict, dict]:
+def teacher_forced_step(
+    graphdef: nnx.GraphDef,
+    state: dict,
+    batch: dict,
+    key: jax.Array | None,
+    optimizer: optax.GradientTransformation,
+    label_smoothing: float = 0.0,
+) -> tuple[dict, dict]:
     """One optimiser step of any ``EncoderDecoder`` graph on :func:`token_loss` of ``batch`` (source, target)."""
+
     def loss_fn(params):
-        return token_loss(M.logits(graphdef, {**state, "params": params}, batch, key), batch["target"][:, 1:],
-                          label_smoothing)
+        return token_loss(
+            M.logits(graphdef, {**state, "params": params}, batch, key), batch["target"][:, 1:], label_smoothing
+        )
 
     grads, metrics = jax.grad(loss_fn, has_aux=True)(state["params"])
     state = apply_gradients(state, grads, optimizer)
@@ -67,14 +75,20 @@ def teacher_forced_step(graphdef: nnx.GraphDef, state: dict, batch: dict, key: j
     return state, {**metrics, "grad_norm": optax.tree.norm(grads), **extra}
 
 
-def train_step(state: dict, batch: dict, key: jax.Array, config: Seq2SeqConfig,
-               optimizer: optax.GradientTransformation) -> tuple[dict, dict]:
+def train_step(
+    state: dict, batch: dict, key: jax.Array, config: Seq2SeqConfig, optimizer: optax.GradientTransformation
+) -> tuple[dict, dict]:
     """(state, batch, key) -> (state, metrics); the loop binds ``config`` and ``optimizer`` and jits it."""
     return teacher_forced_step(M.graphdef(config), state, batch, key, optimizer, config.label_smoothing)
 
 
-def exact_match(config: Seq2SeqConfig, variables: F.Variables, split: str = "test", num_examples: int | None = None,
-                method: str = "greedy") -> dict[str, float]:
+def exact_match(
+    config: Seq2SeqConfig,
+    variables: F.Variables,
+    split: str = "test",
+    num_examples: int | None = None,
+    method: str = "greedy",
+) -> dict[str, float]:
     """exact match = mean_b [decoded_b == target_b at every position]; also the per-token accuracy.
 
     Every sequence of ``split`` (or the first ``num_examples``) is decoded from its source alone.
@@ -113,6 +127,12 @@ def sample(state: dict, config: Seq2SeqConfig, key: jax.Array, out_dir) -> None:
     Path(out_dir, "decoded.txt").write_text("\n".join(lines) + "\n")
     one = {k: v[:1] for k, v in batch.items()}
     weights = cross_attention(config, {"params": state["params"], "state": state["state"]}, one)
-    plot_attention(weights[0], token_labels(one["target"][0, :-1]), token_labels(one["source"][0]),
-                   Path(out_dir, "cross_attention.png"), query_axis="decoder input", key_axis="source symbol",
-                   title=f"{config.transform}: cross-attention of the last decoder layer")
+    plot_attention(
+        weights[0],
+        token_labels(one["target"][0, :-1]),
+        token_labels(one["source"][0]),
+        Path(out_dir, "cross_attention.png"),
+        query_axis="decoder input",
+        key_axis="source symbol",
+        title=f"{config.transform}: cross-attention of the last decoder layer",
+    )

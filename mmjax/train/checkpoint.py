@@ -16,8 +16,8 @@ arrays have other shapes than the model, raises a ValueError that says what diff
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import jax
 import numpy as np
@@ -44,22 +44,35 @@ def _path_tokens(path) -> tuple[str, ...]:
 
 def shape_mismatches(saved_tree, abstract_tree) -> list[str]:
     """Differences in tree paths, shapes and dtypes between checkpoint metadata and a target."""
+
     def table(tree):
         leaves = jax.tree_util.tree_flatten_with_path(tree)[0]
         return {".".join(_path_tokens(p)): (tuple(leaf.shape), np.dtype(leaf.dtype)) for p, leaf in leaves}
+
     saved, wanted = table(saved_tree), table(abstract_tree)
     lines = [f"{p}: only in the checkpoint" for p in saved if p not in wanted]
     lines += [f"{p}: missing from the checkpoint" for p in wanted if p not in saved]
-    lines += [f"{p}: checkpoint has shape {saved[p][0]} {saved[p][1]}, model wants {wanted[p][0]} {wanted[p][1]}"
-              for p in wanted if p in saved and saved[p] != wanted[p]]
+    lines += [
+        f"{p}: checkpoint has shape {saved[p][0]} {saved[p][1]}, model wants {wanted[p][0]} {wanted[p][1]}"
+        for p in wanted
+        if p in saved and saved[p] != wanted[p]
+    ]
     return lines
 
 
 class Checkpointer:
     """Save and restore a run's checkpoints under ``directory``; keep the last N and the best."""
 
-    def __init__(self, directory, keep: int = 3, best_metric: str | None = None, best_mode: str = "min",
-                 async_save: bool = True, log: Callable[[str], None] = print, read_only: bool = False):
+    def __init__(
+        self,
+        directory,
+        keep: int = 3,
+        best_metric: str | None = None,
+        best_mode: str = "min",
+        async_save: bool = True,
+        log: Callable[[str], None] = print,
+        read_only: bool = False,
+    ):
         self.directory = Path(directory).absolute()
         self.log = log
         self.best_metric = best_metric
@@ -68,24 +81,39 @@ class Checkpointer:
             self._report_incomplete()
         policy = policies.LatestN(n=keep)
         if best_metric:
-            best = policies.BestN(get_metric_fn=lambda metrics: metrics[best_metric], n=1,
-                                  reverse=best_mode == "min", keep_checkpoints_without_metrics=False)
+            best = policies.BestN(
+                get_metric_fn=lambda metrics: metrics[best_metric],
+                n=1,
+                reverse=best_mode == "min",
+                keep_checkpoints_without_metrics=False,
+            )
             policy = policies.AnyPreservationPolicy([policy, best])
         options = ocp.CheckpointManagerOptions(
-            preservation_policy=policy, enable_async_checkpointing=async_save,
-            cleanup_tmp_directories=not read_only, create=not read_only, read_only=read_only)
+            preservation_policy=policy,
+            enable_async_checkpointing=async_save,
+            cleanup_tmp_directories=not read_only,
+            create=not read_only,
+            read_only=read_only,
+        )
         self.manager = ocp.CheckpointManager(
-            self.directory, options=options,
-            item_handlers={"state": ocp.StandardCheckpointHandler(), "loader": ocp.JsonCheckpointHandler(),
-                           "run": ocp.JsonCheckpointHandler()})
+            self.directory,
+            options=options,
+            item_handlers={
+                "state": ocp.StandardCheckpointHandler(),
+                "loader": ocp.JsonCheckpointHandler(),
+                "run": ocp.JsonCheckpointHandler(),
+            },
+        )
 
     def _report_incomplete(self) -> None:
         if not self.directory.exists():
             return
         for path in sorted(self.directory.iterdir()):
             if TMP_MARKER in path.name:
-                self.log(f"ignoring incomplete checkpoint {path.name} (a save was interrupted); "
-                         "it is never loaded and will be removed")
+                self.log(
+                    f"ignoring incomplete checkpoint {path.name} (a save was interrupted); "
+                    "it is never loaded and will be removed"
+                )
 
     def all_steps(self) -> list[int]:
         return list(self.manager.all_steps())
@@ -95,9 +123,11 @@ class Checkpointer:
 
     def save(self, step: int, carry, loader_state: dict, run_info: dict, metrics: dict | None = None) -> None:
         """Start saving; returns once the arrays are copied, the writing goes on in the background."""
-        args = ocp.args.Composite(state=ocp.args.StandardSave(carry),
-                                  loader=ocp.args.JsonSave(dict(loader_state)),
-                                  run=ocp.args.JsonSave(run_info))
+        args = ocp.args.Composite(
+            state=ocp.args.StandardSave(carry),
+            loader=ocp.args.JsonSave(dict(loader_state)),
+            run=ocp.args.JsonSave(run_info),
+        )
         saved_metrics = None
         if self.best_metric and metrics and self.best_metric in metrics:
             saved_metrics = {self.best_metric: float(metrics[self.best_metric])}
@@ -122,11 +152,17 @@ class Checkpointer:
             check_same_run(saved_info, run_info, where=f"{self.directory / str(step)}")
             mismatches = shape_mismatches(saved_tree, abstract_carry)
             if mismatches:
-                raise ValueError(f"checkpoint {self.directory / str(step)} does not fit this model:\n  "
-                                 + "\n  ".join(mismatches[:10]))
+                raise ValueError(
+                    f"checkpoint {self.directory / str(step)} does not fit this model:\n  "
+                    + "\n  ".join(mismatches[:10])
+                )
             try:
-                restored = self.manager.restore(step, args=ocp.args.Composite(
-                    state=ocp.args.StandardRestore(abstract_carry), loader=ocp.args.JsonRestore()))
+                restored = self.manager.restore(
+                    step,
+                    args=ocp.args.Composite(
+                        state=ocp.args.StandardRestore(abstract_carry), loader=ocp.args.JsonRestore()
+                    ),
+                )
             except Exception as error:  # noqa: BLE001
                 self._set_aside(step, error)
                 continue
@@ -145,8 +181,10 @@ class Checkpointer:
             target, suffix = self.directory / f"{step}.unreadable{suffix}", suffix + 1
         source.rename(target)
         self.manager.reload()
-        self.log(f"skipping unreadable checkpoint step {step} ({type(error).__name__}: {str(error)[:200]}); "
-                 f"moved to {target.name}")
+        self.log(
+            f"skipping unreadable checkpoint step {step} ({type(error).__name__}: {str(error)[:200]}); "
+            f"moved to {target.name}"
+        )
 
     def wait(self) -> None:
         self.manager.wait_until_finished()
@@ -170,8 +208,10 @@ def check_same_run(saved: dict, current: dict, where: str) -> None:
     lines += config_lib.diff(saved.get("config", {}), current["config"])
     if lines:
         raise ValueError(
-            f"the checkpoint in {where} was made with a different configuration:\n  " + "\n  ".join(lines)
-            + "\nRun with the same options to resume it, or choose a new --run-dir to start a new run.")
+            f"the checkpoint in {where} was made with a different configuration:\n  "
+            + "\n  ".join(lines)
+            + "\nRun with the same options to resume it, or choose a new --run-dir to start a new run."
+        )
 
 
 def write_json_atomic(path, data: dict) -> None:

@@ -25,39 +25,66 @@ def _help(text: str) -> str:
 
 def build_task_parser(task) -> argparse.ArgumentParser:
     """The parser of ``mmjax train TASK``: loop options, then the task's config fields."""
-    parser = argparse.ArgumentParser(
-        prog=f"mmjax train {task.name}", description=task.description or None)
+    parser = argparse.ArgumentParser(prog=f"mmjax train {task.name}", description=task.description or None)
     loop = parser.add_argument_group("loop options")
     comments = config_lib.field_comments(TrainConfig)
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
         default = config_lib.progress_default() if field.name == "progress" else field.default
         if field.type in (bool, "bool"):
-            loop.add_argument(flag, dest=f"loop:{field.name}", action=argparse.BooleanOptionalAction,
-                              default=default, help=_help(f"{comments.get(field.name)} (default: {default})"))
+            loop.add_argument(
+                flag,
+                dest=f"loop:{field.name}",
+                action=argparse.BooleanOptionalAction,
+                default=default,
+                help=_help(f"{comments.get(field.name)} (default: {default})"),
+            )
         else:
-            loop.add_argument(flag, dest=f"loop:{field.name}", type=int if field.type in (int, "int") else str,
-                              default=default, metavar=field.name.upper(),
-                              help=_help(f"{comments.get(field.name)} (default: {default!r})"))
-    loop.add_argument("--compile-cache", action=argparse.BooleanOptionalAction, default=True,
-                      help="persistent XLA compilation cache (a restarted run skips compiling) (default: on)")
-    loop.add_argument("--compile-cache-dir", default=None, metavar="DIR",
-                      help="cache folder (default $MMJAX_CACHE_DIR or ~/.cache/mmjax/jax)")
-    loop.add_argument("--distributed", action="store_true",
-                      help="multi-host: call jax.distributed.initialize() first (run on every host)")
+            loop.add_argument(
+                flag,
+                dest=f"loop:{field.name}",
+                type=int if field.type in (int, "int") else str,
+                default=default,
+                metavar=field.name.upper(),
+                help=_help(f"{comments.get(field.name)} (default: {default!r})"),
+            )
+    loop.add_argument(
+        "--compile-cache",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="persistent XLA compilation cache (a restarted run skips compiling) (default: on)",
+    )
+    loop.add_argument(
+        "--compile-cache-dir",
+        default=None,
+        metavar="DIR",
+        help="cache folder (default $MMJAX_CACHE_DIR or ~/.cache/mmjax/jax)",
+    )
+    loop.add_argument(
+        "--distributed",
+        action="store_true",
+        help="multi-host: call jax.distributed.initialize() first (run on every host)",
+    )
     group = parser.add_argument_group(f"{task.config_cls.__name__} fields")
     reserved = {a.option_strings[0] for a in loop._group_actions}
     defaults = config_lib.to_dict(task.default_config())
     for path, (tp, comment) in config_lib.leaf_fields(task.config_cls).items():
         flag = f"--{path}"
         if flag in reserved:
-            raise ValueError(f"{task.config_cls.__name__} field {path!r} clashes with the loop option {flag}; "
-                             "rename the field (the loop owns steps and seed)")
+            raise ValueError(
+                f"{task.config_cls.__name__} field {path!r} clashes with the loop option {flag}; "
+                "rename the field (the loop owns steps and seed)"
+            )
         default = defaults
         for part in path.split("."):
             default = default[part]
-        group.add_argument(flag, dest=f"config:{path}", default=None, metavar=config_lib._type_name(tp).upper(),
-                           help=_help(f"{comment} (default: {default})" if comment else f"(default: {default})"))
+        group.add_argument(
+            flag,
+            dest=f"config:{path}",
+            default=None,
+            metavar=config_lib._type_name(tp).upper(),
+            help=_help(f"{comment} (default: {default})" if comment else f"(default: {default})"),
+        )
     return parser
 
 
@@ -75,16 +102,21 @@ def run_train(args: argparse.Namespace) -> int:
     from mmjax.train import registry
 
     if args.task is None:
-        print("usage: mmjax train TASK [options]\navailable tasks: " + ", ".join(registry.available_tasks())
-              + "\n`mmjax train TASK --help` lists a task's options.")
+        print(
+            "usage: mmjax train TASK [options]\navailable tasks: "
+            + ", ".join(registry.available_tasks())
+            + "\n`mmjax train TASK --help` lists a task's options."
+        )
         return 2
     task = registry.get_task(args.task)
     config, train_config, extras = parse_train_args(task, args.options)
     if extras["distributed"]:
         from mmjax.train.parallel import initialize_distributed
+
         initialize_distributed()
     if extras["compile_cache"]:
         from mmjax.train.compile_cache import enable_compilation_cache
+
         enable_compilation_cache(extras["compile_cache_dir"])
 
     from mmjax.train.guards import NonFiniteError
@@ -108,8 +140,10 @@ def run_plot(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     train = subparsers.add_parser(
-        "train", help="train a task (checkpoints, exact resume, logs, progress)",
-        description="mmjax train TASK [options]: `mmjax train TASK --help` lists a task's options.")
+        "train",
+        help="train a task (checkpoints, exact resume, logs, progress)",
+        description="mmjax train TASK [options]: `mmjax train TASK --help` lists a task's options.",
+    )
     from mmjax.train.registry import available_tasks  # names only: no model is imported here
 
     train.add_argument("task", nargs="?", help=f"task name: {', '.join(available_tasks())}")

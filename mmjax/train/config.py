@@ -43,8 +43,7 @@ class TrainConfig:
     resume: bool = True  # continue from the latest checkpoint in run_dir if there is one
 
     def __post_init__(self):
-        for name in ("steps", "checkpoint_every", "keep", "log_every", "eval_every", "sample_every",
-                     "num_devices"):
+        for name in ("steps", "checkpoint_every", "keep", "log_every", "eval_every", "sample_every", "num_devices"):
             value = getattr(self, name)
             lowest = -1 if name in ("eval_every", "sample_every") else 0
             if not isinstance(value, int) or isinstance(value, bool) or value < lowest:
@@ -56,8 +55,19 @@ class TrainConfig:
 
 
 # Settings that may change between a run and its resumption (everything else must match).
-RESUMABLE_TRAIN_FIELDS = ("steps", "run_dir", "checkpoint_every", "keep", "log_every", "eval_every",
-                          "sample_every", "num_devices", "progress", "async_checkpoints", "resume")
+RESUMABLE_TRAIN_FIELDS = (
+    "steps",
+    "run_dir",
+    "checkpoint_every",
+    "keep",
+    "log_every",
+    "eval_every",
+    "sample_every",
+    "num_devices",
+    "progress",
+    "async_checkpoints",
+    "resume",
+)
 
 
 def field_comments(cls: type) -> dict[str, str]:
@@ -145,8 +155,9 @@ def apply_overrides(config, overrides: dict[str, Any]):
         if path not in fields:
             close = [p for p in fields if p.split(".")[-1] == path.split(".")[-1]]
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            raise ValueError(f"unknown config field {path!r}{hint}; fields of {type(config).__name__}: "
-                             f"{', '.join(fields)}")
+            raise ValueError(
+                f"unknown config field {path!r}{hint}; fields of {type(config).__name__}: {', '.join(fields)}"
+            )
         tp = fields[path][0]
         if isinstance(value, str) and tp is not str:
             value = parse_value(value, tp, where=f"--{path}")
@@ -163,12 +174,14 @@ def _replace_path(config, parts: list[str], value):
 
 def to_dict(config) -> dict:
     """A JSON-ready nested dict (tuples become lists)."""
+
     def convert(value):
         if dataclasses.is_dataclass(value):
             return {f.name: convert(getattr(value, f.name)) for f in dataclasses.fields(value)}
         if isinstance(value, (tuple, list)):
             return [convert(v) for v in value]
         return value
+
     return convert(config)
 
 

@@ -16,8 +16,10 @@ def run_export(args: argparse.Namespace) -> int:
 
     task, config, state, step = load_run(args.run_dir, step=args.step)
     if task.export is None:
-        raise ValueError(f"task {task.name!r} (the task of {args.run_dir}) has no export: only tasks whose "
-                         "model mmjax ships as a file define one (e.g. judge, contrastive)")
+        raise ValueError(
+            f"task {task.name!r} (the task of {args.run_dir}) has no export: only tasks whose "
+            "model mmjax ships as a file define one (e.g. judge, contrastive)"
+        )
     task.export(state, config, args.out)
     print(f"exported {task.name} at step {step} of {args.run_dir} to {args.out}")
     return 0
@@ -25,8 +27,11 @@ def run_export(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "export", help="write a trained run as the .npz file mmjax ships (judge, contrastive)",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "export",
+        help="write a trained run as the .npz file mmjax ships (judge, contrastive)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("run_dir", help="a run folder written by `mmjax train`")
     parser.add_argument("--out", required=True, help="path of the .npz file to write")
     parser.add_argument("--step", type=int, default=None, help="checkpoint step to export (default: the latest)")

@@ -24,33 +24,40 @@ class NonFiniteError(FloatingPointError):
 
 def leaf_paths(tree) -> list[str]:
     """Every leaf's path in flattening order, readable as code: ``state['params']['out']['kernel']``."""
+
     def name(path):
         head = path[0] if path else None
         if isinstance(head, jax.tree_util.DictKey) and isinstance(head.key, str):
             return head.key + jax.tree_util.keystr(path[1:])
         return jax.tree_util.keystr(path)
+
     return [name(path) for path, _ in jax.tree_util.tree_flatten_with_path(tree)[0]]
 
 
 def finite_flags(tree) -> jax.Array:
     """ok[i] = all(isfinite(leaf_i)); integer leaves are always finite.  # [num_leaves] bool"""
     leaves = jax.tree_util.tree_leaves(tree)
-    flags = [jnp.all(jnp.isfinite(leaf)) if jnp.issubdtype(jnp.result_type(leaf), jnp.inexact)
-             else jnp.bool_(True) for leaf in leaves]
+    flags = [
+        jnp.all(jnp.isfinite(leaf)) if jnp.issubdtype(jnp.result_type(leaf), jnp.inexact) else jnp.bool_(True)
+        for leaf in leaves
+    ]
     return jnp.stack(flags) if flags else jnp.ones((0,), bool)
 
 
-def check_finite(flags, paths: list[str], step: int, last_good: int | None = None,
-                 run_dir: str | None = None) -> None:
+def check_finite(flags, paths: list[str], step: int, last_good: int | None = None, run_dir: str | None = None) -> None:
     """Raise NonFiniteError if any flag is false, naming the step and the offending paths."""
     flags = np.asarray(flags)
     if flags.all():
         return
     bad = [path for path, ok in zip(paths, flags) if not ok]
     shown = ", ".join(bad[:8]) + (f" and {len(bad) - 8} more" if len(bad) > 8 else "")
-    where = (f"the last good checkpoint is step {last_good} in {run_dir}" if last_good is not None
-             else "no checkpoint was written yet")
+    where = (
+        f"the last good checkpoint is step {last_good} in {run_dir}"
+        if last_good is not None
+        else "no checkpoint was written yet"
+    )
     raise NonFiniteError(
         f"non-finite values (NaN or inf) at step {step} in: {shown}. The run stopped and nothing from "
         f"this step was saved; {where}. Common causes: a learning rate too high, log(0) or division "
-        "by zero in a loss, or bad input data.")
+        "by zero in a loss, or bad input data."
+    )

@@ -20,8 +20,9 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jax
 
@@ -50,12 +51,14 @@ def make_loop_step(train_step: Callable) -> Callable:
     carry = {"state": task state, "rng": key data}; also returns the finiteness flags of
     (metrics, new state) for :mod:`mmjax.train.guards`.
     """
+
     def loop_step(carry, batch):
         key, step_key = jax.random.split(jax.random.wrap_key_data(carry["rng"]))
         state, metrics = train_step(carry["state"], batch, step_key)
         new_carry = {"state": state, "rng": jax.random.key_data(key)}
         flags = guards.finite_flags({"metrics": metrics, "state": state})
         return new_carry, metrics, flags
+
     return loop_step
 
 
@@ -67,8 +70,11 @@ def _init_carry(task: Task, config, num_steps: int, seed: int):
 def _build_functions(task: Task, config, num_steps: int, mesh, seed: int):
     replicated = parallel.replicated(mesh)
     init_fn = jax.jit(lambda: _init_carry(task, config, num_steps, seed), out_shardings=replicated)
-    step_fn = jax.jit(make_loop_step(task.bound_train_step(config, num_steps)), donate_argnums=0,
-                      out_shardings=(replicated, replicated, replicated))
+    step_fn = jax.jit(
+        make_loop_step(task.bound_train_step(config, num_steps)),
+        donate_argnums=0,
+        out_shardings=(replicated, replicated, replicated),
+    )
     return init_fn, step_fn
 
 
@@ -126,8 +132,9 @@ class _StopRequest:
             signal.signal(signal.SIGTERM, self._previous)
 
 
-def train(task: Task, config=None, train_config: TrainConfig | None = None,
-          log: Callable[[str], None] | None = None) -> RunResult:
+def train(
+    task: Task, config=None, train_config: TrainConfig | None = None, log: Callable[[str], None] | None = None
+) -> RunResult:
     """Train ``task`` for ``train_config.steps`` steps, resuming from ``run_dir`` if it has a checkpoint.
 
     ``log`` receives every message (resumes, evaluations, skipped checkpoints); by default they are
@@ -147,17 +154,31 @@ def train(task: Task, config=None, train_config: TrainConfig | None = None,
     run_dir.mkdir(parents=True, exist_ok=True)
     info = ckpt.run_info(task.name, config, tc.seed)
 
-    checkpointer = ckpt.Checkpointer(run_dir / "checkpoints", keep=tc.keep, best_metric=task.best_metric,
-                                     best_mode=task.best_mode, async_save=tc.async_checkpoints, log=say)
+    checkpointer = ckpt.Checkpointer(
+        run_dir / "checkpoints",
+        keep=tc.keep,
+        best_metric=task.best_metric,
+        best_mode=task.best_mode,
+        async_save=tc.async_checkpoints,
+        log=say,
+    )
     try:
         abstract = abstract_carry(task, config, mesh, tc.seed, tc.steps)
         if checkpointer.all_steps() and not tc.resume:
-            raise ValueError(f"{run_dir} already has checkpoints (steps {checkpointer.all_steps()}) and resume "
-                             "is off; resume it, or choose a new --run-dir")
+            raise ValueError(
+                f"{run_dir} already has checkpoints (steps {checkpointer.all_steps()}) and resume "
+                "is off; resume it, or choose a new --run-dir"
+            )
         restored = checkpointer.restore_latest(abstract, info) if tc.resume else None
-        loader = Loader(task.make_source(config, "train"), batch_size=global_batch // jax.process_count(),
-                        seed=tc.seed, shuffle=True, drop_remainder=True,
-                        process_index=jax.process_index(), process_count=jax.process_count())
+        loader = Loader(
+            task.make_source(config, "train"),
+            batch_size=global_batch // jax.process_count(),
+            seed=tc.seed,
+            shuffle=True,
+            drop_remainder=True,
+            process_index=jax.process_index(),
+            process_count=jax.process_count(),
+        )
         metrics_log = MetricsLog(run_dir / "metrics.jsonl", enabled=is_main)
         init_fn, step_fn = compiled_functions(task, config, tc.steps, mesh, tc.seed)
         if restored is None:
@@ -169,12 +190,28 @@ def train(task: Task, config=None, train_config: TrainConfig | None = None,
             _warn_if_length_changed(run_dir, tc.steps, say)
         metrics_log.truncate_after(start)  # records past the checkpoint describe steps trained again
         if is_main:
-            ckpt.write_json_atomic(run_dir / "config.json", {
-                "task": task.name, "config": config_lib.to_dict(config), "train": config_lib.to_dict(tc)})
+            ckpt.write_json_atomic(
+                run_dir / "config.json",
+                {"task": task.name, "config": config_lib.to_dict(config), "train": config_lib.to_dict(tc)},
+            )
 
         sample_key = jax.random.fold_in(jax.random.key(tc.seed), 0x5A3)
-        return _run_steps(task, config, tc, run_dir, mesh, loader, carry, start, step_fn, checkpointer,
-                          metrics_log, info, sample_key, say)
+        return _run_steps(
+            task,
+            config,
+            tc,
+            run_dir,
+            mesh,
+            loader,
+            carry,
+            start,
+            step_fn,
+            checkpointer,
+            metrics_log,
+            info,
+            sample_key,
+            say,
+        )
     finally:
         checkpointer.close()  # waits for background saves: the last good checkpoint is complete
 
@@ -186,8 +223,10 @@ def _warn_if_length_changed(run_dir: Path, steps: int, say) -> None:
     except (OSError, KeyError, ValueError):
         return
     if saved != steps:
-        say(f"note: this run was started with --steps {saved}, now {steps}: learning-rate schedules span the "
-            f"run, so from here on they follow a {steps}-step schedule")
+        say(
+            f"note: this run was started with --steps {saved}, now {steps}: learning-rate schedules span the "
+            f"run, so from here on they follow a {steps}-step schedule"
+        )
 
 
 class _Console:
@@ -207,8 +246,22 @@ class _Console:
             print(message, flush=True)
 
 
-def _run_steps(task, config, tc, run_dir, mesh, loader, carry, start, step_fn, checkpointer, metrics_log,
-               info, sample_key, say: _Console) -> RunResult:
+def _run_steps(
+    task,
+    config,
+    tc,
+    run_dir,
+    mesh,
+    loader,
+    carry,
+    start,
+    step_fn,
+    checkpointer,
+    metrics_log,
+    info,
+    sample_key,
+    say: _Console,
+) -> RunResult:
     from tqdm.auto import tqdm
 
     last, paths = tc.steps, None
@@ -216,8 +269,15 @@ def _run_steps(task, config, tc, run_dir, mesh, loader, carry, start, step_fn, c
     last_metrics: dict = {}
     started = time.perf_counter()
     logged = (start, started)  # (step, time) of the last log line
-    bar = tqdm(total=last, initial=start, desc=task.name, unit="step", dynamic_ncols=True,
-               disable=not tc.progress or jax.process_index() != 0, file=sys.stderr)
+    bar = tqdm(
+        total=last,
+        initial=start,
+        desc=task.name,
+        unit="step",
+        dynamic_ncols=True,
+        disable=not tc.progress or jax.process_index() != 0,
+        file=sys.stderr,
+    )
     say.bar = bar
     step = start
     stopped_early = False
@@ -264,6 +324,11 @@ def _run_steps(task, config, tc, run_dir, mesh, loader, carry, start, step_fn, c
         finally:
             bar.close()
             say.bar = None
-    return RunResult(state=carry["state"], step=step, run_dir=run_dir,
-                     resumed_from=start if start else None, last_metrics=last_metrics,
-                     stopped_early=stopped_early)
+    return RunResult(
+        state=carry["state"],
+        step=step,
+        run_dir=run_dir,
+        resumed_from=start if start else None,
+        last_metrics=last_metrics,
+        stopped_early=stopped_early,
+    )

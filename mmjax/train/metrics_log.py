@@ -53,8 +53,12 @@ class MetricsLog:
         os.replace(tmp, self.path)
 
     def write(self, step: int, split: str, metrics: dict, **extra) -> dict:
-        record = {"step": int(step), "split": split, **{k: _jsonable(v) for k, v in extra.items()},
-                  **{k: _jsonable(v) for k, v in metrics.items()}}
+        record = {
+            "step": int(step),
+            "split": split,
+            **{k: _jsonable(v) for k, v in extra.items()},
+            **{k: _jsonable(v) for k, v in metrics.items()},
+        }
         if self.enabled:
             with self.path.open("a") as f:
                 f.write(json.dumps(record) + "\n")

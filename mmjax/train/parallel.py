@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import jax
 import numpy as np
-from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
 
 DATA_AXIS = "data"
 
@@ -29,8 +30,10 @@ def make_mesh(num_devices: int = 0) -> Mesh:
     """A 1-D mesh over the first ``num_devices`` devices (0 = all), axis name ``data``."""
     devices = jax.devices()
     if num_devices < 0 or num_devices > len(devices):
-        raise ValueError(f"num_devices must be between 0 (all) and {len(devices)} (the devices JAX sees: "
-                         f"{jax.default_backend()}), got {num_devices}")
+        raise ValueError(
+            f"num_devices must be between 0 (all) and {len(devices)} (the devices JAX sees: "
+            f"{jax.default_backend()}), got {num_devices}"
+        )
     if num_devices and jax.process_count() > 1 and num_devices != len(devices):
         raise ValueError("num_devices must be 0 (all devices) in a multi-process run")
     return Mesh(np.array(devices[: num_devices or len(devices)]), (DATA_AXIS,))
@@ -50,21 +53,25 @@ def check_batch_size(global_batch: int, mesh: Mesh) -> None:
     """The batch must split evenly over devices and processes."""
     devices, processes = mesh.devices.size, jax.process_count()
     if global_batch % devices or global_batch % processes:
-        raise ValueError(f"batch size {global_batch} must be divisible by the number of devices ({devices}) "
-                         f"and of processes ({processes}); change the task's batch size or --num-devices")
+        raise ValueError(
+            f"batch size {global_batch} must be divisible by the number of devices ({devices}) "
+            f"and of processes ({processes}); change the task's batch size or --num-devices"
+        )
 
 
 def device_batch(batch: dict) -> dict:
     """Keep the arrays a jitted step can take (numbers and booleans); drop strings such as captions."""
-    return {k: v for k, v in batch.items()
-            if isinstance(v, np.ndarray | jax.Array) and (np.issubdtype(v.dtype, np.number) or v.dtype == bool)}
+    return {
+        k: v
+        for k, v in batch.items()
+        if isinstance(v, np.ndarray | jax.Array) and (np.issubdtype(v.dtype, np.number) or v.dtype == bool)
+    }
 
 
 def shard_batch(batch: dict, mesh: Mesh) -> dict:
     """This process's batch slice -> global arrays sharded on ``data`` (works for 1 process too)."""
     sharding = batch_sharded(mesh)
-    return {k: jax.make_array_from_process_local_data(sharding, np.asarray(v))
-            for k, v in device_batch(batch).items()}
+    return {k: jax.make_array_from_process_local_data(sharding, np.asarray(v)) for k, v in device_batch(batch).items()}
 
 
 def initialize_distributed() -> None:

@@ -14,7 +14,7 @@ _HIGHER_IS_BETTER = ("accuracy", "exact_match", "precision", "recall", "modes", 
 
 
 def better_direction(metric: str) -> str | None:
-    """"lower" for losses and distances, "higher" for accuracies and coverage, else None (e.g. grad_norm)."""
+    """ "lower" for losses and distances, "higher" for accuracies and coverage, else None (e.g. grad_norm)."""
     name = metric.split("/")[-1]
     if any(word in name for word in _LOWER_IS_BETTER):
         return "lower"
@@ -47,6 +47,7 @@ def plot_run(run_dir, out=None) -> Path:
     get a log scale, so a loss falling from 10 to 0.01 stays readable.
     """
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -67,7 +68,7 @@ def plot_run(run_dir, out=None) -> Path:
             ax.set_yscale("log")
         figures.label(ax, name, xlabel="train step", ylabel=name.split("/")[-1], better=better_direction(name))
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(series):]:
+    for ax in list(axes.flat)[len(series) :]:
         ax.axis("off")
     fig.suptitle(f"run {run_dir.name}: train metrics every log_every steps, eval metrics every eval_every")
     return figures.save(fig, Path(out) if out else run_dir / "curves.png")

@@ -52,8 +52,10 @@ def get_task(name: str) -> Task:
     elif ":" in name or "." in name:
         module_name, _, task_name = name.partition(":")
     else:
-        raise ValueError(f"unknown task {name!r}; available tasks: {', '.join(available_tasks())} "
-                         "(or give a module address such as 'mypackage.mymodule')")
+        raise ValueError(
+            f"unknown task {name!r}; available tasks: {', '.join(available_tasks())} "
+            "(or give a module address such as 'mypackage.mymodule')"
+        )
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
@@ -61,6 +63,8 @@ def get_task(name: str) -> Task:
         # worth seeing in full.
         if error.name is None or not module_name.startswith(error.name):
             raise
-        raise ValueError(f"task {name!r} lives in module {module_name!r}, which is not available "
-                         f"({error}); available tasks: {', '.join(available_tasks())}") from None
+        raise ValueError(
+            f"task {name!r} lives in module {module_name!r}, which is not available "
+            f"({error}); available tasks: {', '.join(available_tasks())}"
+        ) from None
     return _task_from_module(module, task_name, name)

@@ -38,8 +38,7 @@ def load_run(run_dir, step: int | None = None, task=None, mesh=None):
         config = config_lib.from_dict(task.config_cls, info["config"])
         mesh = mesh or parallel.make_mesh(1)
         abstract = abstract_carry(task, config, mesh)
-        restored = checkpointer.manager.restore(
-            step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract)))
+        restored = checkpointer.manager.restore(step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract)))
         return task, config, restored["state"]["state"], step
     finally:
         checkpointer.close()

@@ -22,7 +22,9 @@ def warmup_cosine(peak: float, num_steps: int, warmup_steps: int = 0, end_value:
         raise ValueError(f"a schedule needs num_steps >= 1, got {num_steps}")
     warmup_steps = min(warmup_steps, max(num_steps - 2, 0))
     start = 0.0 if warmup_steps else peak
-    return optax.warmup_cosine_decay_schedule(start, peak, warmup_steps, max(num_steps - 1, warmup_steps + 1), end_value)
+    return optax.warmup_cosine_decay_schedule(
+        start, peak, warmup_steps, max(num_steps - 1, warmup_steps + 1), end_value
+    )
 
 
 def constant_or_cosine(peak: float, num_steps: int, anneal: bool, end_value: float = 0.0) -> optax.ScalarOrSchedule:

@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +92,8 @@ class Task:
     def check_eval_metrics(self, metrics: dict) -> dict[str, float]:
         """``evaluate``'s output as floats; a ValueError if its names differ from ``eval_keys``."""
         if set(metrics) != set(self.eval_keys):
-            raise ValueError(f"Task {self.name!r}: evaluate returned {sorted(metrics)}, "
-                             f"but eval_keys declares {sorted(self.eval_keys)}")
+            raise ValueError(
+                f"Task {self.name!r}: evaluate returned {sorted(metrics)}, "
+                f"but eval_keys declares {sorted(self.eval_keys)}"
+            )
         return {k: float(metrics[k]) for k in self.eval_keys}

@@ -32,7 +32,9 @@ def artifact_path(name: str, make_with: str) -> Path:
     path = artifacts_dir() / name
     if not path.is_file():
         source = f"${ENV_VAR}" if os.environ.get(ENV_VAR) else "the mmjax package"
-        raise FileNotFoundError(f"shipped artifact {name!r} not found: looked for {path} (in {source}; set "
-                                f"{ENV_VAR} to a folder holding {name} to use another copy); make it with: "
-                                f"{make_with} --out {path}")
+        raise FileNotFoundError(
+            f"shipped artifact {name!r} not found: looked for {path} (in {source}; set "
+            f"{ENV_VAR} to a folder holding {name} to use another copy); make it with: "
+            f"{make_with} --out {path}"
+        )
     return path

@@ -69,8 +69,10 @@ class Chapter:
         """The committed full-run version of ``figure``; printed so a reader of quick mode can open it."""
         path = records_dir(self.path) / self.topic / figure
         if not path.is_file():
-            raise FileNotFoundError(f"no committed full-run figure {path}; make it with "
-                                    f"`mmjax chapters verify {self.path.relative_to(self.path.parents[2])} --record`")
+            raise FileNotFoundError(
+                f"no committed full-run figure {path}; make it with "
+                f"`mmjax chapters verify {self.path.relative_to(self.path.parents[2])} --record`"
+            )
         print(f"full-run figure (committed): {path}")
         return path
 
@@ -79,15 +81,23 @@ class Chapter:
         table = results.expected_table(self.path.read_text())
         rows = results.check(self.values, table, self.mode)
         seconds = time.perf_counter() - self._start
-        record = {"chapter": f"{self.section}/{self.path.name}", "mode": self.mode, "seconds": round(seconds, 1),
-                  "values": self.values, "checks": rows, "kept_figures": self.kept}
+        record = {
+            "chapter": f"{self.section}/{self.path.name}",
+            "mode": self.mode,
+            "seconds": round(seconds, 1),
+            "values": self.values,
+            "checks": rows,
+            "kept_figures": self.kept,
+        }
         (self.out / f"{self.topic}.results.json").write_text(json.dumps(record, indent=2) + "\n")
         if rows:
             print(f"\nExpected results ({self.mode} run, {seconds:.0f} s):\n" + results.format_rows(rows))
         failed = [row for row in rows if row["status"].startswith("FAIL")]
         if failed:
-            raise AssertionError(f"{len(failed)} figure(s) outside their expected band: "
-                                 + ", ".join(f"{r['figure']}={r['value']} (expected {r['expected']})" for r in failed))
+            raise AssertionError(
+                f"{len(failed)} figure(s) outside their expected band: "
+                + ", ".join(f"{r['figure']}={r['value']} (expected {r['expected']})" for r in failed)
+            )
         return rows
 
 

@@ -40,8 +40,12 @@ def run_chapter(path: Path, quick: bool, timeout: float, commit: bool = False) -
         result_file = Path(out) / path.parent.name / f"{path.stem}.results.json"
         record = json.loads(result_file.read_text()) if result_file.is_file() else None
         if record is not None and code == 0 and not quick and commit:
-            extra = {"recorded": datetime.date.today().isoformat(), "wall_seconds": round(seconds, 1),
-                     "cpu_count": os.cpu_count(), "command": f"mmjax chapters verify {path} --record"}
+            extra = {
+                "recorded": datetime.date.today().isoformat(),
+                "wall_seconds": round(seconds, 1),
+                "cpu_count": os.cpu_count(),
+                "command": f"mmjax chapters verify {path} --record",
+            }
             print(f"  recorded {commit_record(result_file, path, extra)}")
         return code, record, seconds, tail
 
@@ -52,7 +56,9 @@ def verify(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     missing = [str(p) for p in paths if not p.is_file() or p.suffix != ".py"]
     if missing:
-        raise FileNotFoundError(f"not a chapter script: {', '.join(missing)} (expected chapters/NN_section/MM_topic.py)")
+        raise FileNotFoundError(
+            f"not a chapter script: {', '.join(missing)} (expected chapters/NN_section/MM_topic.py)"
+        )
     failures = 0
     for path in paths:
         print(f"== {path} ({'quick' if args.quick else 'full'} run)", flush=True)
@@ -69,8 +75,12 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("chapters", help="rerun chapter scripts and check their expected results",
-                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = subparsers.add_parser(
+        "chapters",
+        help="rerun chapter scripts and check their expected results",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="chapters_command", metavar="COMMAND")
     verify_parser = commands.add_parser("verify", help="run chapters (full mode by default) and check every figure")
     verify_parser.add_argument("paths", nargs="+", help="chapter scripts, e.g. chapters/03_algorithms/*.py")

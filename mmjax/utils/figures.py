@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 
 
-def label(ax, title: str, xlabel: str | None = None, ylabel: str | None = None, better: str | None = None,
-          legend: bool = True) -> None:
+def label(
+    ax, title: str, xlabel: str | None = None, ylabel: str | None = None, better: str | None = None, legend: bool = True
+) -> None:
     """Title and axis labels; ``better`` = "higher" / "lower" is added to the y label; legend if labelled."""
     if better not in (None, "higher", "lower"):
         raise ValueError(f"better must be 'higher', 'lower' or None, got {better!r}")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import jax.numpy as jnp
 import numpy as np
@@ -30,8 +30,10 @@ def _flatten(tree: dict, prefix: str = "") -> dict[str, object]:
 
 def _fill(like: dict, flat: dict[str, np.ndarray], prefix: str = "") -> dict:
     """The nested dict ``like`` (empty branches included) with each leaf replaced by ``flat[its path]``."""
-    return {key: _fill(value, flat, f"{prefix}{key}/") if isinstance(value, dict) else jnp.asarray(flat[prefix + key])
-            for key, value in like.items()}
+    return {
+        key: _fill(value, flat, f"{prefix}{key}/") if isinstance(value, dict) else jnp.asarray(flat[prefix + key])
+        for key, value in like.items()
+    }
 
 
 def save(path: str | Path, config, variables: dict, extra: dict | None = None) -> None:
@@ -60,8 +62,10 @@ def load(path: str | Path, config_cls: type, variables_of: Callable) -> tuple[ob
     fields = read_metadata(path)["config"]
     known = {field.name for field in dataclasses.fields(config_cls)}
     if set(fields) - known:
-        raise ValueError(f"checkpoint {path} has config fields {sorted(set(fields) - known)} that "
-                         f"{config_cls.__name__} does not know; it was written by another version of mmjax")
+        raise ValueError(
+            f"checkpoint {path} has config fields {sorted(set(fields) - known)} that "
+            f"{config_cls.__name__} does not know; it was written by another version of mmjax"
+        )
     config = config_cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
     with np.load(path, allow_pickle=False) as stored:
         flat = {key: stored[key] for key in stored.files if key != CONFIG_KEY}
@@ -71,6 +75,8 @@ def load(path: str | Path, config_cls: type, variables_of: Callable) -> tuple[ob
     if found != expected:
         missing, unexpected = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
         reshaped = sorted(k for k in set(found) & set(expected) if found[k] != expected[k])
-        raise ValueError(f"checkpoint {path} does not match the model its config describes: missing {missing}, "
-                         f"unexpected {unexpected}, other shapes {reshaped}")
+        raise ValueError(
+            f"checkpoint {path} does not match the model its config describes: missing {missing}, "
+            f"unexpected {unexpected}, other shapes {reshaped}"
+        )
     return config, _fill(like, flat)

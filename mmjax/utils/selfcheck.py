@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 
 
-def check(answer, expected: float, tol: float | None = None, rtol: float | None = None, hint: str = "",
-          name: str = "answer") -> bool:
+def check(
+    answer, expected: float, tol: float | None = None, rtol: float | None = None, hint: str = "", name: str = "answer"
+) -> bool:
     """Right when ``|answer - expected| <= tol + rtol * |expected|`` (default ``rtol`` 1%)."""
     if tol is None and rtol is None:
         rtol = 0.01

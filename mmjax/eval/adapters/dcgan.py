@@ -8,7 +8,7 @@ perfect reference generator does, so the DCGAN is scored on what the prompt says
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import jax
 import numpy as np

@@ -50,8 +50,10 @@ def condition_from_labels(labels: dict) -> jax.Array:
     if row.ndim != 2 or row.shape[1] != A.MAX_OBJECTS:
         raise ValueError(f"labels must be batched per object slot, [batch, {A.MAX_OBJECTS}]; got row {row.shape}")
     fields = {
-        "shape": jnp.asarray(labels["shape"]), "colour": jnp.asarray(labels["colour"]),
-        "size": jnp.asarray(labels["size"]), "cell": jnp.where(row == A.ABSENT, A.ABSENT, A.GRID * row + col),
+        "shape": jnp.asarray(labels["shape"]),
+        "colour": jnp.asarray(labels["colour"]),
+        "size": jnp.asarray(labels["size"]),
+        "cell": jnp.where(row == A.ABSENT, A.ABSENT, A.GRID * row + col),
     }
     columns = []
     for slot in range(A.MAX_OBJECTS):

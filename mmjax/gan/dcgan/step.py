@@ -1,14 +1,14 @@
 """Training the conditional DCGAN: optimisers, init, the two-player step, and images for given labels.
 
-    result = loop.train(TASK, config, TrainConfig(steps=1500))         # TASK of mmjax.gan.dcgan.task
-    images = generate_images(config, result.state, key, labels)        # [B, 32, 32, 3] uint8 for scene labels
+result = loop.train(TASK, config, TrainConfig(steps=1500))         # TASK of mmjax.gan.dcgan.task
+images = generate_images(config, result.state, key, labels)        # [B, 32, 32, 3] uint8 for scene labels
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
@@ -26,8 +26,13 @@ def spec(config: DCGANConfig) -> two_player.GANSpec:
     """The static half of the GAN for ``config``: the players' graphs and the loss choices."""
     generator, discriminator = two_player.player_graphs(build_players, config)
     return two_player.GANSpec(
-        generator=generator, discriminator=discriminator, latent_dim=config.latent_dim, loss=config.loss,
-        d_steps=config.d_steps, r1_weight=config.r1_weight, matching_aware=config.matching_aware,
+        generator=generator,
+        discriminator=discriminator,
+        latent_dim=config.latent_dim,
+        loss=config.loss,
+        d_steps=config.d_steps,
+        r1_weight=config.r1_weight,
+        matching_aware=config.matching_aware,
     )
 
 

@@ -43,10 +43,12 @@ def _embed(encoder: TrainedEncoder, method: str, inputs: np.ndarray, batch_size:
         raise TypeError(f"expected a TrainedEncoder (from load_encoder), got {type(encoder).__name__}")
     graph = graphdef(encoder.config)
     variables = {"params": encoder.variables["params"], "state": encoder.variables["state"]}
-    return np.concatenate([
-        np.asarray(_encode(graph, method, variables, jnp.asarray(inputs[i : i + batch_size])))
-        for i in range(0, len(inputs), batch_size)
-    ])
+    return np.concatenate(
+        [
+            np.asarray(_encode(graph, method, variables, jnp.asarray(inputs[i : i + batch_size])))
+            for i in range(0, len(inputs), batch_size)
+        ]
+    )
 
 
 def embed_images(encoder: TrainedEncoder, images, batch_size: int = 256) -> np.ndarray:

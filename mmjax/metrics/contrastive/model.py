@@ -1,8 +1,8 @@
 """Two towers mapping images and captions to unit vectors whose dot product scores a match.
 
-    image:  conv stack -> flatten -> MLP -> u / |u|
-    text:   token + position embeddings -> one masked self-attention block -> masked mean -> v / |v|
-    score(image, caption) = exp(t) <u, v>          (t: learned log-temperature)
+image:  conv stack -> flatten -> MLP -> u / |u|
+text:   token + position embeddings -> one masked self-attention block -> masked mean -> v / |v|
+score(image, caption) = exp(t) <u, v>          (t: learned log-temperature)
 """
 
 from __future__ import annotations

@@ -60,8 +60,9 @@ def r_precision_report(encoder: TrainedEncoder, num_examples: int) -> dict[str, 
     """R-precision of real images for their own captions, first ``num_examples`` of test and test_heldout."""
     report = {}
     for split in EVAL_SPLITS:
-        source = ShapesSource(split, num_examples, ("image", "caption"), seed=DATASET_SEED,
-                              image_size=encoder.config.image_size)
+        source = ShapesSource(
+            split, num_examples, ("image", "caption"), seed=DATASET_SEED, image_size=encoder.config.image_size
+        )
         items = [source[i] for i in range(num_examples)]
         images, tokens = np.stack([x["image"] for x in items]), np.stack([x["tokens"] for x in items])
         report[split] = r_precision_of_images(encoder, images, tokens, [x["caption"] for x in items])

@@ -65,7 +65,8 @@ def train_step(state: dict, batch: dict, key: jax.Array, config: JudgeConfig, op
     """One AdamW step on the masked cross-entropy (deterministic: ``key`` is unused)."""
     del key
     (loss, parts), grads = jax.value_and_grad(
-        lambda p: judge_loss(config, {**state, "params": p}, batch), has_aux=True)(state["params"])
+        lambda p: judge_loss(config, {**state, "params": p}, batch), has_aux=True
+    )(state["params"])
     metrics = {"loss": loss, **{f"loss_{k}": v for k, v in parts.items()}, "grad_norm": optax.tree.norm(grads)}
     return apply_gradients(state, grads, optimizer), metrics
 
@@ -103,4 +104,3 @@ def evaluate(state: dict, config: JudgeConfig) -> dict[str, float]:
         metrics[f"{split}_all_correct"] = scores["all_correct"]
         metrics[f"{split}_worst_attribute"] = min(v for k, v in scores.items() if k != "all_correct")
     return metrics
-
