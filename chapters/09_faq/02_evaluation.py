@@ -56,8 +56,11 @@ from mmjax.utils.chapter import Chapter
 
 chapter = Chapter(__file__)
 NUM_SAMPLES = 48 if chapter.quick else 500  # prompts per generator (and real reference images)
-DIVERSITY = dict(diversity_prompts=4, samples_per_prompt=4) if chapter.quick else \
-    dict(diversity_prompts=20, samples_per_prompt=8)  # repeated two-object prompts x samples of each
+DIVERSITY = (
+    dict(diversity_prompts=4, samples_per_prompt=4)
+    if chapter.quick
+    else dict(diversity_prompts=20, samples_per_prompt=8)
+)  # repeated two-object prompts x samples of each
 judge, judge_config = load_judge()
 # The contrastive encoder behind R-precision: it needs >= 150 prompts to draw 99 wrong captions per image.
 encoder = load_encoder()[0] if NUM_SAMPLES >= MIN_SAMPLES_FOR_R_PRECISION else None
@@ -76,8 +79,10 @@ encoder = load_encoder()[0] if NUM_SAMPLES >= MIN_SAMPLES_FOR_R_PRECISION else N
 # %%
 metadata = read_metadata()
 assert metadata["config"]["heldout_pairs_in_training"], "the shipped judge is trained on all colour x shape pairs"
-print(f"judge training frames: seed {judge_config.data_seed} (the datasets use seed 0), "
-      f"held-out pairs included: {judge_config.heldout_pairs_in_training}")
+print(
+    f"judge training frames: seed {judge_config.data_seed} (the datasets use seed 0), "
+    f"held-out pairs included: {judge_config.heldout_pairs_in_training}"
+)
 stored = metadata["extra"]["accuracy"]
 print(format_table({split: scores for split, scores in stored.items() if split.endswith("image")}))
 chapter.record("judge_test_all_correct", stored["test/image"]["all_correct"])
@@ -149,6 +154,7 @@ assert np.isclose(one_d, (x[:, 0].mean() - y[:, 1].mean()) ** 2 + (x[:, 0].std(d
 # can be slightly negative. The evaluation averages it over 10 random subsets of half the samples and
 # reports the standard deviation over subsets, `kid_std`: the error bar to read every KID against.
 
+
 # %%
 def cubic_kernel(a, b):
     return (a @ b.T / a.shape[1] + 1.0) ** 3
@@ -156,8 +162,9 @@ def cubic_kernel(a, b):
 
 m, n = len(x), len(y)
 K_xx, K_yy, K_xy = cubic_kernel(x, x), cubic_kernel(y, y), cubic_kernel(x, y)
-kid_by_hand = ((K_xx.sum() - np.trace(K_xx)) / (m * (m - 1)) + (K_yy.sum() - np.trace(K_yy)) / (n * (n - 1))
-               - 2 * K_xy.mean())
+kid_by_hand = (
+    (K_xx.sum() - np.trace(K_xx)) / (m * (m - 1)) + (K_yy.sum() - np.trace(K_yy)) / (n * (n - 1)) - 2 * K_xy.mean()
+)
 print(f"KID by hand {kid_by_hand:.6f}, mmjax.metrics.kid {mmd2_unbiased(x, y):.6f}")
 assert np.isclose(kid_by_hand, mmd2_unbiased(x, y), rtol=1e-9)
 # one "subset" holding every sample (in shuffled order) is the same estimate, with a spread of 0
@@ -172,6 +179,7 @@ assert np.allclose(kernel_distance(x, y, num_subsets=1, subset_size=len(x)), (ki
 #     precision = mean over generated y of f(y, real)   (how many samples look real: quality)
 #     recall    = mean over real x of f(x, generated)   (how much of the real data is covered: diversity)
 
+
 # %%
 def inside(q, points, k):
     """f(q, points): is q within some point's distance to its k-th nearest neighbour?"""
@@ -183,8 +191,10 @@ real_2d = rng.normal(size=(40, 2))
 fake_2d = 0.3 * rng.normal(size=(40, 2)) + [0.5, 0.0]  # too narrow: looks real, covers little
 precision_by_hand = np.mean([inside(q, real_2d, 3) for q in fake_2d])
 recall_by_hand = np.mean([inside(q, fake_2d, 3) for q in real_2d])
-print(f"by hand: precision {precision_by_hand:.3f}, recall {recall_by_hand:.3f}; "
-      f"mmjax.metrics.precision_recall: {precision_recall(real_2d, fake_2d, k=3)}")
+print(
+    f"by hand: precision {precision_by_hand:.3f}, recall {recall_by_hand:.3f}; "
+    f"mmjax.metrics.precision_recall: {precision_recall(real_2d, fake_2d, k=3)}"
+)
 assert (precision_by_hand, recall_by_hand) == precision_recall(real_2d, fake_2d, k=3)
 
 # %% [markdown]
@@ -214,8 +224,10 @@ assert (precision_by_hand, recall_by_hand) == precision_recall(real_2d, fake_2d,
 # floor (FID, KID) and the ceiling (the others) reachable with `N` samples.
 
 # %%
-results = {name: evaluate_images(G.BUILTIN[name][1], judge, "test", NUM_SAMPLES, seed=0, encoder=encoder, **DIVERSITY)
-           for name in names}
+results = {
+    name: evaluate_images(G.BUILTIN[name][1], judge, "test", NUM_SAMPLES, seed=0, encoder=encoder, **DIVERSITY)
+    for name in names
+}
 print(format_table(results))
 for name in names:
     chapter.record(f"fid_{name}", results[name]["shapes_fid"])
@@ -280,14 +292,16 @@ for ax, (metric, (unit, better)) in zip(axes.ravel(), metrics.items()):
     else:
         ax.margins(y=0.15)
     figures.label(ax, metric, "generator", unit, better=better)
-for ax in axes.ravel()[len(metrics):]:
+for ax in axes.ravel()[len(metrics) :]:
     ax.axis("off")
 fig.suptitle(f"Image metrics of {len(names)} generators on {NUM_SAMPLES} prompts of test", fontsize=11)
 figures.save(fig, chapter.keep("metrics.png"), dpi=110)
 if chapter.quick:  # 48 samples: FID and KID cannot separate `noisy` from `real` (see the next section)
-    print(f"quick mode, {NUM_SAMPLES} samples: FID's floor ({results['real']['shapes_fid']:.0f}) and KID's error bar "
-          f"({results['real']['kid_std']:.2f}) hide the pixel noise, so `noisy` scores like `real` here; "
-          "the full run (500 samples) separates them:")
+    print(
+        f"quick mode, {NUM_SAMPLES} samples: FID's floor ({results['real']['shapes_fid']:.0f}) and KID's error bar "
+        f"({results['real']['kid_std']:.2f}) hide the pixel noise, so `noisy` scores like `real` here; "
+        "the full run (500 samples) separates them:"
+    )
     chapter.full_run_figure("metrics.png")
 
 # %% [markdown]
@@ -303,20 +317,24 @@ SIZES = (16, 24, 48) if chapter.quick else (25, 50, 100, 200, 500)
 POOL = 2 * SIZES[-1] if chapter.quick else 4 * SIZES[-1]
 pool_prompts = prompt_batch("test", 0, POOL)
 reference = judge_features(judge, np.stack([render_image(s) for s in prompt_batch("test", POOL, POOL)["scenes"]]))
-sampled = {name: judge_features(judge, G.BUILTIN[name][1](pool_prompts, jax.random.key(0)))
-           for name in ("real", "noisy")}
+sampled = {
+    name: judge_features(judge, G.BUILTIN[name][1](pool_prompts, jax.random.key(0))) for name in ("real", "noisy")
+}
 by_size = {name: {"fid": [], "kid": []} for name in sampled}  # per N: (mean, std) over blocks
 for size in SIZES:
     blocks = [slice(start, start + size) for start in range(0, POOL, size)]
     for name, features in sampled.items():
         fids = [frechet_distance(reference[b], features[b]) for b in blocks]
-        kids = [kernel_distance(reference[b], features[b], num_subsets=10, subset_size=size // 2, seed=0)[0]
-                for b in blocks]
+        kids = [
+            kernel_distance(reference[b], features[b], num_subsets=10, subset_size=size // 2, seed=0)[0] for b in blocks
+        ]
         by_size[name]["fid"].append((np.mean(fids), np.std(fids)))
         by_size[name]["kid"].append((np.mean(kids), np.std(kids)))
-        print(f"N = {size:3d}, {len(blocks):2d} blocks, {name:5s}: "
-              f"Shapes-FID {np.mean(fids):6.2f} ± {np.std(fids):5.2f}   "
-              f"KID {np.mean(kids):+.4f} ± {np.std(kids):.4f}")
+        print(
+            f"N = {size:3d}, {len(blocks):2d} blocks, {name:5s}: "
+            f"Shapes-FID {np.mean(fids):6.2f} ± {np.std(fids):5.2f}   "
+            f"KID {np.mean(kids):+.4f} ± {np.std(kids):.4f}"
+        )
 fid_at = {name: np.array(by_size[name]["fid"])[:, 0] for name in sampled}
 kid_at = {name: np.array(by_size[name]["kid"])[:, 0] for name in sampled}
 chapter.record("fid_floor_smallest_over_largest", fid_at["real"][0] / fid_at["real"][-1])
@@ -328,10 +346,16 @@ for shift, (name, colour) in zip((0.97, 1.03), (("real", "tab:green"), ("noisy",
     fid, kid = np.array(by_size[name]["fid"]), np.array(by_size[name]["kid"])
     x = np.array(SIZES) * shift  # side by side, so that both error bars show
     for ax, values in ((ax_fid, fid), (ax_kid, kid)):
-        ax.errorbar(x, values[:, 0], yerr=values[:, 1], fmt="o-", capsize=4, color=colour,
-                    label=f"{name} vs other real images")
-ax_fid.plot(SIZES, fid_at["real"][-1] * SIZES[-1] / np.array(SIZES), "k--", linewidth=0.8,
-            label=f"1/N through the real point at N = {SIZES[-1]}")
+        ax.errorbar(
+            x, values[:, 0], yerr=values[:, 1], fmt="o-", capsize=4, color=colour, label=f"{name} vs other real images"
+        )
+ax_fid.plot(
+    SIZES,
+    fid_at["real"][-1] * SIZES[-1] / np.array(SIZES),
+    "k--",
+    linewidth=0.8,
+    label=f"1/N through the real point at N = {SIZES[-1]}",
+)
 ax_kid.axhline(0, color="black", linewidth=0.8, linestyle=":", label="0: same distribution")
 ax_fid.set_yscale("log")
 for ax in (ax_fid, ax_kid):
@@ -341,10 +365,20 @@ for ax in (ax_fid, ax_kid):
 ax_fid.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 3.0, 5.0, 7.0)))
 ax_fid.yaxis.set_major_formatter(ticker.ScalarFormatter())
 ax_fid.yaxis.set_minor_formatter(ticker.NullFormatter())
-figures.label(ax_fid, "Shapes-FID: a floor that falls with N", "N, samples per set (log scale)",
-              "Shapes-FID, mean ± std over blocks", better="lower")
-figures.label(ax_kid, "KID: the same at every N, its spread shrinks", "N, samples per set (log scale)",
-              "KID, mean ± std over blocks", better="lower")
+figures.label(
+    ax_fid,
+    "Shapes-FID: a floor that falls with N",
+    "N, samples per set (log scale)",
+    "Shapes-FID, mean ± std over blocks",
+    better="lower",
+)
+figures.label(
+    ax_kid,
+    "KID: the same at every N, its spread shrinks",
+    "N, samples per set (log scale)",
+    "KID, mean ± std over blocks",
+    better="lower",
+)
 figures.save(fig, chapter.keep("sample_size.png"), dpi=110)
 if chapter.quick:  # N <= 48: the two lines overlap; the full run goes to N = 500
     print(f"quick mode, N <= {SIZES[-1]}: the real and noisy lines overlap; the full run goes to N = 500:")
@@ -408,9 +442,10 @@ if chapter.quick:  # N <= 48: the two lines overlap; the full run goes to N = 50
 # `L_c` is the total candidate length and `L_r` the total of, per candidate, the reference length closest to
 # its own. Without the brevity penalty, a one-word caption "a" would score p_1 = 1.
 
+
 # %%
 def grams(words, n):
-    return Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+    return Counter(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
 
 
 candidate = "a red circle above a blue square".split()  # 7 words
@@ -425,8 +460,10 @@ closest = min((len(r) for r in references), key=lambda length: (abs(length - len
 brevity = 1.0 if len(candidate) > closest else np.exp(1 - closest / len(candidate))
 bleu_4_by_hand = brevity * np.exp(np.mean(np.log(p)))
 library = corpus_bleu([" ".join(candidate)], [[" ".join(r) for r in references]])
-print(f"p_1..p_4 = {np.round(p, 3)}, BP = {brevity:.4f}, BLEU-4 by hand {bleu_4_by_hand:.4f}, "
-      f"mmjax.metrics.bleu {library['bleu_4']:.4f}")
+print(
+    f"p_1..p_4 = {np.round(p, 3)}, BP = {brevity:.4f}, BLEU-4 by hand {bleu_4_by_hand:.4f}, "
+    f"mmjax.metrics.bleu {library['bleu_4']:.4f}"
+)
 assert np.isclose(bleu_4_by_hand, library["bleu_4"]) and np.isclose(brevity, library["brevity_penalty"])
 
 # %% [markdown]
@@ -442,9 +479,11 @@ assert np.isclose(bleu_4_by_hand, library["bleu_4"]) and np.isclose(brevity, lib
 
 # %%
 corpus = ["a red circle above a blue square", "a green cross", "a red square left of a red square"]
-corpus_refs = [["a red circle is above a blue square", "a small red circle above a large blue square"],
-               ["a small green cross", "one green cross"],
-               ["a red square to the left of a yellow square", "a red square left of a yellow square"]]
+corpus_refs = [
+    ["a red circle is above a blue square", "a small red circle above a large blue square"],
+    ["a small green cross", "one green cross"],
+    ["a red square to the left of a yellow square", "a red square left of a yellow square"],
+]
 refs_words = [[r.split() for r in group] for group in corpus_refs]
 df = Counter(g for group in refs_words for g in {g for r in group for n in range(1, 5) for g in grams(r, n)})
 
@@ -457,11 +496,15 @@ def sim(c, r, n):
     w_c, w_r = tfidf(c, n), tfidf(r, n)
     norms = np.sqrt(sum(v * v for v in w_c.values())) * np.sqrt(sum(v * v for v in w_r.values()))
     clipped = sum(min(w, w_r.get(g, 0.0)) * w_r.get(g, 0.0) for g, w in w_c.items())
-    return np.exp(-((len(c) - len(r)) ** 2) / (2 * 6.0 ** 2)) * (clipped / norms if norms else 0.0)
+    return np.exp(-((len(c) - len(r)) ** 2) / (2 * 6.0**2)) * (clipped / norms if norms else 0.0)
 
 
-cider_by_hand = np.mean([10 * np.mean([np.mean([sim(c.split(), r, n) for n in range(1, 5)]) for r in group])
-                         for c, group in zip(corpus, refs_words)])
+cider_by_hand = np.mean(
+    [
+        10 * np.mean([np.mean([sim(c.split(), r, n) for n in range(1, 5)]) for r in group])
+        for c, group in zip(corpus, refs_words)
+    ]
+)
 print(f"CIDEr-D by hand {cider_by_hand:.4f}, mmjax.metrics.cider {cider_d(corpus, corpus_refs)[0]:.4f}")
 assert np.isclose(cider_by_hand, cider_d(corpus, corpus_refs)[0])
 
@@ -484,13 +527,18 @@ chapter.record("exact_match_stuttering", caption_results["stuttering_captioner"]
 chapter.record("repetition_stuttering", caption_results["stuttering_captioner"]["repetition"])
 chapter.record("f1_constant", caption_results["constant_captioner"]["f1"])
 
-caption_metrics = {"bleu_4": ("BLEU-4 (0 .. 1)", "higher"), "cider_d": ("CIDEr-D (0 .. 10)", "higher"),
-                   "exact_match": ("fraction of captions", "higher"), "f1": ("attribute F1 (0 .. 1)", "higher"),
-                   "repetition": ("fraction of repeated bigrams", "lower")}
+caption_metrics = {
+    "bleu_4": ("BLEU-4 (0 .. 1)", "higher"),
+    "cider_d": ("CIDEr-D (0 .. 10)", "higher"),
+    "exact_match": ("fraction of captions", "higher"),
+    "f1": ("attribute F1 (0 .. 1)", "higher"),
+    "repetition": ("fraction of repeated bigrams", "lower"),
+}
 fig, axes = plt.subplots(1, len(caption_metrics), figsize=(15, 3.6))
 for ax, (metric, (unit, better)) in zip(axes, caption_metrics.items()):
-    bars = ax.bar(range(3), [caption_results[n][metric] for n in captioners],
-                  color=["tab:green", "tab:orange", "tab:red"])
+    bars = ax.bar(
+        range(3), [caption_results[n][metric] for n in captioners], color=["tab:green", "tab:orange", "tab:red"]
+    )
     ax.bar_label(bars, fmt="%.3g", fontsize=7, padding=2)
     ax.set_xticks(range(3), [n.replace("_captioner", "") for n in captioners], fontsize=8)
     ax.margins(y=0.15)
