@@ -207,9 +207,9 @@ assert (precision_by_hand, recall_by_hand) == precision_recall(real_2d, fake_2d,
 #     coherence_all_correct = mean over samples i of [every stated attribute right]
 #
 # **Diversity** asks for `S` = 8 samples of each of 20 two-object prompts (4 x 4 in quick mode). Their captions
-# state the relation ("above") but not the shared column, so a good model varies it:
+# state the relation ("above", "left of") but not the shared column (or row), so a good model varies it:
 # `pairwise_feature_distance` = mean over prompts of `mean_{i<j} |f_i - f_j|` (judge features of the `S`
-# samples), and `distinct_free_line` = mean over prompts of (number of distinct columns used) / 3.
+# samples), and `distinct_free_line` = mean over prompts of (number of distinct columns or rows used) / 3.
 # **R-precision** (with at least 150 prompts) asks a second instrument, a small CLIP-style text-image encoder
 # shipped beside the judge (`mmjax/artifacts/judge/contrastive.npz`, trained on `train` pairs only), to pick
 # each image's caption among 100 (its own and 99 stating other facts) by cosine similarity:
@@ -267,7 +267,7 @@ metrics = {  # name: (what the axis shows, which direction is better)
     "coherence_all_correct": ("fraction of samples", "higher"),
     "coherence_colour": ("fraction of samples", "higher"),
     "pairwise_feature_distance": ("judge feature units", "higher"),
-    "distinct_free_line": ("fraction of the 3 columns", "higher"),
+    "distinct_free_line": ("fraction of the 3 free lines", "higher"),
 }
 if encoder is not None:
     metrics["r_precision"] = ("fraction of prompts", "higher")
@@ -422,7 +422,7 @@ if chapter.quick:  # N <= 48: the two lines overlap; the full run goes to N = 50
 #   the right scene: the contrastive encoder never saw noise in training. An instrument that mixes quality
 #   into coherence is not wrong, but you must know that it does.
 # * **Diversity** catches `deterministic` and `collapsed`: zero feature spread (the
-#   `spread_deterministic` is 0.0) and one column out of three (the `free_line_deterministic` is 0.33,
+#   `spread_deterministic` is 0.0) and one line out of three (the `free_line_deterministic` is 0.33,
 #   against the `free_line_real` of 0.98).
 #
 # No single number ranks all five correctly; together they do.
