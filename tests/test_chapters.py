@@ -76,3 +76,13 @@ def test_expected_results_hold_in_the_committed_full_run(path):
     for name, number, line in results.prose_quotes(source):
         band = table[name]["full"]
         assert band is None or band.holds(number), f"prose quotes {name} = {number} outside {band.text}: {line}"
+
+
+def test_syllabus_lists_every_chapter_with_its_times():
+    """chapters/README.md names the source text and has a row with quick and full times for every chapter."""
+    syllabus = (REPO / "chapters" / "README.md").read_text()
+    assert "多模态生成(Multimodal Generation) - 原理与代码实例讲解" in syllabus
+    for path in CHAPTERS:
+        number = ".".join(HEADING.search(path.read_text()).groups())
+        row = re.search(rf"^\| {re.escape(number)} \|[^|]+\| (\d+) \| (\d+)", syllabus, re.MULTILINE)
+        assert row, f"chapters/README.md has no timing row for chapter {number} ({chapter_id(path)})"
