@@ -30,3 +30,10 @@ def warmup_cosine(peak: float, num_steps: int, warmup_steps: int = 0, end_value:
 def constant_or_cosine(peak: float, num_steps: int, anneal: bool, end_value: float = 0.0) -> optax.ScalarOrSchedule:
     """``peak`` throughout, or (``anneal``) a cosine from ``peak`` to ``end_value`` over the run."""
     return warmup_cosine(peak, num_steps, 0, end_value) if anneal else peak
+
+
+def adamw_warmup_cosine(peak: float, num_steps: int, weight_decay: float) -> optax.GradientTransformation:
+    """AdamW whose step size warms up over a tenth of the run (at most 200 updates), then decays as a cosine
+    to 0 at the last update; the current step size is kept in the optimiser state."""
+    schedule = warmup_cosine(peak, num_steps, warmup_steps=min(200, num_steps // 10))
+    return optax.inject_hyperparams(optax.adamw)(learning_rate=schedule, weight_decay=weight_decay)

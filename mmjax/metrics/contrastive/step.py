@@ -20,7 +20,7 @@ from mmjax.metrics.contrastive.inference import TrainedEncoder, graphdef
 from mmjax.metrics.contrastive.model import ContrastiveEncoder
 from mmjax.metrics.r_precision import r_precision_of_images
 from mmjax.nn import functional as F
-from mmjax.train.schedules import warmup_cosine
+from mmjax.train.schedules import adamw_warmup_cosine
 from mmjax.train.state import apply_gradients, new_train_state
 
 DATASET_SEED = 0  # the seed of the Shapes datasets (ShapesSource default)
@@ -30,8 +30,7 @@ EVAL_KEYS = tuple(f"{split}_r_precision" for split in EVAL_SPLITS)
 
 def make_optimizer(config: ContrastiveConfig, num_steps: int) -> optax.GradientTransformation:
     """AdamW; the step size warms up over a tenth of the run (at most 200 steps), then decays as a cosine to 0."""
-    schedule = warmup_cosine(config.learning_rate, num_steps, warmup_steps=min(200, num_steps // 10))
-    return optax.inject_hyperparams(optax.adamw)(learning_rate=schedule, weight_decay=config.weight_decay)
+    return adamw_warmup_cosine(config.learning_rate, num_steps, config.weight_decay)
 
 
 def init(config: ContrastiveConfig, key: jax.Array, optimizer: optax.GradientTransformation) -> dict:

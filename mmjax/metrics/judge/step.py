@@ -23,7 +23,7 @@ from mmjax.metrics.judge.inference import TrainedJudge, graphdef, judge_labels, 
 from mmjax.metrics.judge.model import OBJECT_HEADS, Judge
 from mmjax.metrics.video import video_accuracy
 from mmjax.nn import functional as F
-from mmjax.train.schedules import warmup_cosine
+from mmjax.train.schedules import adamw_warmup_cosine
 from mmjax.train.state import apply_gradients, new_train_state
 
 DATASET_SEED = 0  # the seed of the Shapes datasets (ShapesSource default)
@@ -33,8 +33,7 @@ EVAL_KEYS = tuple(f"{split}_{name}" for split in EVAL_SPLITS for name in ("all_c
 
 def make_optimizer(config: JudgeConfig, num_steps: int) -> optax.GradientTransformation:
     """AdamW; the step size warms up over a tenth of the run (at most 200 steps), then decays as a cosine to 0."""
-    schedule = warmup_cosine(config.learning_rate, num_steps, warmup_steps=min(200, num_steps // 10))
-    return optax.inject_hyperparams(optax.adamw)(learning_rate=schedule, weight_decay=config.weight_decay)
+    return adamw_warmup_cosine(config.learning_rate, num_steps, config.weight_decay)
 
 
 def init(config: JudgeConfig, key: jax.Array, optimizer: optax.GradientTransformation) -> dict:
