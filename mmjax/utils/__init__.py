@@ -1,1 +1,3 @@
-"""Small shared utilities (FLOP counting and timing for benchmarks)."""
+"""Small shared helpers: shipped artifacts (``artifacts``), safe ``.npz`` files (``npz_checkpoint``), FLOP
+counting and timing for benchmarks (``flops``), and the chapters' tools (``chapter``, ``results``,
+``selfcheck``, ``figures``, ``chapter_cli``)."""
