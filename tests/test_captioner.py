@@ -1,7 +1,9 @@
 """The captioner: shapes and dtypes, a causal decoder, decoding through mmjax.nn, and a short run that learns."""
 
 import dataclasses
+import functools
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -99,3 +101,17 @@ def test_a_short_run_lowers_the_loss_and_evaluates_its_keys(tmp_path):
     metrics = step.evaluate(result.state, config)
     assert set(metrics) == set(TASK.eval_keys)
     assert all(0.0 <= value <= 1.0 for value in metrics.values())
+
+
+def test_train_step_loss_is_the_teacher_forced_cross_entropy_of_real_tokens():
+    b, key = batch(count=4), jax.random.key(3)
+    optimizer = step.make_optimizer(SMALL, 10)
+    state = step.init(SMALL, jax.random.key(0), optimizer)
+    logits = M.logits(SMALL, state, b)  # [B, T - 1, V]
+    labels = b["tokens"][:, 1:]
+    real = labels != Tokenizer.default().pad_id
+    log_p = np.take_along_axis(np.asarray(jax.nn.log_softmax(logits)), labels[..., None], -1)[..., 0]
+    expected = -np.sum(log_p * real) / np.sum(real)
+    train_step = jax.jit(functools.partial(step.train_step, config=SMALL, optimizer=optimizer))
+    _, metrics = train_step(state, b, key)
+    np.testing.assert_allclose(metrics["loss"], expected, rtol=1e-5)
