@@ -49,6 +49,17 @@ TINY = {
         "batch_size": 8,
         "warmup_steps": 1,
     },
+    "captioner": {
+        "model.patch_size": 8,
+        "model.d_model": 16,
+        "model.num_heads": 2,
+        "model.num_encoder_layers": 1,
+        "model.num_decoder_layers": 1,
+        "model.d_hidden": 32,
+        "num_train_examples": 16,
+        "num_eval_examples": 4,
+        "batch_size": 4,
+    },
 }
 
 

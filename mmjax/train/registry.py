@@ -20,6 +20,7 @@ TASK_MODULES: dict[str, str] = {
     "seq2seq": "mmjax.seq2seq.task",  # Transformer encoder-decoder on symbol sequences
     "judge": "mmjax.metrics.judge.task",  # the judge network that scores generated images
     "contrastive": "mmjax.metrics.contrastive.task",  # the CLIP-style encoder behind R-precision
+    "captioner": "mmjax.captioner.task",  # image-to-text Transformer on Shapes images
 }
 
 

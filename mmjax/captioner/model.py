@@ -1,0 +1,115 @@
+"""The captioner: a patch-embedding image encoder and a Transformer decoder with cross-attention.
+
+    x      = 2 * image / 255 - 1                                 # [B, H, W, 3] pixels in [-1, 1]
+    memory = Encoder(W_patch vec(patch_n) + PE_learned[n])       # [B, N, D],  N = (H / P)^2
+    logits = W_out Decoder(E[y_<t] * sqrt(D) + PE, memory)       # [B, T, V]
+
+It is :class:`mmjax.nn.transformer.EncoderDecoder` with the source embedding of tokens replaced by the
+patch embedding of an image; every patch is real, so the memory needs no padding mask. Decoding (greedy,
+sampling, beam search, with the key/value cache) is :func:`mmjax.nn.transformer.generate` unchanged: it
+sees the model only through ``encode``, ``init_cache`` and ``decode_step``.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+from mmjax.captioner.config import CaptionerConfig
+from mmjax.data.tokenizer import Tokenizer
+from mmjax.nn import functional as F
+from mmjax.nn.decoder import Decoder
+from mmjax.nn.decoding import DecodeOptions
+from mmjax.nn.encoder import Encoder
+from mmjax.nn.layers import dropout, split_key
+from mmjax.nn.patch_embed import PatchEmbedding
+from mmjax.nn.transformer import TokenEmbedding, generate
+
+
+class ImageCaptioner(nnx.Module):
+    """Images ``[B, H, W, 3]`` (uint8, or float in [0, 255]) -> logits of the caption's next word."""
+
+    def __init__(self, config: CaptionerConfig, *, rngs: nnx.Rngs):
+        m, words = config.model, config.decoder()
+        self.image_size = config.image_size
+        self.max_length = words.max_length
+        self.dropout_rate = m.dropout_rate
+        self.patch_embedding = PatchEmbedding(config.image_size, m.patch_size, 3, m.d_model, rngs=rngs)
+        self.encoder = Encoder(m.num_encoder_layers, m.d_model, m.num_heads, m.d_hidden, m.dropout_rate, rngs=rngs)
+        self.target_embedding = TokenEmbedding(words, words.vocab_size, rngs=rngs)
+        self.decoder = Decoder(
+            m.num_decoder_layers, m.d_model, m.num_heads, m.d_hidden, m.dropout_rate, cross_attention=True, rngs=rngs
+        )
+        self.head = nnx.Linear(m.d_model, words.vocab_size, rngs=rngs)
+
+    def encode(self, images: jax.Array, key: jax.Array | None = None) -> tuple[jax.Array, None]:
+        """images ``[B, H, W, 3]`` -> (memory ``[B, N, D]``, no memory mask: every patch may be attended)."""
+        size = self.image_size
+        if images.ndim != 4 or images.shape[1:] != (size, size, 3):
+            raise ValueError(f"images must be [batch, {size}, {size}, 3], got shape {tuple(images.shape)}")
+        key_embed, key_encoder = split_key(key, 2)
+        x = 2.0 * images.astype(jnp.float32) / 255.0 - 1.0  # [B, H, W, 3]
+        x = dropout(self.patch_embedding(x), self.dropout_rate, key_embed)  # [B, N, D]
+        return self.encoder(x, None, key_encoder), None
+
+    def decode(self, target_in, memory, memory_mask=None, key=None) -> jax.Array:
+        """Teacher forcing: logits ``[B, T, V]`` of word t+1 given words 0..t and the image's memory."""
+        key_embed, key_decoder = split_key(key, 2)
+        y = dropout(self.target_embedding(target_in), self.dropout_rate, key_embed)  # [B, T, D]
+        return self.head(self.decoder(y, memory, memory_mask, key_decoder))
+
+    def __call__(self, images: jax.Array, target_in: jax.Array, key: jax.Array | None = None) -> jax.Array:
+        key_encode, key_decode = split_key(key, 2)
+        memory, memory_mask = self.encode(images, key_encode)
+        return self.decode(target_in, memory, memory_mask, key_decode)
+
+    def init_cache(self, memory: jax.Array, memory_mask: None, max_length: int) -> dict:
+        """Decoding state: per-layer self-attention caches and the cross keys/values of the memory."""
+        if not 1 <= max_length <= self.max_length:
+            raise ValueError(f"cache max_length must be in 1..{self.max_length}, got {max_length}")
+        return {"layers": self.decoder.init_cache(memory.shape[0], max_length, memory), "memory_mask": memory_mask}
+
+    def decode_step(self, tokens: jax.Array, cache: dict, index: jax.Array) -> tuple[jax.Array, dict]:
+        """tokens ``[B]`` at position ``index`` -> (next-word logits ``[B, V]``, cache)."""
+        y = self.target_embedding(tokens[:, None], index)  # [B, 1, D]
+        y, layers = self.decoder.decode_step(y, cache["layers"], index, cache["memory_mask"])
+        return self.head(y[:, 0]), {**cache, "layers": layers}
+
+
+def make_model(config: CaptionerConfig, *, rngs: nnx.Rngs) -> ImageCaptioner:
+    return ImageCaptioner(config, rngs=rngs)
+
+
+@functools.cache
+def graphdef(config: CaptionerConfig) -> nnx.GraphDef:
+    """The model's structure, without parameters (built abstractly, so it costs no FLOPs)."""
+    return F.graph_of(lambda: make_model(config, rngs=nnx.Rngs(0)))
+
+
+def logits(config: CaptionerConfig, variables: F.Variables, batch: dict, key: jax.Array | None = None) -> jax.Array:
+    """Teacher forcing: predict tokens[t + 1] from the image and tokens[: t + 1]. ``[B, T - 1, V]``."""
+    return F.call(graphdef(config), variables, batch["image"], batch["tokens"][:, :-1], key)[0]
+
+
+def decode_options(config: CaptionerConfig, method: str = "greedy", **kwargs) -> DecodeOptions:
+    """Decode up to MAX_TOKENS - 1 words and <eos> (everything after <bos>) with "greedy", "sample" or "beam"."""
+    tokenizer = Tokenizer.default()
+    length = config.decoder().max_length - 1
+    ids = {"bos_id": tokenizer.bos_id, "eos_id": tokenizer.eos_id, "pad_id": tokenizer.pad_id}
+    return DecodeOptions(method, max_length=length, **ids, **kwargs)
+
+
+def predict(
+    config: CaptionerConfig,
+    variables: F.Variables,
+    images,
+    options: DecodeOptions | None = None,
+    key: jax.Array | None = None,
+) -> jax.Array:
+    """Generated token ids (without <bos>) ``[B, MAX_TOKENS - 1]``, greedy unless ``options`` says otherwise."""
+    options = decode_options(config) if options is None else options
+    variables = {"params": variables["params"], "state": variables["state"]}  # not the optimiser's state
+    return generate(graphdef(config), variables, jnp.asarray(images), options, key)
