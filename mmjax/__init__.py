@@ -9,6 +9,7 @@ The library, one idea per folder (lower layers never import higher ones):
 * ``mmjax.gan``: the GAN core (losses, spectral norm, the two-player step) and one package per GAN
   model (``gan2d``, ``dcgan``).
 * ``mmjax.seq2seq``: the encoder-decoder Transformer on a small learnable sequence task.
+* ``mmjax.captioner``: image-to-text, a patch-embedding image encoder and a Transformer decoder.
 * ``mmjax.metrics``: quality, diversity, coherence and captioning metrics, and the two trained measuring
   instruments behind them (``judge``, ``contrastive``).
 * ``mmjax.train``: the one training loop every model trains through (``mmjax train TASK``), its Task
