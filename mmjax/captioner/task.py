@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mmjax.captioner import step
+from mmjax.captioner import export, step
 from mmjax.captioner.config import CaptionerConfig
 from mmjax.train.task import Task
 
@@ -17,6 +17,7 @@ TASK = Task(
     evaluate=step.evaluate,
     eval_keys=step.EVAL_KEYS,
     sample=step.sample,
+    export=export.export,
     best_metric="test_heldout_all_correct",
     best_mode="max",
     description="image-to-text Transformer (patch encoder, cross-attention decoder) captions Shapes images",

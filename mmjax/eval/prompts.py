@@ -16,10 +16,11 @@ import numpy as np
 
 from mmjax.data import attributes as A
 from mmjax.data.audio import sonify
-from mmjax.data.captions import describe, parse_caption
+from mmjax.data.captions import describe
 from mmjax.data.scene import sample_scene
 from mmjax.data.shapes import example
 from mmjax.data.tokenizer import Tokenizer
+from mmjax.metrics.coherence import caption_targets  # noqa: F401  (re-exported: prompts and their targets)
 
 LABEL_KEYS = ("num_objects", "shape", "colour", "size", "row", "col", "relation", "motion")
 
@@ -39,23 +40,3 @@ def prompt_batch(split: str, start: int, count: int, seed: int = 0, video: bool 
     if audio:
         batch["audio"] = np.stack([sonify(scene) for scene in batch["scenes"]])  # [N, NUM_SAMPLES]
     return batch
-
-
-def caption_targets(captions: list[str]) -> dict[str, np.ndarray]:
-    """Batched labels that each caption states; unstated entries are ``ABSENT``."""
-    count = len(captions)
-    targets = {
-        k: np.full((count, A.MAX_OBJECTS), A.ABSENT, np.int32) for k in ("shape", "colour", "size", "row", "col")
-    }
-    targets.update({k: np.full(count, A.ABSENT, np.int32) for k in ("num_objects", "relation", "motion")})
-    for i, text in enumerate(captions):
-        parsed = parse_caption(text)
-        targets["num_objects"][i], targets["relation"][i], targets["motion"][i] = (
-            parsed["num_objects"],
-            parsed["relation"],
-            parsed["motion"],
-        )
-        for k, obj in enumerate(parsed["objects"]):
-            for key, value in obj.items():
-                targets[key][i, k] = value
-    return targets

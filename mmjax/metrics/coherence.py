@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from mmjax.data import attributes as A
+from mmjax.data.captions import parse_caption
 
 OBJECT_ATTRIBUTES = ("shape", "colour", "size", "row", "col")
 SCENE_ATTRIBUTES = ("num_objects", "relation")
@@ -74,3 +75,23 @@ def attribute_accuracy(predicted: dict, target: dict) -> dict[str, float]:
             scores[key] = float(correct[scored].mean())
     scores["all_correct"] = float(every_ok.mean())
     return scores
+
+
+def caption_targets(captions: list[str]) -> dict[str, np.ndarray]:
+    """Batched labels that each caption states; unstated entries are ``ABSENT``."""
+    count = len(captions)
+    targets = {
+        k: np.full((count, A.MAX_OBJECTS), A.ABSENT, np.int32) for k in ("shape", "colour", "size", "row", "col")
+    }
+    targets.update({k: np.full(count, A.ABSENT, np.int32) for k in ("num_objects", "relation", "motion")})
+    for i, text in enumerate(captions):
+        parsed = parse_caption(text)
+        targets["num_objects"][i], targets["relation"][i], targets["motion"][i] = (
+            parsed["num_objects"],
+            parsed["relation"],
+            parsed["motion"],
+        )
+        for k, obj in enumerate(parsed["objects"]):
+            for key, value in obj.items():
+                targets[key][i, k] = value
+    return targets

@@ -21,6 +21,7 @@ TASK_MODULES: dict[str, str] = {
     "judge": "mmjax.metrics.judge.task",  # the judge network that scores generated images
     "contrastive": "mmjax.metrics.contrastive.task",  # the CLIP-style encoder behind R-precision
     "captioner": "mmjax.captioner.task",  # image-to-text Transformer on Shapes images
+    "text2image": "mmjax.text2image.task",  # text-to-image GAN conditioned on Shapes captions
 }
 
 

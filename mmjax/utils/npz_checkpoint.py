@@ -59,6 +59,8 @@ def load(path: str | Path, config_cls: type, variables_of: Callable) -> tuple[ob
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
+    from mmjax.train.config import from_dict  # rebuilds nested config dataclasses too
+
     fields = read_metadata(path)["config"]
     known = {field.name for field in dataclasses.fields(config_cls)}
     if set(fields) - known:
@@ -66,7 +68,7 @@ def load(path: str | Path, config_cls: type, variables_of: Callable) -> tuple[ob
             f"checkpoint {path} has config fields {sorted(set(fields) - known)} that "
             f"{config_cls.__name__} does not know; it was written by another version of mmjax"
         )
-    config = config_cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+    config = from_dict(config_cls, fields)
     with np.load(path, allow_pickle=False) as stored:
         flat = {key: stored[key] for key in stored.files if key != CONFIG_KEY}
     like = variables_of(config)

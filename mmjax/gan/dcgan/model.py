@@ -87,7 +87,7 @@ def pixel_norm(x: jax.Array, eps: float = 1e-8) -> jax.Array:
     return x * jax.lax.rsqrt(jnp.mean(x**2, axis=-1, keepdims=True) + eps)
 
 
-def _num_upsamplings(image_size: int) -> int:
+def num_upsamplings(image_size: int) -> int:
     steps = math.log2(image_size / 4)
     if image_size < 8 or steps != int(steps):
         raise ValueError(f"image_size must be 4 * 2^k >= 8, got {image_size}")
@@ -109,7 +109,7 @@ class UpBlock(nnx.Module):
 
 class ConditionalGenerator(nnx.Module):
     def __init__(self, latent_dim: int, width: int, embed_dim: int, image_size: int = 32, *, rngs: nnx.Rngs):
-        num_up = _num_upsamplings(image_size)
+        num_up = num_upsamplings(image_size)
         channels = [width * min(2 ** (num_up - 1 - i), 4) for i in range(num_up)]  # e.g. [4w, 2w, w]
         self.embed = nnx.Embed(CONDITION_VOCAB, embed_dim, rngs=rngs)
         self.stem = nnx.Linear(latent_dim + embed_dim, 4 * 4 * 4 * width, rngs=rngs)
@@ -133,7 +133,7 @@ class ConditionalGenerator(nnx.Module):
 
 class ProjectionDiscriminator(nnx.Module):
     def __init__(self, width: int, image_size: int = 32, *, rngs: nnx.Rngs, in_channels: int = 3):
-        num_down = _num_upsamplings(image_size)
+        num_down = num_upsamplings(image_size)
         channels = [width * min(2 ** (i + 1), 4) for i in range(num_down)]  # e.g. [2w, 4w, 4w]
         self.stem = SNConv(in_channels, width, 3, rngs=rngs)
         self.downs = nnx.List(

@@ -1,0 +1,65 @@
+"""Hyper-parameters of the text-to-image GAN: a frozen dataclass, one comment per field."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from mmjax.data.tokenizer import MAX_TOKENS, Tokenizer
+from mmjax.nn.transformer import TransformerConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class TextToImageConfig:
+    """A caption-conditioned GAN for 32x32 Shapes images; each player reads the caption with its own encoder."""
+
+    image_size: int = 32  # output resolution (4 x 2^k)
+    latent_dim: int = 64  # z ~ N(0, I): what the caption leaves free (jitter, the free line of two objects)
+    width: int = 16  # base channels; G uses 4w, 2w, w from 4x4 up, D uses w, 2w, 4w
+    text_dim: int = 64  # width of the caption encoders' token states and of the sentence embedding
+    text_layers: int = 2  # self-attention blocks of each player's caption encoder
+    text_heads: int = 4  # attention heads of the caption encoders (text_dim must be divisible by it)
+    text_hidden: int = 128  # hidden width of the caption encoders' MLPs
+    contrastive_dim: int = 64  # width of D's image/caption matching space
+    contrastive_weight: float = 1.0  # weight of the image-caption InfoNCE in both players' losses (0 = off)
+    temperature: float = 0.1  # InfoNCE temperature tau: logits are cos(u, v) / tau
+    matching_aware: bool = True  # GAN-INT-CLS: a real image with another example's caption counts as fake
+    ema_decay: float = 0.999  # G's sampling weights: theta_ema <- d theta_ema + (1 - d) theta (0 = no EMA)
+    batch_size: int = 32  # (image, caption) pairs per step
+    g_learning_rate: float = 2e-4  # Adam step size of G
+    d_learning_rate: float = 2e-4  # Adam step size of D
+    beta1: float = 0.5  # Adam first-moment decay (SNGAN's setting for one D step per G step)
+    beta2: float = 0.999  # Adam second-moment decay
+    num_train_examples: int = 50_000  # (image, caption) pairs of the Shapes train split, rendered on demand
+    num_eval_examples: int = 256  # prompts of test and of test_heldout that the loop's evaluation draws
+    data_seed: int = 0  # which Shapes world (independent of the run's seed)
+
+    def __post_init__(self):
+        if self.text_dim % self.text_heads:
+            raise ValueError(f"text_dim ({self.text_dim}) must be divisible by text_heads ({self.text_heads})")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if self.temperature <= 0 or self.contrastive_weight < 0:
+            raise ValueError(
+                f"temperature must be > 0 and contrastive_weight >= 0, got {self.temperature}, "
+                f"{self.contrastive_weight}"
+            )
+        if min(self.num_train_examples, self.num_eval_examples, self.batch_size) < 2:
+            raise ValueError(
+                "num_train_examples, num_eval_examples and batch_size must be >= 2 (the matching losses pair "
+                f"each example with another), got {self.num_train_examples}, {self.num_eval_examples}, "
+                f"{self.batch_size}"
+            )
+
+    def text(self) -> TransformerConfig:
+        """The caption side: the Shapes vocabulary, captions of up to MAX_TOKENS tokens, padding masked."""
+        tokenizer = Tokenizer.default()
+        return TransformerConfig(
+            vocab_size=tokenizer.vocab_size,
+            d_model=self.text_dim,
+            num_heads=self.text_heads,
+            num_layers=self.text_layers,
+            d_hidden=self.text_hidden,
+            max_length=MAX_TOKENS,
+            position="sinusoidal",
+            pad_id=tokenizer.pad_id,
+        )

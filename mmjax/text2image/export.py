@@ -1,0 +1,42 @@
+"""The text-to-image GAN as mmjax ships it: ``shapes/text2image.npz`` among the package's artifacts.
+
+Only what drawing needs is stored: G's moving-average weights (its sampling weights) and the config; D
+and the optimiser states stay in the run folder. The file is a safe ``.npz`` (no pickle) with the
+config as JSON beside the arrays (:mod:`mmjax.utils.npz_checkpoint`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jax
+from flax import nnx
+
+from mmjax.nn import functional as F
+from mmjax.text2image.config import TextToImageConfig
+from mmjax.text2image.model import TextToImageGenerator
+from mmjax.text2image.step import sampling_variables
+from mmjax.utils import artifacts, npz_checkpoint
+
+ARTIFACT = "shapes/text2image.npz"
+MAKE_COMMAND = "mmjax train text2image --steps 6000 --run-dir runs/text2image && mmjax export runs/text2image"
+
+
+def export(state: dict, config: TextToImageConfig, path: str | Path, extra: dict | None = None) -> None:
+    """Write G's sampling weights of train state ``state`` and ``config`` to ``path``."""
+    step = int(jax.device_get(state["generator"]["step"]))
+    npz_checkpoint.save(path, config, sampling_variables(config, state), extra={"step": step, **(extra or {})})
+
+
+def _variables_of(config: TextToImageConfig) -> dict:
+    return jax.eval_shape(lambda: F.split(TextToImageGenerator(config, rngs=nnx.Rngs(0)))[1])
+
+
+def default_path() -> Path:
+    """The shipped file's path (a FileNotFoundError saying how to make it if it is missing)."""
+    return artifacts.artifact_path(ARTIFACT, MAKE_COMMAND)
+
+
+def load(path: str | Path | None = None) -> tuple[TextToImageConfig, dict]:
+    """``(config, G's variables)`` stored at ``path`` (default: the shipped file)."""
+    return npz_checkpoint.load(default_path() if path is None else path, TextToImageConfig, _variables_of)

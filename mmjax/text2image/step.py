@@ -1,0 +1,249 @@
+"""Training the text-to-image GAN: optimisers, init, the two-player step with matching losses, sampling.
+
+result = loop.train(TASK, config, TrainConfig(steps=6000))          # TASK of mmjax.text2image.task
+images = generate_images(config, result.state, tokens, key)         # [B, 32, 32, 3] uint8 for captions
+
+Each round: one D update, then one G update against the updated D, then G's moving average.
+
+    L_D = E[sp(-D(x, t))] + 1/2 (E[sp(D(x, t'))] + E[sp(D(G(z, t), t))]) + lambda NCE(u(x), v(t))
+    L_G = E[sp(-D(G(z, t), t))] + lambda NCE(u(G(z, t)), v(t))
+    NCE(u, v) = 1/2 [CE(u v^T / tau, I) + CE(v u^T / tau, I)]        (rows: the batch's images/captions)
+
+sp = softplus; t' is another example's caption (GAN-INT-CLS's "real image, wrong text"). The matching
+loss asks D to tell *which* caption of the batch goes with an image, a richer signal than real/fake, and
+asks G for images that D's matching space pairs with their own caption. Neither needs labels.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from mmjax.gan import losses, two_player
+from mmjax.nn import functional as F
+from mmjax.text2image.config import TextToImageConfig
+from mmjax.text2image.data import make_source, model_batch
+from mmjax.text2image.model import build_players
+from mmjax.train.state import apply_gradients
+
+_init_players = two_player.make_init(build_players)
+
+
+@functools.cache
+def graphs(config: TextToImageConfig) -> tuple:
+    """(G's graph, D's graph) for ``config``, built abstractly."""
+    return two_player.player_graphs(build_players, config)
+
+
+def make_optimizer(config: TextToImageConfig, num_steps: int) -> dict[str, optax.GradientTransformation]:
+    """Adam at a constant step size per player (the SNGAN recipe needs no schedule)."""
+    del num_steps
+
+    def adam(rate: float) -> optax.GradientTransformation:
+        return optax.inject_hyperparams(optax.adam)(learning_rate=rate, b1=config.beta1, b2=config.beta2)
+
+    return {"generator": adam(config.g_learning_rate), "discriminator": adam(config.d_learning_rate)}
+
+
+def init(config: TextToImageConfig, key: jax.Array, optimizers: dict) -> dict:
+    """Fresh G and D with their optimiser states; G's train state also holds its moving average ``ema``."""
+    state = _init_players(config, key, optimizers)
+    return {**state, "generator": {**state["generator"], "ema": state["generator"]["params"]}}
+
+
+def info_nce(u: jax.Array, v: jax.Array, temperature: float) -> tuple[jax.Array, jax.Array]:
+    """Symmetric InfoNCE of matched unit vectors ``u, v`` ``[B, M]``, and how often row i picks column i."""
+    logits = u @ v.T / temperature  # [B, B]: image i against every caption of the batch
+    labels = jnp.arange(u.shape[0])
+    loss = 0.5 * (
+        optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
+        + optax.softmax_cross_entropy_with_integer_labels(logits.T, labels).mean()
+    )
+    return loss, jnp.mean(jnp.argmax(logits, axis=1) == labels)
+
+
+def sampling_variables(config: TextToImageConfig, state: dict) -> dict:
+    """G's variables for drawing images: the moving average when the config keeps one."""
+    g = state["generator"]
+    params = g["ema"] if config.ema_decay > 0 and "ema" in g else g["params"]
+    return {"params": params, "state": g["state"]}
+
+
+def _generate(config: TextToImageConfig, g_vars: dict, tokens: jax.Array, key: jax.Array) -> jax.Array:
+    z = jax.random.normal(key, (tokens.shape[0], config.latent_dim))  # [B, latent]
+    return F.call(graphs(config)[0], g_vars, z, tokens)[0]  # [B, H, W, 3] in [-1, 1]
+
+
+def discriminator_loss(config, d_params, state, real, tokens, key) -> tuple[jax.Array, dict]:
+    """L_D above, and what the metrics report; D's spectral-norm state advances once per update."""
+    g = state["generator"]
+    fake = jax.lax.stop_gradient(_generate(config, {"params": g["params"], "state": g["state"]}, tokens, key))
+    d_graph = graphs(config)[1]
+    d_vars = {"params": d_params, "state": state["discriminator"]["state"]}
+    images = jnp.concatenate([real, fake])  # one call: one power iteration per update
+    (logits, u, v), new_vars = F.call(d_graph, d_vars, images, jnp.concatenate([tokens, tokens]), method="judge")
+    num = real.shape[0]
+    real_logits, fake_logits = logits[:num], logits[num:]
+    if config.matching_aware:
+        wrong_logits = F.call(d_graph, d_vars, real, jnp.roll(tokens, 1, axis=0))[0]
+        loss = losses.matching_aware_discriminator_loss(real_logits, wrong_logits, fake_logits)
+    else:
+        wrong_logits = jnp.zeros_like(real_logits)
+        loss = losses.minimax_discriminator_loss(real_logits, fake_logits)
+    nce, nce_accuracy = info_nce(u[:num], v[:num], config.temperature)
+    loss = loss + config.contrastive_weight * nce
+    aux = {"state": new_vars["state"], "real": real_logits, "fake": fake_logits, "wrong": wrong_logits}
+    return loss, {**aux, "nce": nce, "nce_accuracy": nce_accuracy}
+
+
+def generator_loss(config, g_params, state, tokens, key) -> tuple[jax.Array, dict]:
+    """L_G above, against the current D held fixed."""
+    g = state["generator"]
+    fake = _generate(config, {"params": g_params, "state": g["state"]}, tokens, key)
+    logits, u, v = F.call(graphs(config)[1], state["discriminator"], fake, tokens, method="judge")[0]
+    nce, nce_accuracy = info_nce(u, v, config.temperature)
+    loss = losses.non_saturating_generator_loss(logits) + config.contrastive_weight * nce
+    return loss, {"g_nce": nce, "g_nce_accuracy": nce_accuracy}
+
+
+def train_step(
+    state: dict, batch: dict, key: jax.Array, config: TextToImageConfig, optimizer: dict
+) -> tuple[dict, dict]:
+    """One D update, one G update, one step of G's moving average, on a raw Shapes batch."""
+    batch = model_batch(batch)
+    real, tokens = batch["x"], batch["tokens"]
+    key_d, key_g = jax.random.split(key)
+
+    d_fn = functools.partial(discriminator_loss, config, state=state, real=real, tokens=tokens, key=key_d)
+    (d_loss, d_aux), d_grads = jax.value_and_grad(d_fn, has_aux=True)(state["discriminator"]["params"])
+    d_state = apply_gradients(state["discriminator"], d_grads, optimizer["discriminator"], state=d_aux["state"])
+    state = {**state, "discriminator": d_state}
+
+    g_fn = functools.partial(generator_loss, config, state=state, tokens=tokens, key=key_g)
+    (g_loss, g_aux), g_grads = jax.value_and_grad(g_fn, has_aux=True)(state["generator"]["params"])
+    g_state = apply_gradients(state["generator"], g_grads, optimizer["generator"])
+    # theta_ema <- d theta_ema + (1 - d) theta: the sampling weights average out the game's oscillation
+    decay = config.ema_decay
+    g_state["ema"] = jax.tree.map(lambda e, p: decay * e + (1.0 - decay) * p, g_state["ema"], g_state["params"])
+    state = {**state, "generator": g_state}
+
+    d_norm, g_norm = optax.tree.norm(d_grads), optax.tree.norm(g_grads)
+    metrics = {
+        "d_loss": d_loss,
+        "g_loss": g_loss,
+        "d_real": jnp.mean(jax.nn.sigmoid(d_aux["real"])),
+        "d_fake": jnp.mean(jax.nn.sigmoid(d_aux["fake"])),
+        "d_wrong": jnp.mean(jax.nn.sigmoid(d_aux["wrong"])),
+        "nce": d_aux["nce"],
+        "nce_accuracy": d_aux["nce_accuracy"],
+        **g_aux,
+        "d_grad_norm": d_norm,
+        "g_grad_norm": g_norm,
+        "grad_norm": jnp.sqrt(d_norm**2 + g_norm**2),
+    }
+    return state, metrics
+
+
+@functools.cache
+def _jitted_generate(config: TextToImageConfig):
+    @jax.jit
+    def run(g_vars, tokens, key):
+        images = _generate(config, g_vars, tokens, key)
+        return jnp.clip(jnp.round((images + 1.0) * 127.5), 0, 255).astype(jnp.uint8)
+
+    return run
+
+
+def generate_images(config: TextToImageConfig, state_or_variables: dict, tokens, key: jax.Array) -> np.ndarray:
+    """uint8 ``[B, H, W, 3]`` images for caption ids ``tokens`` ``[B, T]``, one latent per row from ``key``.
+
+    Takes a train state (its G's moving average is used) or G's sampling variables ``{"params", "state"}``.
+    """
+    g_vars = sampling_variables(config, state_or_variables) if "generator" in state_or_variables else state_or_variables
+    tokens = jnp.asarray(tokens)
+    if tokens.ndim != 2 or not jnp.issubdtype(tokens.dtype, jnp.integer):
+        raise ValueError(f"tokens must be integer caption ids [batch, length], got {tokens.dtype}{tokens.shape}")
+    return np.asarray(_jitted_generate(config)(g_vars, tokens, key))
+
+
+EVAL_SPLITS = ("test", "test_heldout")
+EVAL_SCORES = ("all_correct", "shape", "colour", "size")
+EVAL_KEYS = tuple(f"{split}_{score}" for split in EVAL_SPLITS for score in EVAL_SCORES)
+EVAL_BATCH = 128  # prompts per generator call: one compiled shape whatever num_eval_examples is
+
+
+@functools.cache
+def _shipped_judge():
+    from mmjax.metrics.judge.export import load_judge
+
+    return load_judge()[0]
+
+
+def prompts(config: TextToImageConfig, split: str, count: int) -> tuple[list[str], np.ndarray]:
+    """The captions of examples 0..count-1 of ``split`` and their token ids ``[count, MAX_TOKENS]``."""
+    from mmjax.data.shapes import example
+
+    items = [example(config.data_seed, split, i, modalities=("caption",)) for i in range(count)]
+    return [item["caption"] for item in items], np.stack([item["tokens"] for item in items])
+
+
+def images_for_tokens(config: TextToImageConfig, state: dict, tokens: np.ndarray, key: jax.Array) -> np.ndarray:
+    """Images for any number of captions, generated EVAL_BATCH at a time (the last batch padded)."""
+    out = []
+    for start in range(0, len(tokens), EVAL_BATCH):
+        chunk = tokens[start : start + EVAL_BATCH]
+        padded = np.concatenate([chunk, np.repeat(chunk[-1:], EVAL_BATCH - len(chunk), 0)])
+        out.append(generate_images(config, state, padded, jax.random.fold_in(key, start))[: len(chunk)])
+    return np.concatenate(out)
+
+
+def evaluate(state: dict, config: TextToImageConfig) -> dict[str, float]:
+    """The shipped judge reads the images drawn for ``num_eval_examples`` captions of test and test_heldout.
+
+    ``SPLIT_all_correct``: every attribute the caption states is what the judge sees; ``SPLIT_shape`` etc.:
+    per-attribute accuracy over the objects the captions describe (G's moving average draws them).
+    """
+    from mmjax.metrics.coherence import attribute_accuracy, caption_targets
+    from mmjax.metrics.judge.inference import judge_labels
+
+    metrics = {}
+    for index, split in enumerate(EVAL_SPLITS):
+        captions, tokens = prompts(config, split, config.num_eval_examples)
+        images = images_for_tokens(config, state, tokens, jax.random.key(index))
+        scores = attribute_accuracy(judge_labels(_shipped_judge(), images), caption_targets(captions))
+        metrics.update({f"{split}_{name}": scores[name] for name in EVAL_SCORES})
+    return metrics
+
+
+def save_sample_sheet(config: TextToImageConfig, state: dict, key: jax.Array, path, split: str = "test_heldout"):
+    """A figure: eight captions of ``split``, each drawn with four latents (columns), captions as titles."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    captions, tokens = prompts(config, split, 8)
+    images = images_for_tokens(config, state, np.repeat(tokens, 4, axis=0), key)  # [32, H, W, 3]
+    fig, axes = plt.subplots(8, 4, figsize=(6, 13))
+    for i, ax in enumerate(axes.flat):
+        ax.imshow(images[i])
+        ax.set_xticks([]), ax.set_yticks([])
+        if i % 4 == 0:
+            ax.set_title(captions[i // 4], fontsize=7, loc="left")
+    fig.suptitle(f"{split} captions, four samples each (G's moving average)", fontsize=9)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def sample(state: dict, config: TextToImageConfig, key: jax.Array, out_dir) -> None:
+    """The loop's sample hook: the sample sheet of test_heldout captions."""
+    save_sample_sheet(config, state, key, Path(out_dir) / "text2image_samples.png")
