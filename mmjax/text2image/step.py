@@ -27,7 +27,7 @@ import optax
 from mmjax.gan import losses, two_player
 from mmjax.nn import functional as F
 from mmjax.text2image.config import TextToImageConfig
-from mmjax.text2image.data import make_source, model_batch
+from mmjax.text2image.data import model_batch
 from mmjax.text2image.model import build_players
 from mmjax.train.state import apply_gradients
 
