@@ -60,6 +60,19 @@ TINY = {
         "num_eval_examples": 4,
         "batch_size": 4,
     },
+    "text2image": {
+        "image_size": 8,
+        "latent_dim": 4,
+        "width": 2,
+        "text_dim": 8,
+        "text_layers": 1,
+        "text_heads": 2,
+        "text_hidden": 8,
+        "contrastive_dim": 4,
+        "batch_size": 4,
+        "num_train_examples": 16,
+        "num_eval_examples": 4,
+    },
 }
 
 

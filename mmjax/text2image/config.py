@@ -22,7 +22,11 @@ class TextToImageConfig:
     contrastive_dim: int = 64  # width of D's image/caption matching space
     contrastive_weight: float = 1.0  # weight of the image-caption InfoNCE in both players' losses (0 = off)
     temperature: float = 0.1  # InfoNCE temperature tau: logits are cos(u, v) / tau
+    word_weight: float = 1.0  # weight of D's caption-word classifier (AC-GAN, the caption's words as classes)
     matching_aware: bool = True  # GAN-INT-CLS: a real image with another example's caption counts as fake
+    caption_weight: float = 0.0  # nu: the frozen captioner's -log p(prompt | G's image) in L_G (the cycle's tuning)
+    captioner_path: str = ""  # the captioner that tuning reads with ("" = the shipped shapes/captioner.npz)
+    init_from: str = ""  # a text2image run folder to start from (tuning) instead of fresh weights
     ema_decay: float = 0.999  # G's sampling weights: theta_ema <- d theta_ema + (1 - d) theta (0 = no EMA)
     batch_size: int = 32  # (image, caption) pairs per step
     g_learning_rate: float = 2e-4  # Adam step size of G
@@ -38,10 +42,10 @@ class TextToImageConfig:
             raise ValueError(f"text_dim ({self.text_dim}) must be divisible by text_heads ({self.text_heads})")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
-        if self.temperature <= 0 or self.contrastive_weight < 0:
+        if self.temperature <= 0 or min(self.contrastive_weight, self.word_weight, self.caption_weight) < 0:
             raise ValueError(
-                f"temperature must be > 0 and contrastive_weight >= 0, got {self.temperature}, "
-                f"{self.contrastive_weight}"
+                f"temperature must be > 0 and contrastive_weight, word_weight, caption_weight >= 0, got "
+                f"{self.temperature}, {self.contrastive_weight}, {self.word_weight}, {self.caption_weight}"
             )
         if min(self.num_train_examples, self.num_eval_examples, self.batch_size) < 2:
             raise ValueError(

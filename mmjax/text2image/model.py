@@ -12,6 +12,8 @@ Discriminator, with phi(x) its final 4x4 feature map flattened (pooling would hi
     D(x, t)  = psi(phi(x)) + <W_p s_D(t), phi(x)>                   projection (Miyato & Koyama 2018)
     u(x)     = A phi(x) / |A phi(x)|,  v(t) = B s_D(t) / |B s_D(t)|  matching space (XMC-GAN's image-text
                                                                     contrastive pair, Zhang et al. 2021)
+    p(w | x) = sigmoid(W_w phi(x))_w                                which words the caption uses: AC-GAN's
+                                                                    auxiliary classifier with words as classes
 The caption reaches both players only as token ids: no parser and no labels, so any captions train it.
 """
 
@@ -106,6 +108,7 @@ class TextToImageDiscriminator(nnx.Module):
         self.project = nnx.Linear(config.text_dim, feature_dim, rngs=rngs)  # W_p
         self.image_match = nnx.Linear(feature_dim, config.contrastive_dim, rngs=rngs)  # A
         self.text_match = nnx.Linear(config.text_dim, config.contrastive_dim, rngs=rngs)  # B
+        self.words = nnx.Linear(feature_dim, config.text().vocab_size, rngs=rngs)  # W_w
         self.image_size = config.image_size
 
     def features(self, x: jax.Array) -> jax.Array:
@@ -119,15 +122,20 @@ class TextToImageDiscriminator(nnx.Module):
         return h.reshape(h.shape[0], -1)
 
     def __call__(self, x: jax.Array, tokens: jax.Array) -> jax.Array:
-        return self.judge(x, tokens)[0]
+        return self.judge(x, tokens)["logits"]
 
-    def judge(self, x: jax.Array, tokens: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-        """(logits ``[B]``, image match vectors u ``[B, M]``, caption match vectors v ``[B, M]``)."""
+    def judge(self, x: jax.Array, tokens: jax.Array) -> dict[str, jax.Array]:
+        """D's outputs: ``logits`` [B], match vectors ``u`` and ``v`` [B, M], caption-word logits ``words`` [B, V]."""
         phi = self.features(x)  # [B, F]
         check_tokens(tokens, x.shape[0], self.text.max_tokens)
         s = self.text(tokens)  # [B, E]
         logits = self.psi(phi)[:, 0] + jnp.sum(self.project(s) * phi, axis=1)  # [B]
-        return logits, unit(self.image_match(phi)), unit(self.text_match(s))
+        return {
+            "logits": logits,
+            "u": unit(self.image_match(phi)),
+            "v": unit(self.text_match(s)),
+            "words": self.words(phi),
+        }
 
 
 def build_players(config: TextToImageConfig, key: jax.Array) -> tuple[TextToImageGenerator, TextToImageDiscriminator]:

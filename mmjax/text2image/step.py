@@ -5,13 +5,17 @@ images = generate_images(config, result.state, tokens, key)         # [B, 32, 32
 
 Each round: one D update, then one G update against the updated D, then G's moving average.
 
-    L_D = E[sp(-D(x, t))] + 1/2 (E[sp(D(x, t'))] + E[sp(D(G(z, t), t))]) + lambda NCE(u(x), v(t))
-    L_G = E[sp(-D(G(z, t), t))] + lambda NCE(u(G(z, t)), v(t))
+    L_D = E[sp(-D(x, t))] + 1/2 (E[sp(D(x, t'))] + E[sp(D(G(z, t), t))])
+          + lambda NCE(u(x), v(t)) + mu BCE(W_w phi(x), words(t))
+    L_G = E[sp(-D(G(z, t), t))] + lambda NCE(u(G(z, t)), v(t)) + mu BCE(W_w phi(G(z, t)), words(t))
     NCE(u, v) = 1/2 [CE(u v^T / tau, I) + CE(v u^T / tau, I)]        (rows: the batch's images/captions)
+    words(t)_w = [word w occurs in caption t]                          (a multi-hot over the vocabulary)
 
 sp = softplus; t' is another example's caption (GAN-INT-CLS's "real image, wrong text"). The matching
 loss asks D to tell *which* caption of the batch goes with an image, a richer signal than real/fake, and
-asks G for images that D's matching space pairs with their own caption. Neither needs labels.
+asks G for images that D's matching space pairs with their own caption. The word classifier is AC-GAN
+with the caption's words as its classes: D learns which words an image calls for, G must draw images
+that call for the words of its prompt. None of these needs labels: only the caption's token ids.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from mmjax.data.tokenizer import SPECIALS
 from mmjax.gan import losses, two_player
 from mmjax.nn import functional as F
+from mmjax.text2image import tuning
 from mmjax.text2image.config import TextToImageConfig
 from mmjax.text2image.data import model_batch
 from mmjax.text2image.model import build_players
@@ -51,9 +57,19 @@ def make_optimizer(config: TextToImageConfig, num_steps: int) -> dict[str, optax
 
 
 def init(config: TextToImageConfig, key: jax.Array, optimizers: dict) -> dict:
-    """Fresh G and D with their optimiser states; G's train state also holds its moving average ``ema``."""
-    state = _init_players(config, key, optimizers)
-    return {**state, "generator": {**state["generator"], "ema": state["generator"]["params"]}}
+    """G and D with their optimiser states; G's train state also holds its moving average ``ema``.
+
+    Fresh weights, or those of the run ``config.init_from``; with ``caption_weight`` > 0 the state also
+    carries the frozen captioner that the tuning loss reads with (:mod:`mmjax.text2image.tuning`).
+    """
+    if config.init_from:
+        state = tuning.state_from_run(config.init_from, config)
+    else:
+        state = _init_players(config, key, optimizers)
+        state = {**state, "generator": {**state["generator"], "ema": state["generator"]["params"]}}
+    if config.caption_weight > 0:
+        state["captioner"] = tuning.frozen_captioner(config.captioner_path)
+    return state
 
 
 def info_nce(u: jax.Array, v: jax.Array, temperature: float) -> tuple[jax.Array, jax.Array]:
@@ -65,6 +81,18 @@ def info_nce(u: jax.Array, v: jax.Array, temperature: float) -> tuple[jax.Array,
         + optax.softmax_cross_entropy_with_integer_labels(logits.T, labels).mean()
     )
     return loss, jnp.mean(jnp.argmax(logits, axis=1) == labels)
+
+
+def caption_words(tokens: jax.Array, vocab_size: int) -> jax.Array:
+    """words(t): ``[B, V]`` 1 where the caption uses the word, 0 elsewhere; special tokens never count."""
+    multi_hot = jnp.max(jax.nn.one_hot(tokens, vocab_size), axis=1)  # [B, V]
+    return multi_hot.at[:, : len(SPECIALS)].set(0.0)
+
+
+def word_loss(word_logits: jax.Array, tokens: jax.Array) -> jax.Array:
+    """Mean over the batch of the summed binary cross-entropies of every vocabulary word."""
+    targets = caption_words(tokens, word_logits.shape[-1])
+    return jnp.mean(jnp.sum(optax.sigmoid_binary_cross_entropy(word_logits, targets), axis=-1))
 
 
 def sampling_variables(config: TextToImageConfig, state: dict) -> dict:
@@ -85,30 +113,38 @@ def discriminator_loss(config, d_params, state, real, tokens, key) -> tuple[jax.
     fake = jax.lax.stop_gradient(_generate(config, {"params": g["params"], "state": g["state"]}, tokens, key))
     d_graph = graphs(config)[1]
     d_vars = {"params": d_params, "state": state["discriminator"]["state"]}
-    images = jnp.concatenate([real, fake])  # one call: one power iteration per update
-    (logits, u, v), new_vars = F.call(d_graph, d_vars, images, jnp.concatenate([tokens, tokens]), method="judge")
+    # One call judges (real, its caption), (fake, its caption) and (real, another example's caption):
+    # one power iteration per update, and one copy of D in the compiled program.
+    images = jnp.concatenate([real, fake, real])  # [3B, H, W, 3]
+    captions = jnp.concatenate([tokens, tokens, jnp.roll(tokens, 1, axis=0)])  # [3B, T]
+    out, new_vars = F.call(d_graph, d_vars, images, captions, method="judge")
+    real_logits, fake_logits, wrong_logits = jnp.split(out["logits"], 3)  # [B] each
     num = real.shape[0]
-    real_logits, fake_logits = logits[:num], logits[num:]
     if config.matching_aware:
-        wrong_logits = F.call(d_graph, d_vars, real, jnp.roll(tokens, 1, axis=0))[0]
         loss = losses.matching_aware_discriminator_loss(real_logits, wrong_logits, fake_logits)
     else:
-        wrong_logits = jnp.zeros_like(real_logits)
         loss = losses.minimax_discriminator_loss(real_logits, fake_logits)
-    nce, nce_accuracy = info_nce(u[:num], v[:num], config.temperature)
-    loss = loss + config.contrastive_weight * nce
+    nce, nce_accuracy = info_nce(out["u"][:num], out["v"][:num], config.temperature)
+    words = word_loss(out["words"][:num], tokens)
+    loss = loss + config.contrastive_weight * nce + config.word_weight * words
     aux = {"state": new_vars["state"], "real": real_logits, "fake": fake_logits, "wrong": wrong_logits}
-    return loss, {**aux, "nce": nce, "nce_accuracy": nce_accuracy}
+    return loss, {**aux, "nce": nce, "nce_accuracy": nce_accuracy, "word_loss": words}
 
 
 def generator_loss(config, g_params, state, tokens, key) -> tuple[jax.Array, dict]:
     """L_G above, against the current D held fixed."""
     g = state["generator"]
     fake = _generate(config, {"params": g_params, "state": g["state"]}, tokens, key)
-    logits, u, v = F.call(graphs(config)[1], state["discriminator"], fake, tokens, method="judge")[0]
-    nce, nce_accuracy = info_nce(u, v, config.temperature)
-    loss = losses.non_saturating_generator_loss(logits) + config.contrastive_weight * nce
-    return loss, {"g_nce": nce, "g_nce_accuracy": nce_accuracy}
+    out = F.call(graphs(config)[1], state["discriminator"], fake, tokens, method="judge")[0]
+    nce, nce_accuracy = info_nce(out["u"], out["v"], config.temperature)
+    words = word_loss(out["words"], tokens)
+    loss = losses.non_saturating_generator_loss(out["logits"]) + config.contrastive_weight * nce
+    loss = loss + config.word_weight * words
+    metrics = {"g_nce": nce, "g_nce_accuracy": nce_accuracy, "g_word_loss": words}
+    if config.caption_weight > 0:  # the cycle's tuning: can the captioner read the prompt back?
+        metrics["caption_nll"] = tuning.caption_loss(config.captioner_path, state["captioner"], fake, tokens)
+        loss = loss + config.caption_weight * metrics["caption_nll"]
+    return loss, metrics
 
 
 def train_step(
@@ -141,6 +177,7 @@ def train_step(
         "d_wrong": jnp.mean(jax.nn.sigmoid(d_aux["wrong"])),
         "nce": d_aux["nce"],
         "nce_accuracy": d_aux["nce_accuracy"],
+        "word_loss": d_aux["word_loss"],
         **g_aux,
         "d_grad_norm": d_norm,
         "g_grad_norm": g_norm,
