@@ -88,6 +88,8 @@ def test_a_batch_of_mixed_forms_and_errors_that_name_the_picture(picture):
         as_image_batch([])
     with pytest.raises(TypeError, match="for one image use as_image_array"):
         as_image_batch(Image.fromarray(picture))
+    with pytest.raises(ValueError, match=r"4-D array N x H x W x 3, got shape \(32, 32, 3\) \(for one image"):
+        as_image_batch(picture)
 
 
 @pytest.mark.parametrize(

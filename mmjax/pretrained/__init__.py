@@ -5,7 +5,7 @@
 * ``prompts.py``: normalising and checking prompts (``UnknownWordsError`` names words the model lacks);
 * ``images.py``: any picture (PIL, path, HWC or ToTensor-style CHW array) -> the uint8 array models read;
 * ``agreement.py``: whether a caption states the facts a prompt states;
-* ``demo.py``: ``mmjax demo [TEXT]``, both directions from the command line.
+* ``demo.py``: both directions and a sheet of samples, run by ``mmjax demo [TEXT]`` (``cli.py``).
 
 The weights are package data (``mmjax/artifacts/shapes/``, or ``$MMJAX_ARTIFACTS/shapes/``): safe
 ``.npz`` files with each model's config beside its arrays, read without any network access.

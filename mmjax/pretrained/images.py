@@ -111,7 +111,12 @@ def _to_uint8(array: np.ndarray) -> np.ndarray:
             raise ValueError("image has NaN or infinite values; float pixels must be finite and in [0, 1]")
         low, high = float(array.min()), float(array.max())
         if low < 0.0 or high > 1.0:
-            hint = "divide by 255" if high > 1.0 and low >= 0.0 else "map [-1, 1] to [0, 1] with (a + 1) / 2"
+            if low >= 0.0:
+                hint = "for pixels in 0..255 divide by 255"
+            elif low >= -1.0 and high <= 1.0:
+                hint = "for pixels in [-1, 1] use (a + 1) / 2"
+            else:
+                hint = "rescale them to [0, 1]"
             raise ValueError(f"float pixels must be in [0, 1], got values in [{low:.3g}, {high:.3g}] ({hint})")
         return np.round(array * 255.0).astype(np.uint8)
     raise TypeError(f"an image must hold integer or float pixels, got dtype {array.dtype}")
@@ -171,7 +176,10 @@ def as_image_batch(images, size: int = IMAGE_SIZE) -> np.ndarray:
             raise TypeError(f"images must be a list of images or an N x H x W x 3 array, got {type(images).__name__}")
         array = np.asarray(images)
         if array.ndim != 4:
-            raise ValueError(f"a batch of images must be a 4-D array N x H x W x 3, got shape {array.shape}")
+            raise ValueError(
+                f"a batch of images must be a 4-D array N x H x W x 3, got shape {array.shape} "
+                "(for one image use as_image_array / generate_text)"
+            )
         images = list(array)
     if not images:
         raise ValueError("no images given: pass at least one")
