@@ -15,6 +15,7 @@ The library, one idea per folder (lower layers never import higher ones):
 * ``mmjax.train``: the one training loop every model trains through (``mmjax train TASK``), its Task
   contract, train state and ``apply_gradients``, schedules, checkpoints, guards, logs, data parallelism.
 * ``mmjax.eval``: ``mmjax eval``, scoring any generator or captioner against reference generators.
+* ``mmjax.pretrained``: the shipped models behind ``mmjax.load_pretrained("shapes")`` and ``mmjax demo``.
 * ``mmjax.utils``: small shared helpers (shipped artifacts, safe ``.npz`` files, FLOP counting, chapters).
 
 Every trainable model is a package with the same files, so a reader who knows one can predict the next:
@@ -31,3 +32,12 @@ Every trainable model is a package with the same files, so a reader who knows on
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # ``mmjax.load_pretrained`` is imported on first use, so ``import mmjax`` stays free of JAX.
+    if name == "load_pretrained":
+        from mmjax.pretrained import load_pretrained
+
+        return load_pretrained
+    raise AttributeError(f"module 'mmjax' has no attribute {name!r}")

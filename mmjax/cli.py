@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "mmjax.train.export_cli",  # mmjax export RUN_DIR --out PATH
     "mmjax.eval.cli",  # mmjax eval GENERATOR
     "mmjax.utils.chapter_cli",  # mmjax chapters verify PATH
+    "mmjax.pretrained.cli",  # mmjax demo [TEXT]
 ]
 
 

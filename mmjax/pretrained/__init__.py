@@ -1,0 +1,35 @@
+"""Pretrained models mmjax ships, loaded offline: ``model = mmjax.load_pretrained("shapes")``.
+
+* ``model.py``: ``ShapesModel``, text -> image (``generate_image``, ``generate_images``) and
+  image -> text (``generate_text``, ``generate_texts``) with the two shipped Shapes models;
+* ``prompts.py``: normalising and checking prompts (``UnknownWordsError`` names words the model lacks);
+* ``images.py``: any picture (PIL, path, HWC or ToTensor-style CHW array) -> the uint8 array models read;
+* ``agreement.py``: whether a caption states the facts a prompt states;
+* ``demo.py``: both directions and a sheet of samples, run by ``mmjax demo [TEXT]`` (``cli.py``).
+
+The weights are package data (``mmjax/artifacts/shapes/``, or ``$MMJAX_ARTIFACTS/shapes/``): safe
+``.npz`` files with each model's config beside its arrays, read without any network access.
+"""
+
+from __future__ import annotations
+
+AVAILABLE = {"shapes": "the Shapes world: text -> 32 x 32 image (a GAN) and image -> caption (a Transformer)"}
+
+
+def load_pretrained(name: str = "shapes"):
+    """The shipped model ``name`` (see ``AVAILABLE``): a :class:`mmjax.pretrained.model.ShapesModel`.
+
+    Raises ValueError for a name mmjax does not ship, and FileNotFoundError naming the command that makes a
+    missing weights file.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {type(name).__name__}")
+    if name not in AVAILABLE:
+        listing = "; ".join(f"{key!r}: {text}" for key, text in AVAILABLE.items())
+        raise ValueError(f"no pretrained model named {name!r}; available: {listing}")
+    # Imported here so that ``import mmjax`` and the CLI's start-up stay free of JAX.
+    from mmjax.captioner import export as captioner_export
+    from mmjax.pretrained.model import ShapesModel
+    from mmjax.text2image import export as text2image_export
+
+    return ShapesModel(text2image_export.load(), captioner_export.load())

@@ -1,0 +1,44 @@
+"""``mmjax demo [TEXT]``: draw a prompt with the shipped model, caption it back, and write a sheet of samples."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from mmjax.pretrained.demo import DEFAULT_PROMPT, run_demo
+    from mmjax.pretrained.prompts import check_prompt
+
+    check_prompt(DEFAULT_PROMPT if args.text is None else args.text)  # a bad prompt fails before JAX loads
+    if args.compile_cache:  # a second demo loads the compiled models instead of compiling them again
+        from mmjax.train.compile_cache import enable_compilation_cache
+
+        enable_compilation_cache(args.compile_cache_dir)
+    run_demo(args.text, args.out, args.sheet, args.seed)
+    return 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="text -> image -> text with the shipped Shapes models (writes output.png and samples.png)",
+        description="Draw TEXT with the shipped text-to-image model, save it, caption it back with the shipped "
+        "captioner and say whether the caption agrees with the prompt; then draw and caption a sheet of "
+        "samples for several prompts and seeds. Offline; a few seconds on a laptop CPU.",
+    )
+    parser.add_argument(
+        "text", nargs="?", default=None, help='the prompt (default: "a big red circle at the upper left")'
+    )
+    parser.add_argument("--out", default="output.png", help="PNG file for the prompt's picture")
+    parser.add_argument("--sheet", default="samples.png", help="PNG file for the sheet of samples")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the picture (the sheet uses seed, seed+1, ...)")
+    parser.add_argument(
+        "--compile-cache",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="persistent XLA compilation cache (a second demo skips compiling) (default: on)",
+    )
+    parser.add_argument(
+        "--compile-cache-dir", default=None, metavar="DIR", help="cache folder (default ~/.cache/mmjax/jax)"
+    )
+    parser.set_defaults(func=_demo)

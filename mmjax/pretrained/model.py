@@ -1,0 +1,121 @@
+"""``ShapesModel``: the two shipped Shapes models behind the source text's ``generate_image`` / ``generate_text``.
+
+    model = mmjax.load_pretrained("shapes")
+    image = model.generate_image("a big red circle at the upper left")   # a 32 x 32 PIL.Image
+    image.save("output.png")
+    print(model.generate_text("output.png"))                            # "a large red circle at the top left"
+
+Text -> image is the caption-conditioned GAN of :mod:`mmjax.text2image` (its generator's moving
+average); image -> text is the captioner of :mod:`mmjax.captioner`. This class only checks and converts
+what the user passes (:mod:`mmjax.pretrained.prompts`, :mod:`mmjax.pretrained.images`) and batches it.
+
+Every call runs the compiled models on batches of exactly ``CHUNK`` rows, the last one padded, so each
+model compiles once per decoding method however many prompts or pictures a call brings.
+
+Randomness: ``seed`` picks the key of each chunk, ``fold_in(key(seed), chunk_number)``, and row i of a
+chunk takes row i of that chunk's latents. So prompt i of a call is drawn from ``(seed, i)`` alone:
+``generate_image(t, seed)`` is ``generate_images([t, ...], seed)[0]``, the same seed gives the same
+pictures, and another seed other latents, hence other pictures wherever the prompt leaves freedom.
+"""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+from PIL import Image
+
+from mmjax.captioner.step import caption_images
+from mmjax.pretrained.images import as_image_array, as_image_batch
+from mmjax.pretrained.prompts import encode_prompts
+from mmjax.text2image.step import generate_images as draw
+
+CHUNK = 16  # rows per compiled call: small enough for one prompt to be quick, large enough for a sheet
+METHODS = ("greedy", "beam")
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be in 0 .. 2**32 - 1, got {seed}")
+    return int(seed)
+
+
+def _chunks(rows: np.ndarray):
+    """``(chunk_number, rows of that chunk padded to CHUNK by repeating its last, real row count)``."""
+    for number, start in enumerate(range(0, len(rows), CHUNK)):
+        chunk = rows[start : start + CHUNK]
+        yield number, np.concatenate([chunk, np.repeat(chunk[-1:], CHUNK - len(chunk), axis=0)]), len(chunk)
+
+
+class ShapesModel:
+    """Both directions of the Shapes world: text -> image (a GAN) and image -> text (a captioner)."""
+
+    def __init__(self, text2image: tuple, captioner: tuple):
+        """``text2image = (TextToImageConfig, G's sampling variables)``, ``captioner = (CaptionerConfig,
+        variables)``, as their ``export.load()`` return them."""
+        self.text2image_config, g_variables = text2image
+        self.captioner_config, c_variables = captioner
+        self._g_variables = jax.device_put(g_variables)
+        self._c_variables = jax.device_put(c_variables)
+        self.image_size = self.text2image_config.image_size
+
+    def __repr__(self) -> str:
+        return f"ShapesModel(image_size={self.image_size}, chunk={CHUNK})"
+
+    # ---- text -> image ------------------------------------------------------------------------------
+    def generate_images(self, texts, seed: int = 0) -> np.ndarray:
+        """uint8 ``[N, 32, 32, 3]`` pictures of a list of prompts, prompt i drawn from ``(seed, i)``.
+
+        Each prompt is normalised and checked (:func:`mmjax.pretrained.prompts.check_prompt`): a word the
+        model does not know raises UnknownWordsError, which lists what it can draw.
+        """
+        tokens = encode_prompts(texts)  # [N, T]
+        key = jax.random.key(_check_seed(seed))
+        out = []
+        for number, chunk, count in _chunks(tokens):
+            images = draw(self.text2image_config, self._g_variables, chunk, jax.random.fold_in(key, number))
+            out.append(images[:count])  # [count, H, W, 3]
+        return np.concatenate(out)
+
+    def generate_image(self, text: str, seed: int = 0, size: int | None = None) -> Image.Image:
+        """The picture of one prompt as an RGB ``PIL.Image``, 32 x 32, or ``size`` x ``size`` for viewing.
+
+        ``size`` enlarges with NEAREST (every pixel a sharp square; a multiple of 32 reads back exactly).
+        """
+        if not isinstance(text, str):
+            raise TypeError(
+                f"generate_image takes one prompt string, got {type(text).__name__}; "
+                "for several prompts use generate_images"
+            )
+        image = Image.fromarray(self.generate_images([text], seed)[0])
+        if size is None:
+            return image
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < self.image_size:
+            raise ValueError(
+                f"size must be an integer >= {self.image_size} (pixels of the enlarged picture), got {size!r}"
+            )
+        return image.resize((int(size), int(size)), Image.Resampling.NEAREST)
+
+    # ---- image -> text ------------------------------------------------------------------------------
+    def generate_texts(self, images, method: str = "greedy", beam_size: int = 4) -> list[str]:
+        """Captions of several pictures, each in any form :func:`mmjax.pretrained.images.as_image_array`
+        accepts (a list of them, or an ``N x H x W x 3`` array), decoded word by word.
+
+        ``method``: "greedy" (the likeliest next word each time) or "beam" (keep ``beam_size`` hypotheses).
+        """
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+        options = {"beam_size": beam_size} if method == "beam" else {}
+        if method == "beam" and (isinstance(beam_size, bool) or not isinstance(beam_size, int) or beam_size < 1):
+            raise ValueError(f"beam_size must be an integer >= 1, got {beam_size!r}")
+        pixels = as_image_batch(images, self.captioner_config.image_size)  # [N, 32, 32, 3] uint8
+        captions = []
+        for _, chunk, count in _chunks(pixels):
+            captions += caption_images(self.captioner_config, self._c_variables, chunk, method, **options)[:count]
+        return captions
+
+    def generate_text(self, image, method: str = "greedy", beam_size: int = 4) -> str:
+        """The caption of one picture: a PIL.Image, a path, an H x W x 3 array (uint8, or float in [0, 1]),
+        or a 3 x H x W float array in [0, 1] as torchvision's ``ToTensor()`` makes."""
+        return self.generate_texts([as_image_array(image, self.captioner_config.image_size)], method, beam_size)[0]

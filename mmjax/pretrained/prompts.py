@@ -1,0 +1,159 @@
+"""Prompts for the shipped Shapes models: normalised, checked word by word, then turned into token ids.
+
+The text-to-image model has only ever read Shapes captions, so a word outside them would be an embedding
+it never learned: it would draw a confident picture of nothing in particular. A prompt with such a word
+is refused with :class:`UnknownWordsError`, which names the words, suggests close known ones and lists
+what the model can draw, e.g. for the source text's own prompt::
+
+    >>> encode_prompt("A cat sitting on the table.")
+    UnknownWordsError: the Shapes model does not know the words 'cat', 'sitting', 'on', 'table' ...
+
+Normalising (:func:`normalise`) forgives what does not change the meaning: case, punctuation and spacing.
+Every character that is not a letter, digit or white space becomes a space, so "upper-left" reads as
+"upper left" (the captions' own two words) and "circle," as "circle"; then runs of spaces collapse.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+
+from mmjax.data import attributes as A
+from mmjax.data import captions as C
+from mmjax.data.tokenizer import MAX_TOKENS, Tokenizer
+
+MAX_WORDS = MAX_TOKENS - 2  # the tokenizer frames a prompt as <bos> words <eos>
+EXAMPLES = ("a big red circle at the upper left", "a small blue square above a large yellow triangle")
+
+# Everyday words a user may reach for, and the Shapes word closest in meaning (spelling is difflib's job).
+NEAR_MEANINGS = {
+    "purple": "magenta",
+    "pink": "magenta",
+    "violet": "magenta",
+    "turquoise": "cyan",
+    "teal": "cyan",
+    "aqua": "cyan",
+    "rectangle": "square",
+    "box": "square",
+    "plus": "cross",
+    "x": "cross",
+    "ball": "circle",
+    "dot": "circle",
+    "disc": "circle",
+    "round": "circle",
+    "huge": "large",
+    "center": "centre",
+    "on": "above",
+    "beside": "left of",
+    "near": "left of",
+}
+
+
+def _words_of(phrases) -> set[str]:
+    return {word for phrase in phrases for word in phrase.split() if not word.startswith("{")}
+
+
+def drawable_words() -> frozenset[str]:
+    """Every word of a still Shapes caption: the words the text-to-image model was trained on.
+
+    Motion words ("moving left") belong to video captions only; the image model never read them.
+    """
+    phrases = [*C.ONE_OBJECT_TEMPLATES, *C.TWO_OBJECT_TEMPLATES, *A.COLOURS, *A.SHAPES]
+    for table in (C.SIZE_WORDS, C.RELATION_WORDS):
+        phrases += [phrase for options in table.values() for phrase in options]
+    phrases += [phrase for options in C.CELL_PHRASES for phrase in options]
+    return frozenset(_words_of(phrases))
+
+
+def vocabulary_summary() -> str:
+    """What the model can draw and the words that say it, one line per kind of fact."""
+    sizes = ", ".join(f"{size} ({' / '.join(words)})" for size, words in C.SIZE_WORDS.items())
+    cells = ", ".join(" / ".join(phrases) for phrases in C.CELL_PHRASES)
+    relations = ", ".join(" / ".join(phrases) for phrases in C.RELATION_WORDS.values())
+    return "\n".join(
+        [
+            "It draws one or two shapes on a black 3 x 3 grid, described with these words:",
+            f"  sizes: {sizes}",
+            f"  colours: {', '.join(A.COLOURS)}",
+            f"  shapes: {', '.join(A.SHAPES)}",
+            f"  positions of one shape ('in the ...' / 'at the ...'): {cells}",
+            f"  relations of two shapes: {relations}",
+            "For example: " + "; ".join(f'"{example}"' for example in EXAMPLES),
+        ]
+    )
+
+
+class UnknownWordsError(ValueError):
+    """A prompt holds words the model was not trained on; ``unknown`` lists them, ``suggestions`` maps each
+    to close known words (possibly none)."""
+
+    def __init__(self, prompt: str, unknown: list[str], suggestions: dict[str, list[str]]):
+        self.prompt, self.unknown, self.suggestions = prompt, unknown, suggestions
+        names = ", ".join(repr(word) for word in unknown)
+        hints = "; ".join(f"{word} -> {' or '.join(close)}" for word, close in suggestions.items() if close)
+        motion = [word for word in unknown if word in C.all_words()]
+        lines = [f'the Shapes model does not know the words {names} (in "{prompt}").']
+        if hints:
+            lines.append(f"Close known words: {hints}.")
+        if motion:
+            lines.append(f"{', '.join(motion)}: words of video captions; the model draws still pictures.")
+        super().__init__("\n".join([*lines, vocabulary_summary()]))
+
+
+def normalise(text: str) -> str:
+    """Lower-case ``text``, turn every character but letters, digits and white space into a space, and
+    collapse runs of white space: ``"  A BIG red Circle, at the upper-left! "`` -> ``"a big red circle at
+    the upper left"``."""
+    if not isinstance(text, str):
+        hint = " (decode bytes first: text.decode())" if isinstance(text, bytes) else ""
+        raise TypeError(f"a prompt must be a string, got {type(text).__name__}{hint}")
+    kept = "".join(char if char.isalnum() or char.isspace() else " " for char in text.lower())
+    return " ".join(kept.split())
+
+
+def suggest(word: str, known=None) -> list[str]:
+    """Up to three known words close to ``word``: its everyday meaning, then close spellings (difflib)."""
+    known = sorted(drawable_words() if known is None else known)
+    close = [NEAR_MEANINGS[word]] if word in NEAR_MEANINGS else []
+    return close + [match for match in difflib.get_close_matches(word, known, n=3) if match not in close][:3]
+
+
+def check_prompt(text: str) -> str:
+    """The normalised prompt, or a clear error: not a string, empty, unknown words, too long."""
+    prompt = normalise(text)
+    if not prompt:
+        raise ValueError(f"the prompt {text!r} has no words; try e.g. {EXAMPLES[0]!r}")
+    known = drawable_words()
+    unknown = list(dict.fromkeys(word for word in prompt.split() if word not in known))  # in order, once each
+    if unknown:
+        raise UnknownWordsError(prompt, unknown, {word: suggest(word, known) for word in unknown})
+    num_words = len(prompt.split())
+    if num_words > MAX_WORDS:
+        raise ValueError(
+            f"the prompt has {num_words} words; the model reads at most {MAX_WORDS}: describe one or two shapes, "
+            f'e.g. "{EXAMPLES[1]}"'
+        )
+    return prompt
+
+
+def encode_prompt(text: str) -> np.ndarray:
+    """Token ids int32 ``[MAX_TOKENS]`` of a checked, normalised prompt (see :func:`check_prompt`)."""
+    return Tokenizer.default().encode(check_prompt(text))
+
+
+def encode_prompts(texts) -> np.ndarray:
+    """Token ids int32 ``[N, MAX_TOKENS]`` of a list of prompts; an error names the prompt it is about."""
+    if isinstance(texts, str) or not isinstance(texts, (list, tuple)):
+        raise TypeError(f"prompts must be a list of strings, got {type(texts).__name__}; for one use encode_prompt")
+    if not texts:
+        raise ValueError("no prompts given: pass at least one")
+    rows = []
+    for index, text in enumerate(texts):
+        try:
+            rows.append(encode_prompt(text))
+        except UnknownWordsError:
+            raise  # its message already quotes the prompt
+        except (ValueError, TypeError) as error:
+            raise type(error)(f"prompt {index}: {error}") from None
+    return np.stack(rows)  # [N, MAX_TOKENS]
