@@ -69,6 +69,8 @@ def test_unknown_words_data_sets_and_class_names_give_clear_errors():
         TextToImageConfig(dataset="imagenet")
     with pytest.raises(ValueError, match="image_size must be 32"):
         TextToImageConfig(dataset="mnist", image_size=16)
+    with pytest.raises(ValueError, match="the Shapes captioner, which reads Shapes captions only"):
+        TextToImageConfig(dataset="mnist", caption_weight=1.0)
     with pytest.raises(ValueError, match=r"TFDS names the classes of 'cifar10' \['plane'"):
         C.check_class_names("cifar10", ["plane", *C.CLASS_NAMES["cifar10"][1:]])
     with pytest.raises(ValueError, match="TFDS names the classes"):

@@ -48,6 +48,8 @@ class TextToImageConfig:
             raise ValueError(f"dataset must be 'shapes' or one of {', '.join(DATASETS)}, got {self.dataset!r}")
         if self.dataset != "shapes" and self.image_size != 32:
             raise ValueError(f"TFDS data sets are read as 32x32 images; image_size must be 32, got {self.image_size}")
+        if self.dataset != "shapes" and self.caption_weight > 0:
+            raise ValueError("caption_weight > 0 tunes with the Shapes captioner, which reads Shapes captions only")
         if self.text_dim % self.text_heads:
             raise ValueError(f"text_dim ({self.text_dim}) must be divisible by text_heads ({self.text_heads})")
         if not 0.0 <= self.ema_decay < 1.0:
