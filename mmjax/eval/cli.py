@@ -3,6 +3,8 @@
 mmjax eval real --num-samples 500 --out report.json          # real data against itself
 mmjax eval references --kind image --out refs.json           # every built-in reference side by side
 mmjax eval dcgan --checkpoint runs/dcgan/ckpt --out dcgan.json  # a trained model (registered adapter)
+mmjax eval text2image --out t2i.json                          # the shipped text-to-image model
+mmjax eval captioner --checkpoint runs/captioner              # a captioner run (or an exported .npz)
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     print(format_table(columns))
     report = {
         "generator": args.generator,
-        "checkpoint": args.checkpoint,
+        "checkpoint": getattr(targets[0][2], "checkpoint", args.checkpoint),  # the file or folder scored
         "checkpoint_step": getattr(targets[0][2], "step", None),  # which step of the run was scored
         "kind": targets[0][1],
         "num_samples": args.num_samples,
@@ -96,7 +98,12 @@ def register(subparsers) -> None:
         "noisy, text_ignoring, collapsed, real_video, frozen_video, oracle_captioner, ...) "
         "or a registered model adapter",
     )
-    parser.add_argument("--checkpoint", default=None, help="checkpoint of a trained model (registered adapters only)")
+    parser.add_argument(
+        "--checkpoint",
+        default=None,
+        help="a trained model (registered adapters only): a run folder or an exported .npz; "
+        "text2image and captioner default to the shipped file",
+    )
     parser.add_argument(
         "--kind",
         default="image",

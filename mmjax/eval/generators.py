@@ -18,7 +18,8 @@ against a floor and a ceiling:
     collapsed       one and the same image for every prompt: mode collapse
 
 A trained model plugs in through ``ADAPTER_MODULES``: a module exposing ``KIND`` ("image", "audio_image",
-"video" or "caption") and ``load(checkpoint: str) -> the function above``.
+"video" or "caption") and ``load(checkpoint: str | None) -> the function above`` (None: the shipped model,
+for an adapter of a model mmjax ships; the others raise).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ MAX_JITTER = 1.5  # pixels, as in sample_scene
 # name -> module exposing KIND and load(checkpoint) (see mmjax.eval.adapters).
 ADAPTER_MODULES: dict[str, str] = {
     "dcgan": "mmjax.eval.adapters.dcgan",  # mmjax train dcgan, then mmjax eval dcgan --checkpoint runs/dcgan
+    "text2image": "mmjax.eval.adapters.text2image",  # a run folder, an exported .npz, or the shipped file
+    "captioner": "mmjax.eval.adapters.captioner",  # a run folder, an exported .npz, or the shipped file
 }
 
 
@@ -175,8 +178,6 @@ def load_generator(name: str, checkpoint: str | None = None) -> tuple[str, Calla
             raise ValueError(f"{name!r} is a built-in reference generator and takes no --checkpoint")
         return BUILTIN[name]
     if name in ADAPTER_MODULES:
-        if checkpoint is None:
-            raise ValueError(f"{name!r} evaluates a trained model: pass --checkpoint PATH")
         module = importlib.import_module(ADAPTER_MODULES[name])
         return module.KIND, module.load(checkpoint)
     raise ValueError(f"unknown generator {name!r}; expected one of {', '.join(available())}")

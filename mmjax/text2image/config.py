@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 
+from mmjax.data.class_captions import DATASETS, tokenizer_for
 from mmjax.data.tokenizer import MAX_TOKENS, Tokenizer
 from mmjax.nn.transformer import TransformerConfig
 
 
 @dataclasses.dataclass(frozen=True)
 class TextToImageConfig:
-    """A caption-conditioned GAN for 32x32 Shapes images; each player reads the caption with its own encoder."""
+    """A caption-conditioned GAN for 32x32 images; each player reads the caption with its own encoder.
+
+    The captions are Shapes captions, or the class names of a TFDS classification data set (``dataset``).
+    """
 
     image_size: int = 32  # output resolution (4 x 2^k)
     latent_dim: int = 64  # z ~ N(0, I): what the caption leaves free (jitter, the free line of two objects)
@@ -36,8 +40,16 @@ class TextToImageConfig:
     num_train_examples: int = 50_000  # (image, caption) pairs of the Shapes train split, rendered on demand
     num_eval_examples: int = 256  # prompts of test and of test_heldout that the loop's evaluation draws
     data_seed: int = 0  # which Shapes world (independent of the run's seed)
+    dataset: str = "shapes"  # "shapes", or mnist / fashion_mnist / cifar10 from TFDS with "a <class>" as captions
+    tfds_data_dir: str = ""  # where a TFDS data set is prepared as array_record files; "" = TFDS's default folder
 
     def __post_init__(self):
+        if self.dataset != "shapes" and self.dataset not in DATASETS:
+            raise ValueError(f"dataset must be 'shapes' or one of {', '.join(DATASETS)}, got {self.dataset!r}")
+        if self.dataset != "shapes" and self.image_size != 32:
+            raise ValueError(f"TFDS data sets are read as 32x32 images; image_size must be 32, got {self.image_size}")
+        if self.dataset != "shapes" and self.caption_weight > 0:
+            raise ValueError("caption_weight > 0 tunes with the Shapes captioner, which reads Shapes captions only")
         if self.text_dim % self.text_heads:
             raise ValueError(f"text_dim ({self.text_dim}) must be divisible by text_heads ({self.text_heads})")
         if not 0.0 <= self.ema_decay < 1.0:
@@ -54,9 +66,13 @@ class TextToImageConfig:
                 f"{self.batch_size}"
             )
 
+    def tokenizer(self) -> Tokenizer:
+        """The captions' tokenizer, a function of ``dataset`` alone: Shapes words, or the class captions' words."""
+        return tokenizer_for(self.dataset)
+
     def text(self) -> TransformerConfig:
-        """The caption side: the Shapes vocabulary, captions of up to MAX_TOKENS tokens, padding masked."""
-        tokenizer = Tokenizer.default()
+        """The caption side: the data set's vocabulary, captions of up to MAX_TOKENS tokens, padding masked."""
+        tokenizer = self.tokenizer()
         return TransformerConfig(
             vocab_size=tokenizer.vocab_size,
             d_model=self.text_dim,

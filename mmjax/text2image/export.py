@@ -1,8 +1,11 @@
 """The text-to-image GAN as mmjax ships it: ``shapes/text2image.npz`` among the package's artifacts.
 
-Only what drawing needs is stored: G's moving-average weights (its sampling weights) and the config; D
-and the optimiser states stay in the run folder. The file is a safe ``.npz`` (no pickle) with the
-config as JSON beside the arrays (:mod:`mmjax.utils.npz_checkpoint`).
+Only what drawing needs is stored: G's moving-average weights (its sampling weights), the config and the
+caption vocabulary; D and the optimiser states stay in the run folder. The file is a safe ``.npz`` (no
+pickle) with the config and vocabulary as JSON beside the arrays (:mod:`mmjax.utils.npz_checkpoint`).
+
+    config, g_variables = load(path)
+    tokens = config.tokenizer().encode_batch(["a cat"])    # the vocabulary of the data set it was trained on
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ MAKE_COMMAND = "mmjax train text2image --steps 6000 --run-dir runs/text2image &&
 
 
 def export(state: dict, config: TextToImageConfig, path: str | Path, extra: dict | None = None) -> None:
-    """Write G's sampling weights of train state ``state`` and ``config`` to ``path``."""
+    """Write G's sampling weights of train state ``state``, ``config`` and its caption vocabulary to ``path``."""
     step = int(jax.device_get(state["generator"]["step"]))
-    npz_checkpoint.save(path, config, sampling_variables(config, state), extra={"step": step, **(extra or {})})
+    facts = {"step": step, "vocabulary": config.tokenizer().vocabulary, **(extra or {})}
+    npz_checkpoint.save(path, config, sampling_variables(config, state), extra=facts)
 
 
 def _variables_of(config: TextToImageConfig) -> dict:
@@ -38,5 +42,17 @@ def default_path() -> Path:
 
 
 def load(path: str | Path | None = None) -> tuple[TextToImageConfig, dict]:
-    """``(config, G's variables)`` stored at ``path`` (default: the shipped file)."""
-    return npz_checkpoint.load(default_path() if path is None else path, TextToImageConfig, _variables_of)
+    """``(config, G's variables)`` stored at ``path`` (default: the shipped file).
+
+    ``config.tokenizer()`` encodes captions for it; a ValueError if that is not the vocabulary it was trained with.
+    """
+    path = default_path() if path is None else path
+    config, variables = npz_checkpoint.load(path, TextToImageConfig, _variables_of)
+    stored = npz_checkpoint.read_metadata(path)["extra"].get("vocabulary")
+    if stored is not None and stored != config.tokenizer().vocabulary:
+        raise ValueError(
+            f"{path} was trained with a caption vocabulary of {len(stored)} words that differs from the "
+            f"{config.dataset!r} vocabulary of this mmjax ({config.tokenizer().vocab_size} words); "
+            "it was written by another version of mmjax"
+        )
+    return config, variables

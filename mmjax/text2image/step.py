@@ -28,6 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from mmjax.data.class_captions import ClassCaptionSource, class_captions
 from mmjax.data.tokenizer import SPECIALS
 from mmjax.gan import losses, two_player
 from mmjax.nn import functional as F
@@ -211,6 +212,7 @@ def generate_images(config: TextToImageConfig, state_or_variables: dict, tokens,
 EVAL_SPLITS = ("test", "test_heldout")
 EVAL_SCORES = ("all_correct", "shape", "colour", "size")
 EVAL_KEYS = tuple(f"{split}_{score}" for split in EVAL_SPLITS for score in EVAL_SCORES)
+CLASS_EVAL_KEYS = ("test_class_agreement", "test_real_agreement")  # a TFDS data set has no judge: see evaluate
 EVAL_BATCH = 128  # prompts per generator call: one compiled shape whatever num_eval_examples is
 
 
@@ -221,8 +223,20 @@ def _shipped_judge():
     return load_judge()[0]
 
 
+def eval_keys(config: TextToImageConfig) -> tuple[str, ...]:
+    """The names ``evaluate`` returns for ``config``'s data set."""
+    return EVAL_KEYS if config.dataset == "shapes" else CLASS_EVAL_KEYS
+
+
 def prompts(config: TextToImageConfig, split: str, count: int) -> tuple[list[str], np.ndarray]:
-    """The captions of examples 0..count-1 of ``split`` and their token ids ``[count, MAX_TOKENS]``."""
+    """The captions of examples 0..count-1 of ``split`` and their token ids ``[count, MAX_TOKENS]``.
+
+    For a TFDS data set, prompt i is the caption of class i mod K (the split does not matter).
+    """
+    if config.dataset != "shapes":
+        classes = class_captions(config.dataset)
+        captions = [classes[i % len(classes)] for i in range(count)]
+        return captions, config.tokenizer().encode_batch(captions)
     from mmjax.data.shapes import example
 
     items = [example(config.data_seed, split, i, modalities=("caption",)) for i in range(count)]
@@ -244,7 +258,10 @@ def evaluate(state: dict, config: TextToImageConfig) -> dict[str, float]:
 
     ``SPLIT_all_correct``: every attribute the caption states is what the judge sees; ``SPLIT_shape`` etc.:
     per-attribute accuracy over the objects the captions describe (G's moving average draws them).
+    A TFDS data set is scored by ``evaluate_classes`` instead: the judge only knows Shapes.
     """
+    if config.dataset != "shapes":
+        return evaluate_classes(state, config)
     from mmjax.metrics.coherence import attribute_accuracy, caption_targets
     from mmjax.metrics.judge.inference import judge_labels
 
@@ -257,22 +274,52 @@ def evaluate(state: dict, config: TextToImageConfig) -> dict[str, float]:
     return metrics
 
 
+def evaluate_classes(state: dict, config: TextToImageConfig) -> dict[str, float]:
+    """Do images drawn for "a <class k>" look like class k to the nearest class mean in pixel space?
+
+    Class means come from test examples 0..N-1 (N = ``num_eval_examples``); ``test_class_agreement``: the
+    fraction of N images drawn for classes 0, 1, ..., K-1, 0, ... that are nearest their own class's mean;
+    ``test_real_agreement``: the same for real test examples N..2N-1, what this weak classifier reaches
+    on real data (chance is 1/K). See :mod:`mmjax.metrics.nearest_centroid`.
+    """
+    from mmjax.metrics import nearest_centroid
+
+    count = config.num_eval_examples
+    source = ClassCaptionSource(config.dataset, "test", 2 * count, config.tfds_data_dir)
+    if len(source) < 2 * count:
+        raise ValueError(f"evaluation needs {2 * count} test examples of {config.dataset}, it has {len(source)}")
+    examples = [source[i] for i in range(2 * count)]
+    images = np.stack([e["image"] for e in examples])  # [2N, 32, 32, 3]
+    labels = np.array([e["label"] for e in examples])  # [2N]
+    num_classes = len(source.captions)
+    means = nearest_centroid.class_means(images[:count], labels[:count], num_classes)  # [K, 3072]
+    _, tokens = prompts(config, "test", count)  # classes 0, 1, ..., K-1, 0, ...
+    drawn = images_for_tokens(config, state, tokens, jax.random.key(0))  # [N, 32, 32, 3]
+    return {
+        "test_class_agreement": nearest_centroid.agreement(means, drawn, np.arange(count) % num_classes),
+        "test_real_agreement": nearest_centroid.agreement(means, images[count:], labels[count:]),
+    }
+
+
 def save_sample_sheet(config: TextToImageConfig, state: dict, key: jax.Array, path, split: str = "test_heldout"):
-    """A figure: eight captions of ``split``, each drawn with four latents (columns), captions as titles."""
+    """A figure: eight captions of ``split`` (every class of a TFDS data set), each drawn with four latents
+    (columns), captions as titles."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    captions, tokens = prompts(config, split, 8)
-    images = images_for_tokens(config, state, np.repeat(tokens, 4, axis=0), key)  # [32, H, W, 3]
-    fig, axes = plt.subplots(8, 4, figsize=(6, 13))
+    rows = 8 if config.dataset == "shapes" else len(class_captions(config.dataset))
+    captions, tokens = prompts(config, split, rows)
+    images = images_for_tokens(config, state, np.repeat(tokens, 4, axis=0), key)  # [4 rows, H, W, 3]
+    fig, axes = plt.subplots(rows, 4, figsize=(6, 1.6 * rows + 0.2))
     for i, ax in enumerate(axes.flat):
         ax.imshow(images[i])
         ax.set_xticks([]), ax.set_yticks([])
         if i % 4 == 0:
             ax.set_title(captions[i // 4], fontsize=7, loc="left")
-    fig.suptitle(f"{split} captions, four samples each (G's moving average)", fontsize=9)
+    source = f"{split} captions" if config.dataset == "shapes" else f"{config.dataset} classes"
+    fig.suptitle(f"{source}, four samples each (G's moving average)", fontsize=9)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

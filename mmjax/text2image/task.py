@@ -17,9 +17,11 @@ TASK = Task(
     batch_size=lambda config: config.batch_size,
     evaluate=step.evaluate,
     eval_keys=step.EVAL_KEYS,
+    eval_keys_for=step.eval_keys,  # a TFDS data set is not scored by the Shapes judge
     sample=step.sample,
     export=export.export,
     best_metric="test_all_correct",
     best_mode="max",
-    description="text-to-image GAN (Transformer caption encoders, projection + matching D) on Shapes captions",
+    description="text-to-image GAN (Transformer caption encoders, projection + matching D) on Shapes captions "
+    "or TFDS class names",
 )

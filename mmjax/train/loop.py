@@ -306,7 +306,7 @@ def _run_steps(
                     logged = (step, now)
                 eval_metrics = None
                 if task.evaluate is not None and _due(step, tc.eval_every, last):
-                    eval_metrics = task.check_eval_metrics(task.evaluate(carry["state"], config))
+                    eval_metrics = task.check_eval_metrics(task.evaluate(carry["state"], config), config)
                     metrics_log.write(step, "eval", eval_metrics, time=round(time.perf_counter() - started, 3))
                     say(f"eval at step {step}: {_format_metrics(eval_metrics)}")
                 if task.sample is not None and _due(step, tc.sample_every, last):

@@ -56,6 +56,8 @@ class Task:
     batch_size: Callable  # (config) -> int: the global batch size (all devices together)
     evaluate: Callable | None = None  # (state, config) -> dict[str, float], every eval_every steps
     eval_keys: tuple[str, ...] = ()  # the names ``evaluate`` returns, exactly (checked by the loop)
+    eval_keys_for: Callable | None = None  # (config) -> the names ``evaluate`` returns for this config,
+    #   for a task whose metrics depend on it (e.g. on the data set); eval_keys are the default config's
     sample: Callable | None = None  # (state, config, key, out_dir) -> None: writes sample figures
     export: Callable | None = None  # (state, config, path) -> None: writes the trained model as the
     #   safe .npz that mmjax ships and loads (``mmjax export RUN_DIR --out PATH``)
@@ -89,11 +91,17 @@ class Task:
         """The task's config with every field at its default."""
         return self.config_cls()
 
-    def check_eval_metrics(self, metrics: dict) -> dict[str, float]:
-        """``evaluate``'s output as floats; a ValueError if its names differ from ``eval_keys``."""
-        if set(metrics) != set(self.eval_keys):
+    def expected_eval_keys(self, config=None) -> tuple[str, ...]:
+        """The names ``evaluate`` must return for ``config`` (``eval_keys`` unless ``eval_keys_for`` says else)."""
+        if config is None or self.eval_keys_for is None:
+            return self.eval_keys
+        return tuple(self.eval_keys_for(config))
+
+    def check_eval_metrics(self, metrics: dict, config=None) -> dict[str, float]:
+        """``evaluate``'s output as floats; a ValueError if its names differ from those expected for ``config``."""
+        keys = self.expected_eval_keys(config)
+        if set(metrics) != set(keys):
             raise ValueError(
-                f"Task {self.name!r}: evaluate returned {sorted(metrics)}, "
-                f"but eval_keys declares {sorted(self.eval_keys)}"
+                f"Task {self.name!r}: evaluate returned {sorted(metrics)}, but eval_keys declares {sorted(keys)}"
             )
-        return {k: float(metrics[k]) for k in self.eval_keys}
+        return {k: float(metrics[k]) for k in keys}

@@ -29,8 +29,10 @@ def condition_labels(prompts: dict, key: jax.Array) -> dict[str, np.ndarray]:
     return {k: np.stack([item[k] for item in labels]) for k in ("shape", "colour", "size", "row", "col")}
 
 
-def load(checkpoint: str) -> Callable[[dict, jax.Array], np.ndarray]:
+def load(checkpoint: str | None) -> Callable[[dict, jax.Array], np.ndarray]:
     """``generate(prompts, key) -> uint8 [N, H, W, 3]`` from the latest checkpoint of the run folder."""
+    if checkpoint is None:
+        raise ValueError("'dcgan' evaluates a trained run (mmjax ships none): pass --checkpoint RUN_DIR")
     task, config, state, step = load_run(checkpoint)
     if task.name != "dcgan":
         raise ValueError(f"{checkpoint} holds a {task.name!r} run, not a 'dcgan' run")
