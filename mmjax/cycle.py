@@ -6,8 +6,8 @@ is drawn again, and so on for K rounds.
 Two agreements are scored in every round, both against the *original* prompt, so drift shows:
 
     image_agreement_k   = the judge reads every attribute the prompt states off image_k
-    caption_agreement_k = text_k states exactly the facts the prompt states (``caption_facts``: sizes,
-                          colours, shapes, the lone object's cell or the pair's relation, in either order)
+    caption_agreement_k = text_k states the facts the prompt states (``mmjax.pretrained.agreement``: sizes,
+                          colours, shapes, the lone object's cell or the pair's relation, either way round)
 
 Round 1's caption agreement is the text -> image -> text round trip. The tuning step that makes the loop
 agree better (the captioner's log-likelihood of the prompt added to G's loss) is
@@ -21,21 +21,15 @@ from collections.abc import Callable, Sequence
 import jax
 import numpy as np
 
-from mmjax.metrics.captioning import caption_facts
 from mmjax.metrics.coherence import attribute_accuracy, caption_targets
+from mmjax.pretrained.agreement import agreement
 
 
 def caption_agreement(prompts: Sequence[str], captions: Sequence[str]) -> np.ndarray:
     """``[N]`` bool: caption i states exactly the facts prompt i states (an unparseable caption never does)."""
     if len(prompts) != len(captions):
         raise ValueError(f"need one caption per prompt, got {len(captions)} captions for {len(prompts)} prompts")
-    agree = []
-    for prompt, caption in zip(prompts, captions):
-        wanted = caption_facts(prompt)
-        if not wanted:
-            raise ValueError(f"prompt {prompt!r} is not a Shapes caption, so agreement with it is undefined")
-        agree.append(caption_facts(caption) == wanted)
-    return np.asarray(agree, bool)
+    return np.asarray([agreement(prompt, caption).agrees for prompt, caption in zip(prompts, captions)], bool)
 
 
 def run_cycle(

@@ -61,7 +61,7 @@ TINY = {
         "batch_size": 4,
     },
     "text2image": {
-        "image_size": 8,
+        "image_size": 16,
         "latent_dim": 4,
         "width": 2,
         "text_dim": 8,

@@ -28,6 +28,7 @@ class TextToImageConfig:
     temperature: float = 0.1  # InfoNCE temperature tau: logits are cos(u, v) / tau
     word_weight: float = 1.0  # weight of D's caption-word classifier (AC-GAN, the caption's words as classes)
     matching_aware: bool = True  # GAN-INT-CLS: a real image with another example's caption counts as fake
+    reconstruction_weight: float = 0.0  # rho: L1 between G(z, t) and the real image of caption t (pix2pix's term)
     caption_weight: float = 0.0  # nu: the frozen captioner's -log p(prompt | G's image) in L_G (the cycle's tuning)
     captioner_path: str = ""  # the captioner that tuning reads with ("" = the shipped shapes/captioner.npz)
     init_from: str = ""  # a text2image run folder to start from (tuning) instead of fresh weights
@@ -54,11 +55,12 @@ class TextToImageConfig:
             raise ValueError(f"text_dim ({self.text_dim}) must be divisible by text_heads ({self.text_heads})")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
-        if self.temperature <= 0 or min(self.contrastive_weight, self.word_weight, self.caption_weight) < 0:
-            raise ValueError(
-                f"temperature must be > 0 and contrastive_weight, word_weight, caption_weight >= 0, got "
-                f"{self.temperature}, {self.contrastive_weight}, {self.word_weight}, {self.caption_weight}"
-            )
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        weights = ("contrastive_weight", "word_weight", "reconstruction_weight", "caption_weight")
+        negative = {name: getattr(self, name) for name in weights if getattr(self, name) < 0}
+        if negative:
+            raise ValueError(f"loss weights must be >= 0 (0 switches a term off), got {negative}")
         if min(self.num_train_examples, self.num_eval_examples, self.batch_size) < 2:
             raise ValueError(
                 "num_train_examples, num_eval_examples and batch_size must be >= 2 (the matching losses pair "

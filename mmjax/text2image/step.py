@@ -132,8 +132,8 @@ def discriminator_loss(config, d_params, state, real, tokens, key) -> tuple[jax.
     return loss, {**aux, "nce": nce, "nce_accuracy": nce_accuracy, "word_loss": words}
 
 
-def generator_loss(config, g_params, state, tokens, key) -> tuple[jax.Array, dict]:
-    """L_G above, against the current D held fixed."""
+def generator_loss(config, g_params, state, tokens, key, real=None) -> tuple[jax.Array, dict]:
+    """L_G above, against the current D held fixed (plus rho |G(z, t) - x|_1 when reconstruction_weight > 0)."""
     g = state["generator"]
     fake = _generate(config, {"params": g_params, "state": g["state"]}, tokens, key)
     out = F.call(graphs(config)[1], state["discriminator"], fake, tokens, method="judge")[0]
@@ -142,6 +142,9 @@ def generator_loss(config, g_params, state, tokens, key) -> tuple[jax.Array, dic
     loss = losses.non_saturating_generator_loss(out["logits"]) + config.contrastive_weight * nce
     loss = loss + config.word_weight * words
     metrics = {"g_nce": nce, "g_nce_accuracy": nce_accuracy, "g_word_loss": words}
+    if config.reconstruction_weight > 0:  # the real image drawn for the same caption, pixel by pixel
+        metrics["g_l1"] = jnp.mean(jnp.abs(fake - real))
+        loss = loss + config.reconstruction_weight * metrics["g_l1"]
     if config.caption_weight > 0:  # the cycle's tuning: can the captioner read the prompt back?
         metrics["caption_nll"] = tuning.caption_loss(config.captioner_path, state["captioner"], fake, tokens)
         loss = loss + config.caption_weight * metrics["caption_nll"]
@@ -161,7 +164,7 @@ def train_step(
     d_state = apply_gradients(state["discriminator"], d_grads, optimizer["discriminator"], state=d_aux["state"])
     state = {**state, "discriminator": d_state}
 
-    g_fn = functools.partial(generator_loss, config, state=state, tokens=tokens, key=key_g)
+    g_fn = functools.partial(generator_loss, config, state=state, tokens=tokens, key=key_g, real=real)
     (g_loss, g_aux), g_grads = jax.value_and_grad(g_fn, has_aux=True)(state["generator"]["params"])
     g_state = apply_gradients(state["generator"], g_grads, optimizer["generator"])
     # theta_ema <- d theta_ema + (1 - d) theta: the sampling weights average out the game's oscillation
