@@ -108,12 +108,9 @@ def test_train_step_updates_both_players_and_the_moving_average():
         lambda a, b: float(jnp.abs(a - b).max()), new["generator"]["params"], state["generator"]["params"]
     )
     assert max(jax.tree.leaves(moved)) > 0
-    # theta_ema = d theta_ema + (1 - d) theta, from theta_ema = theta_0
-    expected = jax.tree.map(
-        lambda e, p: TINY.ema_decay * e + (1 - TINY.ema_decay) * p,
-        state["generator"]["ema"],
-        new["generator"]["params"],
-    )
+    # theta_ema = d_1 theta_ema + (1 - d_1) theta, from theta_ema = theta_0, d_1 = min(d, 2 / 11) after update 1
+    d = min(TINY.ema_decay, 2 / 11)
+    expected = jax.tree.map(lambda e, p: d * e + (1 - d) * p, state["generator"]["ema"], new["generator"]["params"])
     jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7), new["generator"]["ema"], expected)
     assert all(np.isfinite(float(v)) for v in metrics.values())
     assert "caption_nll" not in metrics  # tuning is off by default
@@ -140,3 +137,47 @@ def test_sampling_variables_use_the_moving_average():
     assert step.sampling_variables(TINY, state)["params"] is state["generator"]["ema"]
     no_ema = dataclasses.replace(TINY, ema_decay=0.0)
     assert step.sampling_variables(no_ema, state)["params"] is state["generator"]["params"]
+
+
+def test_tuning_starts_from_an_export_and_trains_g_through_the_frozen_captioner(tmp_path):
+    """init_from an exported file, caption_weight > 0: the captioner's NLL reaches G and the captioner never moves."""
+    from mmjax.captioner import export as captioner_export
+    from mmjax.captioner import step as captioner_step
+    from mmjax.captioner.config import CaptionerConfig, CaptionerModelConfig
+    from mmjax.captioner.model import logits as captioner_logits
+    from mmjax.text2image import export, tuning
+
+    small = CaptionerModelConfig(patch_size=8, d_model=16, num_heads=2, num_encoder_layers=1, num_decoder_layers=1)
+    reader = CaptionerConfig(model=dataclasses.replace(small, d_hidden=16), image_size=16, batch_size=4)
+    reader_state = captioner_step.init(reader, jax.random.key(5), captioner_step.make_optimizer(reader, 10))
+    captioner_export.export(reader_state, reader, tmp_path / "captioner.npz")
+    base = step.init(TINY, jax.random.key(0), step.make_optimizer(TINY, 10))
+    export.export(base, TINY, tmp_path / "t2i.npz")
+
+    tuned_config = dataclasses.replace(
+        TINY, init_from=str(tmp_path / "t2i.npz"), caption_weight=1.0, captioner_path=str(tmp_path / "captioner.npz")
+    )
+    optimizers = step.make_optimizer(tuned_config, 10)
+    state = step.init(tuned_config, jax.random.key(9), optimizers)
+    np.testing.assert_array_equal(  # G starts from the file's sampling weights, whatever the key
+        jax.tree.leaves(state["generator"]["params"])[0], jax.tree.leaves(base["generator"]["ema"])[0]
+    )
+    # the loss by hand: -mean over real tokens of log softmax(captioner logits)[next token]
+    tokens = jnp.asarray(captions(4))
+    images = jax.random.uniform(jax.random.key(2), (4, 16, 16, 3), minval=-1.0, maxval=1.0)
+    logits = captioner_logits(reader, state["captioner"], {"image": (images + 1) * 127.5, "tokens": tokens})
+    log_p = jax.nn.log_softmax(logits, axis=-1)
+    targets, real = tokens[:, 1:], tokens[:, 1:] != 0
+    picked = jnp.take_along_axis(log_p, targets[..., None], axis=-1)[..., 0]
+    expected = -jnp.sum(picked * real) / jnp.sum(real)
+    loss = tuning.caption_loss(tuned_config.captioner_path, state["captioner"], images, tokens)
+    np.testing.assert_allclose(loss, expected, rtol=1e-5)
+
+    source = make_source(tuned_config)
+    batch = {k: np.stack([source[i][k] for i in range(4)]) for k in ("image", "tokens")}
+    run = jax.jit(lambda s, b, k: step.train_step(s, b, k, tuned_config, optimizers))
+    new, metrics = run(state, batch, jax.random.key(1))
+    assert np.isfinite(float(metrics["caption_nll"]))
+    jax.tree.map(np.testing.assert_array_equal, new["captioner"], state["captioner"])  # frozen
+    with pytest.raises(ValueError, match="other"):
+        step.init(dataclasses.replace(tuned_config, width=8), jax.random.key(0), optimizers)

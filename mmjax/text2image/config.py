@@ -31,7 +31,7 @@ class TextToImageConfig:
     reconstruction_weight: float = 0.0  # rho: L1 between G(z, t) and the real image of caption t (pix2pix's term)
     caption_weight: float = 0.0  # nu: the frozen captioner's -log p(prompt | G's image) in L_G (the cycle's tuning)
     captioner_path: str = ""  # the captioner that tuning reads with ("" = the shipped shapes/captioner.npz)
-    init_from: str = ""  # a text2image run folder to start from (tuning) instead of fresh weights
+    init_from: str = ""  # start from these players (a text2image run folder or exported .npz), e.g. to tune
     ema_decay: float = 0.999  # G's sampling weights: theta_ema <- d theta_ema + (1 - d) theta (0 = no EMA)
     batch_size: int = 32  # (image, caption) pairs per step
     g_learning_rate: float = 2e-4  # Adam step size of G

@@ -1,11 +1,13 @@
 """The text-to-image GAN as mmjax ships it: ``shapes/text2image.npz`` among the package's artifacts.
 
-Only what drawing needs is stored: G's moving-average weights (its sampling weights), the config and the
-caption vocabulary; D and the optimiser states stay in the run folder. The file is a safe ``.npz`` (no
-pickle) with the config and vocabulary as JSON beside the arrays (:mod:`mmjax.utils.npz_checkpoint`).
+It stores G's moving-average weights (its sampling weights) and D's weights, the config and the caption
+vocabulary; the optimiser states stay in the run folder. D rides along so that the cycle's tuning step can
+start from the shipped file (``--init_from`` the ``.npz``). The file is a safe ``.npz`` (no pickle) with
+the config and vocabulary as JSON beside the arrays (:mod:`mmjax.utils.npz_checkpoint`).
 
     config, g_variables = load(path)
     tokens = config.tokenizer().encode_batch(["a cat"])    # the vocabulary of the data set it was trained on
+    config, players = load_players(path)                    # {"generator": ..., "discriminator": ...}
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import jax
-from flax import nnx
 
 from mmjax.nn import functional as F
 from mmjax.text2image.config import TextToImageConfig
-from mmjax.text2image.model import TextToImageGenerator
+from mmjax.text2image.model import build_players
 from mmjax.text2image.step import sampling_variables
 from mmjax.utils import artifacts, npz_checkpoint
 
@@ -26,14 +27,23 @@ MAKE_COMMAND = "mmjax train text2image --steps 6000 --run-dir runs/text2image &&
 
 
 def export(state: dict, config: TextToImageConfig, path: str | Path, extra: dict | None = None) -> None:
-    """Write G's sampling weights of train state ``state``, ``config`` and its caption vocabulary to ``path``."""
+    """Write G's sampling weights and D's weights of train state ``state``, ``config`` and its vocabulary."""
     step = int(jax.device_get(state["generator"]["step"]))
     facts = {"step": step, "vocabulary": config.tokenizer().vocabulary, **(extra or {})}
-    npz_checkpoint.save(path, config, sampling_variables(config, state), extra=facts)
+    d = state["discriminator"]
+    players = {
+        "generator": sampling_variables(config, state),
+        "discriminator": {"params": d["params"], "state": d["state"]},
+    }
+    npz_checkpoint.save(path, config, players, extra=facts)
 
 
 def _variables_of(config: TextToImageConfig) -> dict:
-    return jax.eval_shape(lambda: F.split(TextToImageGenerator(config, rngs=nnx.Rngs(0)))[1])
+    def build():
+        generator, discriminator = build_players(config, jax.random.key(0))
+        return {"generator": F.split(generator)[1], "discriminator": F.split(discriminator)[1]}
+
+    return jax.eval_shape(build)
 
 
 def default_path() -> Path:
@@ -46,6 +56,12 @@ def load(path: str | Path | None = None) -> tuple[TextToImageConfig, dict]:
 
     ``config.tokenizer()`` encodes captions for it; a ValueError if that is not the vocabulary it was trained with.
     """
+    config, players = load_players(path)
+    return config, players["generator"]
+
+
+def load_players(path: str | Path | None = None) -> tuple[TextToImageConfig, dict]:
+    """``(config, {"generator": G's sampling variables, "discriminator": D's variables})`` stored at ``path``."""
     path = default_path() if path is None else path
     config, variables = npz_checkpoint.load(path, TextToImageConfig, _variables_of)
     stored = npz_checkpoint.read_metadata(path)["extra"].get("vocabulary")

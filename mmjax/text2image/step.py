@@ -64,7 +64,7 @@ def init(config: TextToImageConfig, key: jax.Array, optimizers: dict) -> dict:
     carries the frozen captioner that the tuning loss reads with (:mod:`mmjax.text2image.tuning`).
     """
     if config.init_from:
-        state = tuning.state_from_run(config.init_from, config)
+        state = tuning.state_from(config.init_from, config, optimizers)
     else:
         state = _init_players(config, key, optimizers)
         state = {**state, "generator": {**state["generator"], "ema": state["generator"]["params"]}}
@@ -167,8 +167,10 @@ def train_step(
     g_fn = functools.partial(generator_loss, config, state=state, tokens=tokens, key=key_g, real=real)
     (g_loss, g_aux), g_grads = jax.value_and_grad(g_fn, has_aux=True)(state["generator"]["params"])
     g_state = apply_gradients(state["generator"], g_grads, optimizer["generator"])
-    # theta_ema <- d theta_ema + (1 - d) theta: the sampling weights average out the game's oscillation
-    decay = config.ema_decay
+    # theta_ema <- d_t theta_ema + (1 - d_t) theta: the sampling weights average out the game's oscillation.
+    # d_t = min(d, (1 + t) / (10 + t)) forgets the random init within the first few hundred steps.
+    t = g_state["step"].astype(jnp.float32)
+    decay = jnp.minimum(config.ema_decay, (1.0 + t) / (10.0 + t))
     g_state["ema"] = jax.tree.map(lambda e, p: decay * e + (1.0 - decay) * p, g_state["ema"], g_state["params"])
     state = {**state, "generator": g_state}
 

@@ -7,10 +7,11 @@ the image G drew for it,
 
 so G is pushed towards images from which the prompt can be read back: the cycle text -> image -> text is
 trained to agree. C's weights are part of the train state (``state["captioner"]``) but never updated;
-the gradient flows through C into G only. A tuning run starts from a trained text-to-image run
-(``init_from``), so it costs a fraction of training from scratch:
+the gradient flows through C into G only. A tuning run starts from trained players (``init_from``: a
+text2image run folder, or an exported ``.npz`` such as the shipped one, which carries D too), so it costs
+a fraction of training from scratch:
 
-    mmjax train text2image --config.init_from runs/text2image --config.caption_weight 1.0 --steps 1000
+    mmjax train text2image --init_from mmjax/artifacts/shapes/text2image.npz --caption_weight 1.0 --steps 500
 """
 
 from __future__ import annotations
@@ -42,20 +43,36 @@ def caption_loss(path: str, variables: dict, images: jax.Array, tokens: jax.Arra
     return token_loss(predicted, tokens[:, 1:])[0]
 
 
-def state_from_run(run_dir: str, config) -> dict:
-    """The train state of the text-to-image run in ``run_dir`` (its latest checkpoint), to tune from."""
+def state_from(init_from: str, config, optimizers: dict) -> dict:
+    """The players to tune from: a text2image run folder's latest state, or an exported ``.npz`` (G starts
+    from the file's sampling weights, fresh optimiser states for both players)."""
+    from mmjax.text2image.export import load_players
+    from mmjax.train.state import new_train_state
+
+    if str(init_from).endswith(".npz"):
+        saved, players = load_players(init_from)
+        state = {name: new_train_state(players[name], optimizers[name]) for name in players}
+        state["generator"]["ema"] = state["generator"]["params"]
+    else:
+        saved, state = _run_state(init_from)
+    architecture = ("dataset", "image_size", "latent_dim", "width", "text_dim", "text_layers", "text_heads")
+    differ = [f for f in architecture + ("text_hidden", "contrastive_dim") if getattr(saved, f) != getattr(config, f)]
+    if differ:
+        raise ValueError(f"init_from: {init_from} has other {differ} than this config")
+    return state
+
+
+def _run_state(run_dir: str) -> tuple:
     from mmjax.train.restore import load_run
 
     if not Path(run_dir, "checkpoints").is_dir():
-        raise FileNotFoundError(f"init_from: {run_dir} is not a run folder of `mmjax train text2image`")
+        raise FileNotFoundError(
+            f"init_from: {run_dir} is neither an exported .npz nor a run folder of `mmjax train text2image`"
+        )
     task, saved, state, step = load_run(run_dir)
     if task.name != "text2image":
         raise ValueError(f"init_from: {run_dir} holds a {task.name!r} run, not a 'text2image' run")
-    architecture = ("image_size", "latent_dim", "width", "text_dim", "text_layers", "text_heads", "text_hidden")
-    differ = [f for f in architecture + ("contrastive_dim",) if getattr(saved, f) != getattr(config, f)]
-    if differ:
-        raise ValueError(f"init_from: the run in {run_dir} has other {differ} than this config")
-    return {player: state[player] for player in ("generator", "discriminator")}
+    return saved, {player: state[player] for player in ("generator", "discriminator")}
 
 
 def frozen_captioner(path: str) -> dict:
