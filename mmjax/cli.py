@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "mmjax.eval.cli",  # mmjax eval GENERATOR
     "mmjax.utils.chapter_cli",  # mmjax chapters verify PATH
     "mmjax.pretrained.cli",  # mmjax demo [TEXT]
+    "mmjax.cycle_cli",  # mmjax cycle: text -> image -> text rounds with the shipped models
 ]
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import jax
 import numpy as np
 
 from mmjax.metrics.coherence import attribute_accuracy, caption_targets
@@ -33,17 +32,17 @@ def caption_agreement(prompts: Sequence[str], captions: Sequence[str]) -> np.nda
 
 
 def run_cycle(
-    generate: Callable[[list[str], jax.Array], np.ndarray],
+    generate: Callable[[list[str], int], np.ndarray],
     caption: Callable[[np.ndarray], list[str]],
     judge,
     prompts: Sequence[str],
     rounds: int,
-    key: jax.Array,
 ) -> list[dict]:
     """K rounds of the cycle for every prompt: per round, both agreements and what was drawn and said.
 
-    ``generate(texts, key) -> uint8 [N, H, W, 3]``, ``caption(images) -> N strings``; ``judge`` is the
-    shipped judge (``mmjax.metrics.judge.export.load_judge()[0]``). Each round draws with its own key.
+    ``generate(texts, k) -> uint8 [N, H, W, 3]`` draws round k (seed it from k, so rounds differ),
+    ``caption(images) -> N strings``; ``judge`` is the shipped judge (``load_judge()[0]`` of
+    :mod:`mmjax.metrics.judge.export`).
     """
     from mmjax.metrics.judge.inference import judge_labels
 
@@ -53,7 +52,7 @@ def run_cycle(
     targets = caption_targets(prompts)
     texts, history = prompts, []
     for k in range(1, rounds + 1):
-        images = generate(texts, jax.random.fold_in(key, k))  # [N, H, W, 3]
+        images = generate(texts, k)  # [N, H, W, 3]
         texts = caption(images)
         history.append(
             {
