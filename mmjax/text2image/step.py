@@ -6,7 +6,7 @@ images = generate_images(config, result.state, tokens, key)         # [B, 32, 32
 Each round: one D update, then one G update against the updated D, then G's moving average.
 
     L_D = E[sp(-D(x, t))] + 1/2 (E[sp(D(x, t'))] + E[sp(D(G(z, t), t))])
-          + lambda NCE(u(x), v(t)) + mu BCE(W_w phi(x), words(t))
+          + lambda NCE(u(x), v(t)) + mu [BCE(W_w phi(x), words(t)) + BCE(W_w phi(G(z, t)), 0)]
     L_G = E[sp(-D(G(z, t), t))] + lambda NCE(u(G(z, t)), v(t)) + mu BCE(W_w phi(G(z, t)), words(t))
     NCE(u, v) = 1/2 [CE(u v^T / tau, I) + CE(v u^T / tau, I)]        (rows: the batch's images/captions)
     words(t)_w = [word w occurs in caption t]                          (a multi-hot over the vocabulary)
@@ -14,8 +14,9 @@ Each round: one D update, then one G update against the updated D, then G's movi
 sp = softplus; t' is another example's caption (GAN-INT-CLS's "real image, wrong text"). The matching
 loss asks D to tell *which* caption of the batch goes with an image, a richer signal than real/fake, and
 asks G for images that D's matching space pairs with their own caption. The word classifier is AC-GAN
-with the caption's words as its classes: D learns which words an image calls for, G must draw images
-that call for the words of its prompt. None of these needs labels: only the caption's token ids.
+with the caption's words as its classes: D learns which words a real image calls for (and that a fake
+calls for none), G must draw images that call for the words of its prompt. None of these needs labels:
+only the caption's token ids.
 """
 
 from __future__ import annotations
@@ -90,9 +91,9 @@ def caption_words(tokens: jax.Array, vocab_size: int) -> jax.Array:
     return multi_hot.at[:, : len(SPECIALS)].set(0.0)
 
 
-def word_loss(word_logits: jax.Array, tokens: jax.Array) -> jax.Array:
-    """Mean over the batch of the summed binary cross-entropies of every vocabulary word."""
-    targets = caption_words(tokens, word_logits.shape[-1])
+def word_loss(word_logits: jax.Array, tokens: jax.Array | None) -> jax.Array:
+    """Mean over the batch of the summed binary cross-entropies of every vocabulary word (no word if None)."""
+    targets = jnp.zeros_like(word_logits) if tokens is None else caption_words(tokens, word_logits.shape[-1])
     return jnp.mean(jnp.sum(optax.sigmoid_binary_cross_entropy(word_logits, targets), axis=-1))
 
 
@@ -126,7 +127,9 @@ def discriminator_loss(config, d_params, state, real, tokens, key) -> tuple[jax.
     else:
         loss = losses.minimax_discriminator_loss(real_logits, fake_logits)
     nce, nce_accuracy = info_nce(out["u"][:num], out["v"][:num], config.temperature)
-    words = word_loss(out["words"][:num], tokens)
+    # Reals call for their caption's words, fakes for none: a classifier trained on reals alone is fooled
+    # by G with patterns no real image has (the twin-classifier fix of AC-GAN, Gong et al. 2019).
+    words = word_loss(out["words"][:num], tokens) + word_loss(out["words"][num : 2 * num], None)
     loss = loss + config.contrastive_weight * nce + config.word_weight * words
     aux = {"state": new_vars["state"], "real": real_logits, "fake": fake_logits, "wrong": wrong_logits}
     return loss, {**aux, "nce": nce, "nce_accuracy": nce_accuracy, "word_loss": words}
