@@ -33,6 +33,7 @@ def run_facts(run_dir: str | Path) -> dict:
     return {
         "task": info["task"],
         "config": info["config"],
+        "seed": info["train"]["seed"],
         "steps": last["step"],
         "wall_s": last["time"],
         "evals": evals,
