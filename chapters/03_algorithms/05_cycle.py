@@ -253,7 +253,8 @@ if not chapter.quick and not tuned_file.is_file():
 
 # %% [markdown]
 # ## Agreement per round
-# Solid lines, filled markers: the shipped $G$; dashed lines, open markers: tuned. Blue: image agreement (the judge); orange: caption agreement.
+# Solid lines, filled markers: the shipped $G$; dashed lines, open markers: tuned. Blue: image agreement (the
+# judge); orange: caption agreement.
 
 # %%
 fig, axes = plt.subplots(1, len(SPLITS), figsize=(5.6 * len(SPLITS), 4.2), squeeze=False)
