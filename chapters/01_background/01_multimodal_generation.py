@@ -4,7 +4,8 @@
 # A *modality* is one way of showing information: a picture, a sentence, a video, a sound. **Multimodal
 # generation** is making content in one modality from content in another: a picture from a sentence, a
 # sentence from a picture. Two models that ship with mmjax do exactly that on the Shapes world (coloured
-# shapes on a 3 x 3 grid, chapter 2.1), so this book starts by running them:
+# shapes on a 3 x 3 grid, chapter 2.1), so this book starts by running them. When both work, a sentence goes
+# round like this:
 #
 # $$\text{"a big red circle at the upper left"} \;\xrightarrow{\ G\ }\; \text{image}
 #   \;\xrightarrow{\ C\ }\; \text{"a large red circle at the top left"}$$
@@ -231,7 +232,7 @@ assert sound_decoded == 1.0  # the hand-written inverse is exact by construction
 # |---|---|---|
 # | `round_trip`: text -> image -> text states the prompt's facts | - (shipped weights: to record) | - (16 prompts) |
 # | `captions_right`: real test pictures captioned with their facts | - (shipped weights: to record) | - (16 pictures) |
-# | `video_judged`: real test videos whose every frame and motion the judge reads right | >= 0.98 | >= 0.9 |
+# | `video_judged`: real test videos whose every frame and motion the judge reads right | 0.97 .. 1 | >= 0.9 |
 # | `sound_decoded`: test sounds decoded to their exact objects and cells | 1 ± 0 | 1 ± 0 |
 
 # %%

@@ -108,9 +108,11 @@ figures.label(ax_match, "D's matching: picture -> its own caption", "train step"
 figures.save(fig, chapter.keep("text2image_tiny_run.png"), dpi=90)
 
 # %% [markdown]
-# In a few dozen steps the word classifier learns which words captions use at all ("a", "the", a colour, a
+# In a few steps the word classifier learns which words captions use at all ("a", "the", a colour, a
 # shape): the `word_loss_ratio`, last logged word loss over the first, falls below 1. D's matching accuracy
-# stays near chance: telling which caption of the batch belongs to which picture needs thousands of steps.
+# (each point is one batch of 16, hence the noise) stays at chance in quick mode and only starts to rise above
+# it by the end of the full run: telling which caption of the batch belongs to which picture takes thousands
+# of steps.
 #
 # ## The losses
 # Each round is one update of $D$, then one of $G$ against the updated $D$ (sp = softplus,
@@ -226,7 +228,11 @@ np.testing.assert_allclose(hand, library, rtol=1e-5)
 # %% [markdown]
 # The rest of the round is Adam for each player (chapter 7.1) and the moving average. Written out, the whole
 # round is below; full mode checks it against the library's `train_step` (compiling both costs more time than
-# quick mode has): every parameter, moving average and spectral-norm vector must agree.
+# quick mode has): every parameter, moving average and spectral-norm vector must agree, with one exception.
+# The *key bias* of an attention layer gets no gradient at all: it adds $q \cdot b_k$, the same number, to
+# every logit of one query, which the softmax ignores. Its computed gradient is float rounding noise, and
+# Adam, which divides each gradient by its own running size, turns noise into full-size steps that differ
+# between two programs that round differently. Those few weights (32 per attention layer) are left out.
 
 # %%
 optimizers = TASK.make_optimizer(config, steps)  # Adam(2e-4, b1 = 0.5) for each player
@@ -250,20 +256,18 @@ def round_by_hand(state, raw, key):
     return {**state, "generator": g}
 
 
-def weights(state):
+def weights(state) -> list:
+    """Every weight the round changes (parameters, moving average, spectral-norm vectors) but the key biases."""
     g, d = state["generator"], state["discriminator"]
-    return [g["params"], g["ema"], d["params"], d["state"]]
+    leaves = jax.tree_util.tree_leaves_with_path([g["params"], g["ema"], d["params"], d["state"]])
+    return [leaf for path, leaf in leaves if "['key']['bias']" not in jax.tree_util.keystr(path)]
 
 
 if not chapter.quick:
     hand_state = jax.jit(round_by_hand)(state, raw, key)
     library_state, _ = jax.jit(TASK.bound_train_step(config, steps))(state, raw, key)
-    pairs = list(zip(jax.tree.leaves(weights(hand_state)), jax.tree.leaves(weights(library_state))))
-    differs = max(float(jnp.max(jnp.abs(a - b))) for a, b in pairs)
-    moved = max(
-        float(jnp.max(jnp.abs(a - b)))
-        for a, b in zip(jax.tree.leaves(weights(library_state)), jax.tree.leaves(weights(state)))
-    )
+    differs = max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(weights(hand_state), weights(library_state)))
+    moved = max(float(jnp.max(jnp.abs(a - b))) for a, b in zip(weights(library_state), weights(state)))
     print(f"the round moved the weights by up to {moved:.1e}; hand and library differ by at most {differs:.1e}")
     chapter.record("hand_minus_library", differs)
     assert moved > 1e-4 and differs < 1e-5, (moved, differs)
@@ -307,8 +311,8 @@ if not chapter.quick:
 #   from $[z; s]$ and modulates every upsampling block by $s$; $D$ answers three questions: real picture of
 #   this caption (projection, with mismatched captions as fakes), which caption of the batch (InfoNCE), and
 #   which words (a multi-label classifier).
-# * One round, written by hand in about thirty lines, is the library's round (`hand_minus_library` at
-#   float rounding); the shared loop runs it.
+# * One round, written by hand in about thirty lines, is the library's round (`loss_hand_minus_library` and,
+#   in full mode, `hand_minus_library` at float rounding); the shared loop runs it.
 # * The shipped file holds $G$'s moving average, its config, vocabulary and the facts of its run.
 #
 # ## Exercises
@@ -333,7 +337,7 @@ if not chapter.quick:
 # |---|---|---|
 # | `word_loss_ratio`: last logged word loss of the tiny run / first | < 0.9 | < 0.95 |
 # | `loss_hand_minus_library`: largest relative difference of L_D, L_G by hand and library | < 1e-5 | < 1e-5 |
-# | `hand_minus_library`: largest weight difference after one round, hand vs library | < 1e-5 | - (not run) |
+# | `hand_minus_library`: largest weight difference after one round (key biases aside) | < 1e-5 | - (not run) |
 # | `shipped_steps`: training steps of the shipped G | - (shipped weights: to record) | - (shipped weights) |
 # | `test_all_correct`: judged pictures of 256 `test` captions right in every attribute | - (to record) | - (not run) |
 # | `test_heldout_all_correct`: the same for `test_heldout` | - (shipped weights: to record) | - (not run) |
