@@ -109,7 +109,7 @@ figures.save(fig, chapter.keep("text2image_tiny_run.png"), dpi=90)
 
 # %% [markdown]
 # In a few steps the word classifier learns which words captions use at all ("a", "the", a colour, a
-# shape): the `word_loss_ratio`, last logged word loss over the first, falls below 1. D's matching accuracy
+# shape): the `word_loss_ratio`, last logged word loss over the first, falls below one. D's matching accuracy
 # (each point is one batch of 16, hence the noise) stays at chance in quick mode and only starts to rise above
 # it by the end of the full run: telling which caption of the batch belongs to which picture takes thousands
 # of steps.

@@ -120,7 +120,7 @@ figures.save(fig, chapter.keep("captioner_tiny_run.png"), dpi=90)
 # The loss starts near $\log V$ (every word equally likely) and falls fast: most of a Shapes caption is
 # predictable from the words before it ("a", "the", "to the left of"); the words that need the picture
 # (colour, shape, where) are what the rest of training is for. The `loss_ratio`, last logged loss over first,
-# is well below 1.
+# is well below one.
 #
 # ## One training step by hand
 # From the checkpoint half-way through the run (where the rate is high and Adam's moments are real), the loss
