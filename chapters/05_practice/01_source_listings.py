@@ -42,6 +42,8 @@ from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
 chapter = Chapter(__file__)
+files = chapter.out / "listing_files"  # what the listings read and write (the figures stay in chapter.out)
+files.mkdir(exist_ok=True)
 
 # %% [markdown]
 # ## Listing 1, line 1: load the pretrained model
@@ -102,11 +104,11 @@ assert np.array_equal(np.asarray(image), model.generate_images([prompt, "a small
 # exactly (shrinking by whole numbers averages each square back to its pixel).
 
 # %%
-output = chapter.out / "output.png"
+output = files / "output.png"
 image.save(output)
-model.generate_image(prompt, seed=0, size=256).save(chapter.out / "output_256.png")
+model.generate_image(prompt, seed=0, size=256).save(files / "output_256.png")
 assert np.array_equal(np.asarray(Image.open(output)), np.asarray(image))  # PNG is lossless
-assert np.array_equal(as_image_array(chapter.out / "output_256.png"), np.asarray(image))
+assert np.array_equal(as_image_array(files / "output_256.png"), np.asarray(image))
 print(f"wrote {output} and output_256.png")
 
 # %% [markdown]
@@ -117,8 +119,8 @@ print(f"wrote {output} and output_256.png")
 
 # %%
 truth = example(0, "test", 3)
-Image.fromarray(truth["image"]).resize((128, 128), Image.Resampling.NEAREST).save(chapter.out / "input.png")
-picture = Image.open(chapter.out / "input.png")
+Image.fromarray(truth["image"]).resize((128, 128), Image.Resampling.NEAREST).save(files / "input.png")
+picture = Image.open(files / "input.png")
 print(picture.size, picture.mode, "- true caption:", truth["caption"])
 
 # %% [markdown]
@@ -168,7 +170,7 @@ assert np.array_equal(as_image_array(image_tensor), truth["image"])  # the very 
 hwc = np.asarray(picture)  # [H, W, 3] uint8
 forms = {
     "PIL.Image": picture,
-    "path": chapter.out / "input.png",
+    "path": files / "input.png",
     "H x W x 3 uint8": hwc,
     "H x W x 3 float in [0, 1]": hwc / 255.0,
     "3 x H x W float in [0, 1] (ToTensor)": image_tensor,
@@ -188,13 +190,13 @@ assert model.generate_texts([picture, image_tensor]) == [caption, caption]  # se
 # traceback from deep inside JAX:
 
 # %%
-(chapter.out / "notes.txt").write_text("not a picture")
+(files / "notes.txt").write_text("not a picture")
 bad = {
     "a 7 x 7 picture": np.zeros((7, 7, 3), np.uint8),
     "a NaN": np.full((3, 32, 32), np.nan, np.float32),
     "four channels (RGBA array)": np.zeros((32, 32, 4), np.uint8),
     "values 0..255 as floats": hwc.astype(np.float32),
-    "a text file": chapter.out / "notes.txt",
+    "a text file": files / "notes.txt",
 }
 refused = 0
 for name, thing in bad.items():
@@ -233,7 +235,7 @@ print(f'"{prompt}" -> output.png -> "{round_trip}": {verdict.detail}')
 fig = plt.figure(figsize=(10, 8.6))
 grid = fig.add_gridspec(2, 6, height_ratios=[1.3, 1])
 ax = fig.add_subplot(grid[0, :3])
-ax.imshow(Image.open(chapter.out / "output_256.png"))
+ax.imshow(Image.open(files / "output_256.png"))
 figures.label(
     ax,
     f'listing 1: "{prompt}"\n-> output.png (32 x 32, shown 8x)',
