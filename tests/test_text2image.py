@@ -181,3 +181,22 @@ def test_tuning_starts_from_an_export_and_trains_g_through_the_frozen_captioner(
     jax.tree.map(np.testing.assert_array_equal, new["captioner"], state["captioner"])  # frozen
     with pytest.raises(ValueError, match="other"):
         step.init(dataclasses.replace(tuned_config, width=8), jax.random.key(0), optimizers)
+
+
+def test_the_tuning_captioner_is_read_the_same_inside_and_outside_jit(tmp_path):
+    from mmjax.captioner import export as captioner_export
+    from mmjax.captioner import step as captioner_step
+    from mmjax.captioner.config import CaptionerConfig, CaptionerModelConfig
+    from mmjax.text2image import tuning
+
+    config = CaptionerConfig(
+        model=CaptionerModelConfig(
+            patch_size=8, d_model=16, num_heads=2, num_encoder_layers=1, num_decoder_layers=1, d_hidden=32
+        )
+    )
+    state = captioner_step.init(config, jax.random.key(0), captioner_step.make_optimizer(config, 1))
+    path = str(tmp_path / "captioner.npz")
+    captioner_export.export(state, config, path)
+    inside = jax.jit(lambda: tuning.frozen_captioner(path))()  # the first read happens while tracing
+    outside = tuning.frozen_captioner(path)  # served from the cache: concrete arrays, not leaked tracers
+    jax.tree.map(np.testing.assert_array_equal, inside, outside)

@@ -322,7 +322,7 @@ def save_sample_sheet(config: TextToImageConfig, state: dict, key: jax.Array, pa
     images = images_for_tokens(config, state, np.repeat(tokens, 4, axis=0), key)  # [4 rows, H, W, 3]
     fig, axes = plt.subplots(rows, 4, figsize=(6, 1.6 * rows + 0.2))
     for i, ax in enumerate(axes.flat):
-        ax.imshow(images[i])
+        ax.imshow(images[i], interpolation="nearest")  # 32 px: show the pixels, not a blur
         ax.set_xticks([]), ax.set_yticks([])
         if i % 4 == 0:
             ax.set_title(captions[i // 4], fontsize=7, loc="left")

@@ -27,10 +27,15 @@ from mmjax.seq2seq.step import token_loss
 
 @functools.cache
 def captioner(path: str):
-    """(config, variables) of the captioner at ``path`` ("" = the shipped one), read once per process."""
+    """(config, variables) of the captioner at ``path`` ("" = the shipped one), read once per process.
+
+    The arrays are made concrete even when the first call comes from inside a traced function (the loop's
+    jitted init, a jitted loss): a tracer kept in this cache would leak into every later call.
+    """
     from mmjax.captioner.export import load
 
-    return load(path or None)
+    with jax.ensure_compile_time_eval():
+        return load(path or None)
 
 
 def caption_loss(path: str, variables: dict, images: jax.Array, tokens: jax.Array) -> jax.Array:
