@@ -52,7 +52,7 @@ def test_logits_and_decoded_shapes():
     assert logits.shape == (3, MAX_TOKENS - 1, Tokenizer.default().vocab_size) and logits.dtype == jnp.float32
     for method in ("greedy", "beam"):
         ids = M.predict(SMALL, v, b["image"], M.decode_options(SMALL, method))
-        assert ids.shape == (3, MAX_TOKENS - 1) and jnp.issubdtype(ids.dtype, jnp.integer)
+        assert ids.shape == (3, MAX_TOKENS - 2) and jnp.issubdtype(ids.dtype, jnp.integer)
     captions = step.caption_images(SMALL, v, b["image"])
     assert len(captions) == 3 and all(isinstance(c, str) for c in captions)
 

@@ -110,7 +110,7 @@ def predict(
     options: DecodeOptions | None = None,
     key: jax.Array | None = None,
 ) -> jax.Array:
-    """Generated token ids (without <bos>) ``[B, MAX_TOKENS - 1]``, greedy unless ``options`` says otherwise."""
+    """Generated token ids (without <bos>) ``[B, MAX_TOKENS - 2]``, greedy unless ``options`` says otherwise."""
     options = decode_options(config) if options is None else options
     variables = {"params": variables["params"], "state": variables["state"]}  # not the optimiser's state
     return generate(graphdef(config), variables, jnp.asarray(images), options, key)
