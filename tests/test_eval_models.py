@@ -131,6 +131,7 @@ def test_bad_checkpoints_give_clear_errors(tmp_path, monkeypatch, capsys):
     cifar = dataclasses.replace(TINY_T2I, dataset="cifar10")
     zeros = jax.tree.map(lambda leaf: np.zeros(leaf.shape, leaf.dtype), t2i_export._variables_of(cifar))
     path = tmp_path / "cifar10.npz"
-    TEXT2IMAGE.export({"generator": {**zeros, "step": np.int32(0)}}, cifar, path)
+    state = {"generator": {**zeros["generator"], "step": np.int32(0)}, "discriminator": zeros["discriminator"]}
+    TEXT2IMAGE.export(state, cifar, path)
     with pytest.raises(ValueError, match="draws cifar10 classes; mmjax eval scores Shapes prompts only"):
         load_generator("text2image", str(path))

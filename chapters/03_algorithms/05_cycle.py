@@ -43,7 +43,6 @@ from mmjax.captioner.step import caption_images
 from mmjax.cycle import caption_agreement, run_cycle
 from mmjax.metrics.judge.export import load_judge
 from mmjax.nn import functional as F
-from mmjax.pretrained.prompts import MAX_WORDS
 from mmjax.text2image import export, step, tuning
 from mmjax.text2image.task import TASK
 from mmjax.train import loop
@@ -71,10 +70,8 @@ tokenizer = config.tokenizer()
 
 
 def generator(g_variables):
-    def generate(texts, key):
-        # A caption the captioner never ended (no <eos> within 23 tokens) is cut to the 22 words G reads.
-        texts = [" ".join(text.split()[:MAX_WORDS]) for text in texts]
-        return step.images_for_tokens(config, g_variables, tokenizer.encode_batch(texts), key)  # [N, 32, 32, 3]
+    def generate(texts, k):  # round k draws with key(k): new latents every round
+        return step.images_for_tokens(config, g_variables, tokenizer.encode_batch(texts), jax.random.key(k))
 
     return generate
 
@@ -88,13 +85,11 @@ print(f"{COUNT} prompts per split, e.g. {prompts['test'][0]!r}")
 
 # %% [markdown]
 # ## K rounds with the shipped models
-# `mmjax.cycle.run_cycle` runs the loop; each round draws with its own key, `fold_in(key, k)`, so a round's
-# pictures are new samples, not the previous round's latents again.
+# `mmjax.cycle.run_cycle` runs the loop and calls `generate(texts, k)` in round $k$; seeding from $k$ makes a
+# round's pictures new samples, not the previous round's latents again.
 
 # %%
-before = {
-    split: run_cycle(generator(shipped), caption, judge, prompts[split], ROUNDS, jax.random.key(0)) for split in SPLITS
-}
+before = {split: run_cycle(generator(shipped), caption, judge, prompts[split], ROUNDS) for split in SPLITS}
 for split in SPLITS:
     for r in before[split]:
         print(
@@ -181,51 +176,33 @@ assert np.isfinite(grad_norm) and grad_norm > 0
 #
 # * if mmjax ships a tuned generator (`shapes/text2image_tuned.npz` beside `text2image.npz`), the chapter reads
 #   it, in both modes;
-# * otherwise full mode tunes one here. The shipped file holds only $G$ (chapter 5.2), and the tuned loss
-#   still contains the adversarial terms, so a discriminator is needed: a fresh one is first trained against
-#   the frozen shipped $G$ (`D_ONLY` steps, $G$'s learning rate 0), then both train with the tuning term
-#   (`TUNE` steps). $G$'s moving average uses $d = 0.99$ (about the last 100 steps) so a short run shows.
-#   Quick mode has no time for it and shows *before* only.
+# * otherwise full mode tunes one here, from the shipped file: it carries $D$ beside $G$ (chapter 5.2), and the
+#   tuned loss keeps the adversarial terms, so tuning is the library's own run with `init_from` that file and
+#   `caption_weight` = $\nu$ (`TUNE` steps). $G$'s moving average uses $d = 0.99$ (about the last 100 steps) so
+#   a short run shows. Quick mode has no time for it and shows *before* only.
 
 # %%
-NU, D_ONLY, TUNE = 1.0, 200, 300
+NU, TUNE = 1.0, 300
 tuned_file = artifacts.artifacts_dir() / "shapes" / "text2image_tuned.npz"
 
 
 def tune_here(run_dir):
-    """G tuned from the shipped weights with the caption term, through the shared loop; its sampling weights."""
-    tuned_config = dataclasses.replace(config, caption_weight=NU, ema_decay=0.99)
-
-    def optimizers(config, num_steps):  # G's rate is 0 while the fresh D catches up, then the usual one
-        g_rate = optax.join_schedules(
-            [optax.constant_schedule(0.0), optax.constant_schedule(config.g_learning_rate)], [D_ONLY]
-        )
-
-        def adam(rate):
-            return optax.inject_hyperparams(optax.adam)(learning_rate=rate, b1=config.beta1, b2=config.beta2)
-
-        return {"generator": adam(g_rate), "discriminator": adam(config.d_learning_rate)}
-
-    def init(config, key, optimizers):  # a fresh D and the frozen captioner; G (and its average) the shipped one
-        state = step.init(config, key, optimizers)
-        g = state["generator"]
-        state["generator"] = {**g, "params": shipped["params"], "ema": shipped["params"], "state": shipped["state"]}
-        return state
-
+    """G and D tuned from the shipped file with the caption term, through the shared loop; G's sampling weights."""
+    shipped_file = artifacts.artifacts_dir() / "shapes" / "text2image.npz"
+    tuned_config = dataclasses.replace(config, init_from=str(shipped_file), caption_weight=NU, ema_decay=0.99)
     shutil.rmtree(run_dir, ignore_errors=True)
     settings = TrainConfig(
-        steps=D_ONLY + TUNE, run_dir=str(run_dir), progress=False, log_every=10, checkpoint_every=D_ONLY + TUNE,
+        steps=TUNE, run_dir=str(run_dir), progress=False, log_every=10, checkpoint_every=TUNE,
         eval_every=-1, sample_every=-1, async_checkpoints=False,
     )  # fmt: skip
-    task = dataclasses.replace(TASK, make_optimizer=optimizers, init=init)
-    result = loop.train(task, tuned_config, settings, log=lambda message: None)
+    result = loop.train(TASK, tuned_config, settings, log=lambda message: None)
     return step.sampling_variables(tuned_config, result.state)
 
 
 if tuned_file.is_file():
     tuned, after_source = export.load(tuned_file)[1], f"the shipped tuned file {tuned_file.name}"
 elif not chapter.quick:
-    tuned, after_source = tune_here(chapter.out / "runs" / "tuning"), f"a tuning run here ({D_ONLY} + {TUNE} steps)"
+    tuned, after_source = tune_here(chapter.out / "runs" / "tuning"), f"a tuning run here ({TUNE} steps)"
 else:
     tuned, after_source = None, None
     print("quick mode and no tuned file shipped: the chapter shows the shipped G (before) only")
@@ -234,10 +211,7 @@ else:
 after = {}
 if tuned is not None:
     print("after =", after_source)
-    after = {
-        split: run_cycle(generator(tuned), caption, judge, prompts[split], ROUNDS, jax.random.key(0))
-        for split in SPLITS
-    }
+    after = {split: run_cycle(generator(tuned), caption, judge, prompts[split], ROUNDS) for split in SPLITS}
     for split, name in (("test", "test"), ("test_heldout", "heldout")):
         if split in SPLITS:
             chapter.record(f"after_{name}_image", after[split][0]["image_agreement"])
@@ -247,7 +221,6 @@ if not chapter.quick and not tuned_file.is_file():
     history = [r for r in read_metrics(chapter.out / "runs" / "tuning" / "metrics.jsonl") if r["split"] == "train"]
     fig, ax = plt.subplots(figsize=(6.5, 4))
     ax.plot([r["step"] for r in history], [r["caption_nll"] for r in history], marker=".", label="caption_nll")
-    ax.axvline(D_ONLY, ls=":", c="k", label="G starts to move")
     figures.label(ax, "tuning: -log C(prompt | G's picture)", "train step", "nats per token", better="lower")
     figures.save(fig, chapter.keep("cycle_tuning_run.png"), dpi=90)
 
@@ -282,19 +255,18 @@ figures.save(fig, chapter.keep("cycle_agreement.png"), dpi=90)
 # name colour x shape pairs that neither model saw in training, the hardest case for both.
 #
 # ## Summary
-# * The loop of section 3.3 is `run_cycle(generate, caption, judge, prompts, K, key)`: $K$ rounds of drawing and
+# * The loop of section 3.3 is `run_cycle(generate, caption, judge, prompts, K)`: $K$ rounds of drawing and
 #   describing, each scored against the original prompt by the judge (the picture) and by the caption parser
 #   (the words).
 # * The tuning term is the frozen captioner's negative log-likelihood of the prompt given $G$'s picture, on
 #   floats so that its gradient reaches $G$; written by hand it is the library's `caption_loss`.
-# * Tuning starts from a trained $G$ and needs a discriminator beside it: ship one, or train a fresh one against
-#   the frozen $G$ before tuning.
+# * Tuning starts from trained players: the shipped file carries $D$ beside $G$ for exactly this.
 #
 # ## Exercises
 # Use `from mmjax.utils.selfcheck import check`.
 # 1. **A perfect captioner.** Replace `caption` by the truth: for round 1 the prompts' own facts are what a
 #    perfect captioner would say, so `run_cycle(generator(shipped), lambda images: list(prompts["test"]), judge,
-#    prompts["test"], 3, jax.random.key(0))` keeps drawing the prompt itself. Its caption agreement is 1 in every
+#    prompts["test"], 3)` keeps drawing the prompt itself. Its caption agreement is 1 in every
 #    round, `check(r[-1]["caption_agreement"], expected=1.0, tol=0)`, and its image agreement is $G$'s alone,
 #    round after round: the difference to the solid blue curve is what the captioner's errors cost.
 # 2. **Rounding kills the gradient.** In `caption_nll_by_hand` round the pixels, `pixels = jnp.round(pixels)`,

@@ -261,6 +261,14 @@ def images_for_tokens(config: TextToImageConfig, state: dict, tokens: np.ndarray
     return np.concatenate(out)
 
 
+def judge_size(images: np.ndarray, size: int = 32) -> np.ndarray:
+    """The judge reads 32 x 32 pictures: smaller or larger ones are resized (bilinear) before it reads them."""
+    if images.shape[1:3] == (size, size):
+        return images
+    resized = jax.image.resize(images.astype(np.float32), (len(images), size, size, 3), "bilinear")
+    return np.asarray(jnp.clip(jnp.round(resized), 0, 255)).astype(np.uint8)
+
+
 def evaluate(state: dict, config: TextToImageConfig) -> dict[str, float]:
     """The shipped judge reads the images drawn for ``num_eval_examples`` captions of test and test_heldout.
 
@@ -277,7 +285,7 @@ def evaluate(state: dict, config: TextToImageConfig) -> dict[str, float]:
     for index, split in enumerate(EVAL_SPLITS):
         captions, tokens = prompts(config, split, config.num_eval_examples)
         images = images_for_tokens(config, state, tokens, jax.random.key(index))
-        scores = attribute_accuracy(judge_labels(_shipped_judge(), images), caption_targets(captions))
+        scores = attribute_accuracy(judge_labels(_shipped_judge(), judge_size(images)), caption_targets(captions))
         metrics.update({f"{split}_{name}": scores[name] for name in EVAL_SCORES})
     return metrics
 
