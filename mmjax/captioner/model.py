@@ -1,8 +1,16 @@
 """The captioner: a patch-embedding image encoder and a Transformer decoder with cross-attention.
 
-    x      = 2 * image / 255 - 1                                 # [B, H, W, 3] pixels in [-1, 1]
-    memory = Encoder(W_patch vec(patch_n) + PE_learned[n])       # [B, N, D],  N = (H / P)^2
-    logits = W_out Decoder(E[y_<t] * sqrt(D) + PE, memory)       # [B, T, V]
+    x      = image / 255                                               # [B, H, W, 3] pixels in [0, 1]
+    v      = max_c x_c                                                 # [B, H, W, 1] brightness (HSV "value")
+    c_n    = sum_{p in patch n} x(p) / (sum_{p in patch n} v(p) + eps)  # [B, N, 3] the colour of patch n
+    memory = Encoder(W_patch vec(2 v_n - 1) + PE_learned[n]) + W_c c_n  # [B, N, D],  N = (H / P)^2
+    logits = W_out Decoder(E[y_<t] * sqrt(D) + PE, memory)             # [B, T, V]
+
+Why split brightness from colour: a shape drawn in any colour has the same brightness patches (every Shapes
+colour has one channel near 255), so the encoder, which never sees colour, describes a red triangle exactly as
+it describes the blue triangles it was trained on; the colour is added to each patch's token afterwards. Fed RGB
+patches instead (``colour_enters="pixels"``, a plain ViT), the encoder learns features of colour *and* shape
+together, and colour x shape pairs held out of training come out as a shape seen with that colour.
 
 It is :class:`mmjax.nn.transformer.EncoderDecoder` with the source embedding of tokens replaced by the
 patch embedding of an image; every patch is real, so the memory needs no padding mask. Decoding (greedy,
@@ -25,8 +33,20 @@ from mmjax.nn.decoder import Decoder
 from mmjax.nn.decoding import DecodeOptions
 from mmjax.nn.encoder import Encoder
 from mmjax.nn.layers import dropout, split_key
-from mmjax.nn.patch_embed import PatchEmbedding
+from mmjax.nn.patch_embed import PatchEmbedding, patchify
 from mmjax.nn.transformer import TokenEmbedding, generate
+
+
+def brightness_and_colour(x: jax.Array, patch_size: int, eps: float = 1e-3) -> tuple[jax.Array, jax.Array]:
+    """Pixels ``x`` ``[B, H, W, 3]`` in [0, 1] -> (brightness ``v`` ``[B, H, W, 1]``, patch colours ``[B, N, 3]``).
+
+    A Shapes pixel is ``alpha * rgb`` (coverage alpha of an object of colour rgb on black), so ``v = alpha max(rgb)``
+    and a patch's colour ``sum x / sum v = rgb / max(rgb)`` whatever part of the patch the object covers:
+    the colour says nothing about the shape, the brightness nothing about the colour. Empty patches get 0.
+    """
+    value = x.max(-1, keepdims=True)  # [B, H, W, 1]
+    total = patchify(x, patch_size).reshape(x.shape[0], -1, patch_size * patch_size, 3).sum(2)  # [B, N, 3]
+    return value, total / (patchify(value, patch_size).sum(-1, keepdims=True) + eps)
 
 
 class ImageCaptioner(nnx.Module):
@@ -37,7 +57,11 @@ class ImageCaptioner(nnx.Module):
         self.image_size = config.image_size
         self.max_length = words.max_length
         self.dropout_rate = m.dropout_rate
-        self.patch_embedding = PatchEmbedding(config.image_size, m.patch_size, 3, m.d_model, rngs=rngs)
+        self.colour_enters = m.colour_enters
+        channels = 3 if m.colour_enters == "pixels" else 1
+        self.patch_embedding = PatchEmbedding(config.image_size, m.patch_size, channels, m.d_model, rngs=rngs)
+        if m.colour_enters != "pixels":
+            self.colour_embedding = nnx.Linear(3, m.d_model, rngs=rngs)
         self.encoder = Encoder(m.num_encoder_layers, m.d_model, m.num_heads, m.d_hidden, m.dropout_rate, rngs=rngs)
         self.target_embedding = TokenEmbedding(words, words.vocab_size, rngs=rngs)
         self.decoder = Decoder(
@@ -51,9 +75,16 @@ class ImageCaptioner(nnx.Module):
         if images.ndim != 4 or images.shape[1:] != (size, size, 3):
             raise ValueError(f"images must be [batch, {size}, {size}, 3], got shape {tuple(images.shape)}")
         key_embed, key_encoder = split_key(key, 2)
-        x = 2.0 * images.astype(jnp.float32) / 255.0 - 1.0  # [B, H, W, 3]
-        x = dropout(self.patch_embedding(x), self.dropout_rate, key_embed)  # [B, N, D]
-        return self.encoder(x, None, key_encoder), None
+        x = images.astype(jnp.float32) / 255.0  # [B, H, W, 3]
+        if self.colour_enters == "pixels":
+            tokens, colour = self.patch_embedding(2.0 * x - 1.0), 0.0  # [B, N, D]
+        else:
+            value, patch_colour = brightness_and_colour(x, self.patch_embedding.patch_size)
+            tokens, colour = self.patch_embedding(2.0 * value - 1.0), self.colour_embedding(patch_colour)
+        if self.colour_enters == "before_encoder":
+            tokens = tokens + colour
+        memory = self.encoder(dropout(tokens, self.dropout_rate, key_embed), None, key_encoder)  # [B, N, D]
+        return (memory + colour if self.colour_enters == "after_encoder" else memory), None
 
     def decode(self, target_in, memory, memory_mask=None, key=None) -> jax.Array:
         """Teacher forcing: logits ``[B, T, V]`` of word t+1 given words 0..t and the image's memory."""
@@ -95,10 +126,9 @@ def logits(config: CaptionerConfig, variables: F.Variables, batch: dict, key: ja
 
 
 def decode_options(config: CaptionerConfig, method: str = "greedy", **kwargs) -> DecodeOptions:
-    """Decode with "greedy", "sample" or "beam" up to MAX_TOKENS - 2 tokens after <bos>: a caption that never
-    says <eos> still fits, framed by <bos> and <eos>, in the MAX_TOKENS that text models read (the cycle)."""
+    """Decode up to MAX_TOKENS - 1 words and <eos> (everything after <bos>) with "greedy", "sample" or "beam"."""
     tokenizer = Tokenizer.default()
-    length = config.decoder().max_length - 2
+    length = config.decoder().max_length - 1
     ids = {"bos_id": tokenizer.bos_id, "eos_id": tokenizer.eos_id, "pad_id": tokenizer.pad_id}
     return DecodeOptions(method, max_length=length, **ids, **kwargs)
 
@@ -110,7 +140,7 @@ def predict(
     options: DecodeOptions | None = None,
     key: jax.Array | None = None,
 ) -> jax.Array:
-    """Generated token ids (without <bos>) ``[B, MAX_TOKENS - 2]``, greedy unless ``options`` says otherwise."""
+    """Generated token ids (without <bos>) ``[B, MAX_TOKENS - 1]``, greedy unless ``options`` says otherwise."""
     options = decode_options(config) if options is None else options
     variables = {"params": variables["params"], "state": variables["state"]}  # not the optimiser's state
     return generate(graphdef(config), variables, jnp.asarray(images), options, key)

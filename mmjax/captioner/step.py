@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 from flax import nnx
@@ -42,6 +43,18 @@ def init(config: CaptionerConfig, key: jax.Array, optimizer: optax.GradientTrans
     return new_train_state(F.split(M.make_model(config, rngs=nnx.Rngs(params=key)))[1], optimizer)
 
 
+def drop_words(tokens: jax.Array, rate: float, key: jax.Array) -> jax.Array:
+    """Replace each word of ``tokens`` ``[B, T]`` by <unk> with probability ``rate`` (special tokens stay).
+
+    Only the decoder's *inputs* are dropped; it must still predict every true word, so it cannot lean on
+    the previous words alone (the language-model prior) and must read the image.
+    """
+    tokenizer = Tokenizer.default()
+    is_word = tokens > max(tokenizer.pad_id, tokenizer.bos_id, tokenizer.eos_id, tokenizer.unk_id)
+    drop = jax.random.bernoulli(key, rate, tokens.shape) & is_word  # [B, T]
+    return jnp.where(drop, tokenizer.unk_id, tokens)
+
+
 def train_step(
     state: dict, batch: dict, key: jax.Array, config: CaptionerConfig, optimizer: optax.GradientTransformation
 ) -> tuple[dict, dict]:
@@ -50,8 +63,13 @@ def train_step(
     L = -(1 / N) sum_{b, t : y_bt != pad} log p(y_bt | y_b,<t, image_b)   (see ``token_loss``)
     """
 
+    inputs = batch
+    if config.word_dropout > 0:
+        key, key_words = jax.random.split(key)
+        inputs = {**batch, "tokens": drop_words(batch["tokens"], config.word_dropout, key_words)}
+
     def loss_fn(params):
-        logits = M.logits(config, {**state, "params": params}, batch, key)  # [B, T - 1, V]
+        logits = M.logits(config, {**state, "params": params}, inputs, key)  # [B, T - 1, V]
         return token_loss(logits, batch["tokens"][:, 1:], config.label_smoothing)
 
     grads, metrics = jax.grad(loss_fn, has_aux=True)(state["params"])
