@@ -157,3 +157,47 @@ def test_train_step_loss_is_the_teacher_forced_cross_entropy_of_real_tokens():
     train_step = jax.jit(functools.partial(step.train_step, config=SMALL, optimizer=optimizer))
     _, metrics = train_step(state, b, key)
     np.testing.assert_allclose(metrics["loss"], expected, rtol=1e-5)
+
+
+def reference_beam_search(config, v, image, beam_size, length_penalty=0.6):
+    """Beam search written out with full (uncached) teacher-forced passes: the K best prefixes by total
+    log-probability; a finished prefix is only extended by <pad> at no cost; the end ranks the K by
+    log p / ((5 + length) / 6) ** alpha."""
+    tokenizer = Tokenizer.default()
+    forced = jax.jit(lambda tokens: jax.nn.log_softmax(M.logits(config, v, {"image": image[None], "tokens": tokens})))
+    beams = [([tokenizer.bos_id], 0.0, False)]  # (tokens with <bos>, log-probability, finished)
+    for _ in range(MAX_TOKENS - 1):
+        candidates = []
+        for tokens, log_p, finished in beams:
+            if finished:
+                candidates.append((tokens + [tokenizer.pad_id], log_p, True))
+                continue
+            padded = np.array(tokens + [tokenizer.pad_id] * (MAX_TOKENS - len(tokens)), np.int32)[None]
+            for token, token_log_p in enumerate(np.asarray(forced(padded)[0, len(tokens) - 1])):
+                candidates.append((tokens + [token], log_p + float(token_log_p), token == tokenizer.eos_id))
+        beams = sorted(candidates, key=lambda c: -c[1])[:beam_size]
+        if all(finished for *_, finished in beams):
+            break
+
+    def score(beam):
+        tokens, log_p, _ = beam
+        length = sum(t != tokenizer.pad_id for t in tokens[1:])
+        return log_p / ((5 + length) / 6) ** length_penalty
+
+    return tokenizer.decode(np.array(max(beams, key=score)[0][1:]))
+
+
+def test_beam_search_captions_match_a_plain_beam_search_and_beam_one_is_greedy():
+    config = dataclasses.replace(SMALL, model=dataclasses.replace(SMALL.model, num_decoder_layers=2))
+    v, images = variables(config, seed=1), batch(config, count=3)["image"]
+    # A random decoder rarely ends a caption: raise its <eos> logit so that some hypotheses finish early and
+    # the ranking of finished against unfinished ones is exercised (here one caption is long, two are empty).
+    head = v["params"]["head"]
+    eos_bias = head["bias"].at[Tokenizer.default().eos_id].add(1.4)
+    v = {**v, "params": {**v["params"], "head": {**head, "bias": eos_bias}}}
+    beam = step.caption_images(config, v, images, method="beam", beam_size=4)
+    assert beam == [reference_beam_search(config, v, image, beam_size=4) for image in images]
+    assert len({len(caption.split()) for caption in beam}) > 1, beam  # finished at different lengths
+    assert step.caption_images(config, v, images, method="beam", beam_size=1) == step.caption_images(config, v, images)
+    with pytest.raises(ValueError, match="beam_size"):
+        step.caption_images(config, v, images, method="beam", beam_size=0)
