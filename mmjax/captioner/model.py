@@ -126,9 +126,10 @@ def logits(config: CaptionerConfig, variables: F.Variables, batch: dict, key: ja
 
 
 def decode_options(config: CaptionerConfig, method: str = "greedy", **kwargs) -> DecodeOptions:
-    """Decode up to MAX_TOKENS - 1 words and <eos> (everything after <bos>) with "greedy", "sample" or "beam"."""
+    """Decode with "greedy", "sample" or "beam" up to MAX_TOKENS - 2 tokens after <bos>: a caption that never
+    says <eos> still fits, framed by <bos> and <eos>, in the MAX_TOKENS that text models read (the cycle)."""
     tokenizer = Tokenizer.default()
-    length = config.decoder().max_length - 1
+    length = config.decoder().max_length - 2
     ids = {"bos_id": tokenizer.bos_id, "eos_id": tokenizer.eos_id, "pad_id": tokenizer.pad_id}
     return DecodeOptions(method, max_length=length, **ids, **kwargs)
 
@@ -140,7 +141,7 @@ def predict(
     options: DecodeOptions | None = None,
     key: jax.Array | None = None,
 ) -> jax.Array:
-    """Generated token ids (without <bos>) ``[B, MAX_TOKENS - 1]``, greedy unless ``options`` says otherwise."""
+    """Generated token ids (without <bos>) ``[B, MAX_TOKENS - 2]``, greedy unless ``options`` says otherwise."""
     options = decode_options(config) if options is None else options
     variables = {"params": variables["params"], "state": variables["state"]}  # not the optimiser's state
     return generate(graphdef(config), variables, jnp.asarray(images), options, key)
