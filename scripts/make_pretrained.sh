@@ -17,8 +17,9 @@ CAP_STEPS=${CAP_STEPS:-6000}
 TUNE_STEPS=${TUNE_STEPS:-500}
 
 mmjax train text2image --steps "$T2I_STEPS" --run-dir "$RUNS/text2image" --no-progress --eval-every 1000 \
-    --sample-every 0 --checkpoint-every 1000 ${T2I_ARGS:-}
+    --sample-every 1000 --checkpoint-every 1000 ${T2I_ARGS:-}
 mmjax export "$RUNS/text2image" --out "$RUNS/text2image_base.npz"
+cp "$RUNS/text2image_base.npz" "$OUT/text2image.npz"  # shipped: the base generator (tuning is measured beside it)
 mmjax train captioner --steps "$CAP_STEPS" --run-dir "$RUNS/captioner" --no-progress --eval-every 1000 \
     --sample-every 0 --checkpoint-every 1000 ${CAP_ARGS:-}
 mmjax export "$RUNS/captioner" --out "$OUT/captioner.npz"
@@ -38,3 +39,7 @@ for which in base tuned; do
         --num-samples 1000 --rounds 3 --out "$REPORTS/cycle_test_heldout_$which.json"
 done
 mmjax eval captioner --checkpoint "$OUT/captioner.npz" --num-samples 1000 --out "$REPORTS/captioner.json"
+mmjax eval real --num-samples 1000 --out "$REPORTS/real.json"  # the floor of Shapes-FID, the ceiling of the rest
+python -m mmjax.pretrained.model_card --text2image-run "$RUNS/text2image" --captioner-run "$RUNS/captioner" \
+    --tuning-run "$RUNS/text2image_tuned" --reports "$REPORTS" --out "$OUT" --shipped-generator "base (untuned)" \
+    ${CARD_NOTES:+--note "$CARD_NOTES"}

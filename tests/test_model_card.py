@@ -32,9 +32,11 @@ def test_card_reconstructs_the_command_and_tabulates_reports(tmp_path):
         tuning_run=None,
         reports=str(reports),
         shipped_generator="base",
+        note=["Measured on a shared machine."],
         out=str(tmp_path / "card"),
     )
     card = model_card.write_card(args).read_text()
     assert command in card and "| text2image_base | test | 0.500 |" in card and "| 0.400 | 0.300 |" in card
+    assert "## Notes\n\nMeasured on a shared machine." in card
     assert (tmp_path / "card" / "eval_curves.png").stat().st_size > 0
     assert json.loads((tmp_path / "card" / "text2image.config.json").read_text())["config"]["model"]["width"] == 16

@@ -215,8 +215,11 @@ assert sound_decoded == 1.0  # the hand-written inverse is exact by construction
 # 1. **Seeds.** Draw `"a small blue square above a large yellow triangle"` with seeds 0 to 7
 #    (`model.generate_images([prompt] * 8, seed=0)` draws the eight from the same seed and different rows; or
 #    call `generate_image(prompt, seed=s)`). A two-object caption fixes the relation but not where the pair
-#    sits: you should see the pair in different columns. Count the distinct pictures among the eight,
-#    `len({image.tobytes() for image in images})`: `check(distinct, expected=8, tol=0)`.
+#    sits, so real pictures put the pair in any column. The shipped GAN mostly does not: its pictures differ
+#    only in small details and the pair keeps its column (the model card measures this free choice,
+#    `distinct_free_line`: 0.35 for the GAN against 0.98 for real data; a collapsed mode). Count the distinct
+#    pictures, `len({image.tobytes() for image in images})`, `check(distinct, expected=8, tol=0)`, then count
+#    the distinct columns of the pair by eye: that is the diversity a better GAN would add.
 # 2. **Words the model does not know.** Call `model.generate_image("A cat sitting on the table.")` inside a
 #    `try` / `except ValueError as error: print(error)`. You should see the unknown words named, close known
 #    words suggested (`on -> above`) and the list of what the model can draw. Chapter 5.1 starts from this.
@@ -230,8 +233,8 @@ assert sound_decoded == 1.0  # the hand-written inverse is exact by construction
 # ## Expected results
 # | figure | full run | quick run |
 # |---|---|---|
-# | `round_trip`: text -> image -> text states the prompt's facts | - (shipped weights: to record) | - (16 prompts) |
-# | `captions_right`: real test pictures captioned with their facts | - (shipped weights: to record) | - (16 pictures) |
+# | `round_trip`: text -> image -> text states the prompt's facts | 0.35 .. 0.6 | - (16 prompts) |
+# | `captions_right`: real test pictures captioned with their facts | 0.93 .. 1 | - (16 pictures) |
 # | `video_judged`: real test videos whose every frame and motion the judge reads right | 0.97 .. 1 | >= 0.9 |
 # | `sound_decoded`: test sounds decoded to their exact objects and cells | 1 ± 0 | 1 ± 0 |
 

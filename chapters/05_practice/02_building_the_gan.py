@@ -121,7 +121,7 @@ figures.save(fig, chapter.keep("text2image_tiny_run.png"), dpi=90)
 #
 # $$L_D = \mathbb{E}[\mathrm{sp}(-D(x, t))] + \tfrac12\big(\mathbb{E}[\mathrm{sp}(D(x, t'))]
 #   + \mathbb{E}[\mathrm{sp}(D(G(z, t), t))]\big) + \lambda\,\mathrm{NCE}(u(x), v(t))
-#   + \mu\,\mathrm{BCE}(W_w\phi(x), \mathrm{words}(t))$$
+#   + \mu\,\big[\mathrm{BCE}(W_w\phi(x), \mathrm{words}(t)) + \mathrm{BCE}(W_w\phi(G(z, t)), 0)\big]$$
 # $$L_G = \mathbb{E}[\mathrm{sp}(-D(G(z, t), t))] + \lambda\,\mathrm{NCE}(u(G(z, t)), v(t))
 #   + \mu\,\mathrm{BCE}(W_w\phi(G(z, t)), \mathrm{words}(t))$$
 # $$\mathrm{NCE}(u, v) = \tfrac12\big[\mathrm{CE}(u v^\top / \tau, I) + \mathrm{CE}(v u^\top / \tau, I)\big],
@@ -129,9 +129,12 @@ figures.save(fig, chapter.keep("text2image_tiny_run.png"), dpi=90)
 #
 # NCE is a softmax cross-entropy over the batch: picture $i$ must pick caption $i$ among the $B$ captions, and
 # caption $i$ picture $i$. BCE sums, over the vocabulary, the binary cross-entropy of "does the caption use
-# word $w$", $\mathrm{sp}(\ell_w) - y_w \ell_w$; special tokens never count. For $G$ the same two terms ask for
+# word $w$", $\mathrm{sp}(\ell_w) - y_w \ell_w$; special tokens never count. $D$ also learns that a fake calls
+# for no word at all: a classifier trained on real pictures alone is easily fooled by patterns no real picture
+# has (the twin classifier that fixes AC-GAN). For $G$ the same two terms ask for
 # pictures that $D$ pairs with their own caption and that call for the caption's words. After $G$'s update,
-# its *moving average* $\theta_{\text{ema}} \leftarrow d\,\theta_{\text{ema}} + (1 - d)\,\theta$ (d = 0.999)
+# its *moving average* $\theta_{\text{ema}} \leftarrow d_t\,\theta_{\text{ema}} + (1 - d_t)\,\theta$ with
+# $d_t = \min(0.999, (1 + t) / (10 + t))$ after update $t$ (so the random init is forgotten early)
 # is what `generate_image` draws with: it averages out the game's oscillation.
 
 # %%
@@ -188,7 +191,8 @@ def d_loss(d_params, state, x, t, key):
     real, fake, wrong = jnp.split(out["logits"], 3)  # [B] each
     b = x.shape[0]
     gan = jnp.mean(sp(-real)) + 0.5 * (jnp.mean(sp(wrong)) + jnp.mean(sp(fake)))
-    return gan + LAMBDA * nce(out["u"][:b], out["v"][:b]) + MU * bce_words(out["words"][:b], t), new_state
+    words = bce_words(out["words"][:b], t) + bce_words(out["words"][b : 2 * b], t[:, :0])  # fakes: no word
+    return gan + LAMBDA * nce(out["u"][:b], out["v"][:b]) + MU * words, new_state
 
 
 def g_loss(g_params, state, t, key):
@@ -252,7 +256,8 @@ def round_by_hand(state, raw, key):
     state = {**state, "discriminator": adam(d, grads, optimizers["discriminator"], state=new_sn)}  # D first
     grads = jax.grad(g_loss)(state["generator"]["params"], state, t, key_g)  # G against the updated D
     g = adam(state["generator"], grads, optimizers["generator"])
-    g["ema"] = jax.tree.map(lambda e, p: DECAY * e + (1 - DECAY) * p, g["ema"], g["params"])
+    decay = jnp.minimum(DECAY, (1.0 + g["step"]) / (10.0 + g["step"]))  # warmed up: forgets the init early on
+    g["ema"] = jax.tree.map(lambda e, p: decay * e + (1 - decay) * p, g["ema"], g["params"])
     return {**state, "generator": g}
 
 

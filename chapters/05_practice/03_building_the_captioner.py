@@ -45,32 +45,40 @@ tokenizer = Tokenizer.default()
 
 # %% [markdown]
 # ## The model
-# A 32 x 32 picture is cut into $P \times P$ patches ($P = 4$: an 8 x 8 grid of $N = 64$ patches), each
-# flattened to a vector of $3P^2 = 48$ numbers and projected to width $D$, plus a learned code of its
-# position: the picture becomes a sequence of 64 tokens, and from there it is chapter 3.3's encoder-decoder:
+# A 32 x 32 picture is cut into $P \times P$ patches ($P = 4$: an 8 x 8 grid of $N = 64$ patches). The encoder
+# reads only each patch's *brightness* $v = \max_c x_c$ (HSV's value), flattened to $P^2 = 16$ numbers and
+# projected to width $D$, plus a learned code of its position; each patch's *colour* $c_n$ joins its token after
+# the encoder. From there it is chapter 3.3's encoder-decoder:
 #
-# $$x = 2\,\frac{\text{image}}{255} - 1, \qquad
-#   \text{memory} = \mathrm{Encoder}\big(W_{\text{patch}} \operatorname{vec}(x_{\text{patch}\ n}) + b + PE[n]\big)
-#   \in \mathbb{R}^{N \times D}$$
+# $$x = \frac{\text{image}}{255}, \qquad v = \max_c x_c, \qquad
+#   c_n = \frac{\sum_{p \in n} x(p)}{\sum_{p \in n} v(p) + \epsilon}$$
+# $$\text{memory}_n = \mathrm{Encoder}\big(W_{\text{patch}} \operatorname{vec}(2 v_n - 1) + b + PE[n]\big)_n
+#   + W_c\, c_n \in \mathbb{R}^{D}$$
 # $$\text{logits}_t = W_{\text{out}}\,\mathrm{Decoder}\big(E[y_{<t}]\sqrt{D} + PE,\ \text{memory}\big)_t
 #   \in \mathbb{R}^{V}$$
+#
+# Why split them: every Shapes colour has a channel near 255, so a triangle has the same brightness in any
+# colour, and the encoder, which never sees colour, describes a red triangle exactly as the triangles of other
+# colours it was trained on. Fed RGB patches (`colour_enters="pixels"`, a plain ViT), the encoder learns colour
+# and shape together, and the colour x shape pairs of `test_heldout`, never seen in training, come out as a
+# shape seen with that colour.
 #
 # Every decoder block attends causally to the words so far, then across to all 64 patches (cross-attention),
 # then applies an MLP. Every patch is real, so the memory needs no padding mask.
 #
 # **A patch embedding is a convolution** with kernel size = stride = $P$: cutting, flattening and one matrix
-# product compute exactly what `lax.conv` computes with the same weights reshaped to $P \times P \times 3
+# product compute exactly what `lax.conv` computes with the same weights reshaped to $P \times P \times 1
 # \times D$. We check it with the shipped captioner's own weights:
 
 # %%
 shipped_config, shipped = export.load()
 P = shipped_config.model.patch_size
 images = np.stack([example(0, "test", i)["image"] for i in range(8)])  # [8, 32, 32, 3] uint8
-x = 2.0 * images.astype(np.float32) / 255.0 - 1.0  # [8, 32, 32, 3] in [-1, 1]
+x = 2.0 * images.astype(np.float32).max(-1, keepdims=True) / 255.0 - 1.0  # [8, 32, 32, 1]: 2 v - 1
 projection = shipped["params"]["patch_embedding"]["projection"]
-W, b = np.asarray(projection["kernel"]), np.asarray(projection["bias"])  # [3 P^2, D], [D]
+W, b = np.asarray(projection["kernel"]), np.asarray(projection["bias"])  # [P^2, D], [D]
 by_matmul = patchify(x, P) @ W + b  # [8, N, D]
-kernel = W.reshape(P, P, 3, -1)  # the same numbers as a P x P x 3 -> D convolution kernel
+kernel = W.reshape(P, P, 1, -1)  # the same numbers as a P x P x 1 -> D convolution kernel
 by_conv = jax.lax.conv_general_dilated(x, kernel, (P, P), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"))
 by_conv = np.asarray(by_conv).reshape(8, -1, W.shape[1]) + b  # [8, 8 x 8 patches, D], row-major
 print(f"{by_matmul.shape[1]} patches of {W.shape[0]} numbers -> width {W.shape[1]}")
@@ -83,7 +91,11 @@ np.testing.assert_allclose(by_matmul, by_conv, atol=1e-5)
 # decoder reads the true caption shifted right and predicts every next token at once; the loss counts only the
 # real (non-pad) targets:
 #
-# $$L(\theta) = -\frac{1}{N} \sum_{b,t:\ y_{bt} \ne \text{pad}} \log p_\theta(y_{bt} \mid y_{b,<t}, \text{image}_b).$$
+# $$L(\theta) = -\frac{1}{N} \sum_{b,t:\ y_{bt} \ne \text{pad}} \sum_v q_{btv} \log p_\theta(v \mid y_{b,<t},
+#   \text{image}_b), \qquad q_{bt} = (1 - \epsilon)\,\text{one-hot}(y_{bt}) + \epsilon / V,$$
+#
+# the cross-entropy against targets *smoothed* by $\epsilon$ = `label_smoothing` (0.1 by default: the model is
+# never asked for probability exactly 1, which keeps its logits from growing without bound).
 #
 # The step then clips the gradient to global norm 1 and takes an AdamW step whose rate warms up over a tenth of
 # the run and decays as a cosine to 0 (chapter 3.4 writes AdamW out; here the library's optimiser applies it).
@@ -137,9 +149,11 @@ optimizer = TASK.make_optimizer(config, steps)
 def loss_by_hand(params, state, batch):
     target_in, labels = batch["tokens"][:, :-1], batch["tokens"][:, 1:]  # <bos> y_1 .. y_n, y_1 .. <eos>
     logits = F.call(graph, {"params": params, "state": state["state"]}, batch["image"], target_in)[0]  # [B, T, V]
-    log_p = jnp.take_along_axis(jax.nn.log_softmax(logits), labels[..., None], axis=-1)[..., 0]  # [B, T]
+    eps, vocab = config.label_smoothing, logits.shape[-1]
+    q = (1 - eps) * jax.nn.one_hot(labels, vocab) + eps / vocab  # [B, T, V] smoothed targets
+    nll = -jnp.sum(q * jax.nn.log_softmax(logits), axis=-1)  # [B, T]
     real = labels != tokenizer.pad_id
-    return -jnp.sum(log_p * real) / jnp.sum(real)
+    return jnp.sum(nll * real) / jnp.sum(real)
 
 
 @jax.jit

@@ -94,7 +94,7 @@ IMAGE_SCORES = (
     "shapes_fid",
     "distinct_free_line",
 )
-CAPTION_SCORES = ("exact_match", "f1", "parse_rate", "bleu4", "cider_d")
+CAPTION_SCORES = ("exact_match", "f1", "parse_rate", "bleu_4", "cider_d")
 
 
 def _scores_table(reports: dict[str, dict], keys: tuple[str, ...]) -> list[str]:
@@ -170,6 +170,8 @@ def write_card(args: argparse.Namespace) -> Path:
         *_cycle_table(_read(reports_dir, "cycle")),
         "",
     ]
+    if args.note:
+        lines += ["## Notes", "", *args.note, ""]
     card = out / "README.md"
     card.write_text("\n".join(lines))
     return card
@@ -182,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tuning-run", default=None, help="the cycle's tuning run, if the shipped G was tuned")
     parser.add_argument("--reports", required=True, help="folder of the mmjax eval / mmjax cycle JSON reports")
     parser.add_argument("--shipped-generator", default="base", help="which generator text2image.npz is")
+    parser.add_argument("--note", action="append", default=[], help="a paragraph for the card's Notes (repeatable)")
     parser.add_argument("--out", required=True)
     print(f"wrote {write_card(parser.parse_args(argv))}")
     return 0
