@@ -343,9 +343,9 @@ if not chapter.quick:
 # | `word_loss_ratio`: last logged word loss of the tiny run / first | < 0.9 | < 0.95 |
 # | `loss_hand_minus_library`: largest relative difference of L_D, L_G by hand and library | < 1e-5 | < 1e-5 |
 # | `hand_minus_library`: largest weight difference after one round (key biases aside) | < 1e-5 | - (not run) |
-# | `shipped_steps`: training steps of the shipped G | - (shipped weights: to record) | - (shipped weights) |
-# | `test_all_correct`: judged pictures of 256 `test` captions right in every attribute | - (to record) | - (not run) |
-# | `test_heldout_all_correct`: the same for `test_heldout` | - (shipped weights: to record) | - (not run) |
+# | `shipped_steps`: training steps of the shipped G | 6000 ± 0 | 6000 ± 0 |
+# | `test_all_correct`: judged pictures of 256 `test` captions right in every attribute | 0.45 .. 0.65 | - (not run) |
+# | `test_heldout_all_correct`: the same for `test_heldout` | 0.38 .. 0.58 | - (not run) |
 
 # %%
 chapter.finish()
