@@ -19,11 +19,17 @@ import jax
 from mmjax.nn import functional as F
 from mmjax.text2image.config import TextToImageConfig
 from mmjax.text2image.model import build_players
-from mmjax.text2image.step import sampling_variables
 from mmjax.utils import artifacts, npz_checkpoint
 
 ARTIFACT = "shapes/text2image.npz"
 MAKE_COMMAND = "mmjax train text2image --steps 6000 --run-dir runs/text2image && mmjax export runs/text2image"
+
+
+def sampling_variables(config: TextToImageConfig, state: dict) -> dict:
+    """G's variables for drawing images (and for shipping): the moving average when the config keeps one."""
+    g = state["generator"]
+    params = g["ema"] if config.ema_decay > 0 and "ema" in g else g["params"]
+    return {"params": params, "state": g["state"]}
 
 
 def export(state: dict, config: TextToImageConfig, path: str | Path, extra: dict | None = None) -> None:

@@ -36,6 +36,7 @@ from mmjax.nn import functional as F
 from mmjax.text2image import tuning
 from mmjax.text2image.config import TextToImageConfig
 from mmjax.text2image.data import model_batch
+from mmjax.text2image.export import sampling_variables
 from mmjax.text2image.model import build_players
 from mmjax.train.state import apply_gradients
 
@@ -95,13 +96,6 @@ def word_loss(word_logits: jax.Array, tokens: jax.Array | None) -> jax.Array:
     """Mean over the batch of the summed binary cross-entropies of every vocabulary word (no word if None)."""
     targets = jnp.zeros_like(word_logits) if tokens is None else caption_words(tokens, word_logits.shape[-1])
     return jnp.mean(jnp.sum(optax.sigmoid_binary_cross_entropy(word_logits, targets), axis=-1))
-
-
-def sampling_variables(config: TextToImageConfig, state: dict) -> dict:
-    """G's variables for drawing images: the moving average when the config keeps one."""
-    g = state["generator"]
-    params = g["ema"] if config.ema_decay > 0 and "ema" in g else g["params"]
-    return {"params": params, "state": g["state"]}
 
 
 def _generate(config: TextToImageConfig, g_vars: dict, tokens: jax.Array, key: jax.Array) -> jax.Array:
