@@ -171,7 +171,7 @@ def write_card(args: argparse.Namespace) -> Path:
         "",
     ]
     if args.note:
-        lines += ["## Notes", "", *args.note, ""]
+        lines += ["## Notes", "", *[line for note in args.note for line in (note, "")]]
     card = out / "README.md"
     card.write_text("\n".join(lines))
     return card
