@@ -100,7 +100,16 @@ def test_cached_greedy_equals_greedy_by_full_recomputation(model_and_source):
         buffer = jnp.full((source.shape[0], options.max_length), PAD, jnp.int32)
         return D.greedy(step_fn, buffer, jnp.full((source.shape[0],), BOS, jnp.int32), options)
 
-    np.testing.assert_array_equal(generate(graphdef, variables, source, options), recompute(variables, source))
+    reference = recompute(variables, source)
+    np.testing.assert_array_equal(generate(graphdef, variables, source, options), reference)
+    np.testing.assert_array_equal(generate(graphdef, variables, source, options, use_cache=False), reference)
+
+
+def test_beam_search_without_the_cache_finds_the_same_hypotheses(model_and_source):
+    graphdef, variables, source = model_and_source
+    options = D.DecodeOptions("beam", max_length=8, beam_size=3, eos_id=EOS, pad_id=PAD)
+    cached = generate(graphdef, variables, source, options)
+    np.testing.assert_array_equal(generate(graphdef, variables, source, options, use_cache=False), cached)
 
 
 def test_sampling_is_reproducible_for_a_fixed_key(model_and_source):

@@ -155,16 +155,39 @@ class DecoderOnly(nnx.Module):
         return self.head(x[:, 0]), {"layers": layers}
 
 
-@functools.partial(jax.jit, static_argnames=("graphdef", "options"))
-def generate(graphdef, variables, source: jax.Array, options: DecodeOptions, key: jax.Array | None = None):
+def recomputing_step(model) -> tuple:
+    """The decoding step *without* a key/value cache, for comparison with ``model.decode_step``.
+
+    Its "cache" is the prefix of tokens so far, ``[B, L]``, and the memory. Step t writes token t into
+    the prefix and reruns the whole decoder over it; causal masking makes position t's logits exactly
+    those of the cached step. Each step costs a full L-token decoder pass instead of one token's, which is
+    what the cache saves: O(L^2) token passes per sequence instead of O(L).
+    """
+
+    def step_fn(token: jax.Array, cache: dict, index: jax.Array) -> tuple[jax.Array, dict]:
+        prefix = cache["prefix"].at[:, index].set(token)  # [B, L]
+        logits = model.decode(prefix, cache["memory"], cache["memory_mask"])  # [B, L, V]
+        return jax.lax.dynamic_index_in_dim(logits, index, axis=1, keepdims=False), {**cache, "prefix": prefix}
+
+    return step_fn
+
+
+@functools.partial(jax.jit, static_argnames=("graphdef", "options", "use_cache"))
+def generate(
+    graphdef, variables, source: jax.Array, options: DecodeOptions, key: jax.Array | None = None, use_cache=True
+):
     """Encode ``source`` ``[B, S]`` and decode ``[B, options.max_length]`` tokens, in one compiled call.
 
     ``graphdef, variables = mmjax.nn.functional.split(model)`` for an ``EncoderDecoder`` (a train state
     holds the same ``params`` and ``state``): the structure is static, the arrays are traced, so new
-    parameters reuse the compiled program.
+    parameters reuse the compiled program. ``use_cache=False`` decodes with :func:`recomputing_step`
+    (the same tokens, more work), to measure what the key/value cache is worth.
     """
     model = F.merge(graphdef, variables)
     memory, memory_mask = model.encode(source)
-    cache = model.init_cache(memory, memory_mask, options.max_length)
     start = jnp.full((source.shape[0],), options.bos_id, jnp.int32)
-    return decode(model.decode_step, cache, start, options, key)
+    if use_cache:
+        return decode(model.decode_step, model.init_cache(memory, memory_mask, options.max_length), start, options, key)
+    prefix = jnp.full((source.shape[0], options.max_length), options.pad_id, jnp.int32)
+    cache = {"prefix": prefix, "memory": memory, "memory_mask": memory_mask}
+    return decode(recomputing_step(model), cache, start, options, key)
