@@ -113,7 +113,7 @@ def run_train(args: argparse.Namespace) -> int:
     if extras["distributed"]:
         from mmjax.train.parallel import initialize_distributed
 
-        initialize_distributed()
+        print(initialize_distributed(), flush=True)
     if extras["compile_cache"]:
         from mmjax.train.compile_cache import enable_compilation_cache
 

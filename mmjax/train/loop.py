@@ -18,6 +18,7 @@ import functools
 import json
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -110,6 +111,21 @@ def _due(step: int, every: int, last: int) -> bool:
 
 def _format_metrics(metrics: dict) -> str:
     return " ".join(f"{k}={v:.4g}" for k, v in metrics.items())
+
+
+def sample_files(task: Task, state, config, key, out_dir: Path) -> None:
+    """``task.sample`` on every process, files kept from process 0 only.
+
+    A sampler's jitted calls on the replicated state are programs over all devices, so every process
+    of a multi-host run must make them; the other processes write into a scratch folder that is
+    deleted, so no two processes write the same file of a shared run folder.
+    """
+    if jax.process_index() == 0:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        task.sample(state, config, key, out_dir)
+        return
+    with tempfile.TemporaryDirectory(prefix="mmjax-samples-") as scratch:
+        task.sample(state, config, key, Path(scratch))
 
 
 class _StopRequest:
@@ -311,8 +327,7 @@ def _run_steps(
                     say(f"eval at step {step}: {_format_metrics(eval_metrics)}")
                 if task.sample is not None and _due(step, tc.sample_every, last):
                     out_dir = run_dir / "samples" / f"step_{step:07d}"
-                    out_dir.mkdir(parents=True, exist_ok=True)
-                    task.sample(carry["state"], config, jax.random.fold_in(sample_key, step), out_dir)
+                    sample_files(task, carry["state"], config, jax.random.fold_in(sample_key, step), out_dir)
                 best_due = eval_metrics is not None and task.best_metric is not None
                 if _due(step, tc.checkpoint_every, last) or best_due or stop.requested:
                     checkpointer.save(step, carry, loader_state, info, metrics=eval_metrics)

@@ -8,12 +8,18 @@ Nothing in a task's ``train_step`` changes between 1 CPU, 8 fake CPU devices
 (``XLA_FLAGS=--xla_force_host_platform_device_count=8``), a GPU or a TPU pod slice.
 
 Multi-host (a TPU pod slice, a SLURM GPU cluster): start the *same* command on every host with
-``mmjax train ... --distributed``, which calls ``jax.distributed.initialize()`` before anything else
-(on TPU and SLURM it finds the coordinator by itself; elsewhere set ``JAX_COORDINATOR_ADDRESS``,
-``JAX_NUM_PROCESSES`` and ``JAX_PROCESS_ID``). ``jax.devices()`` then lists the devices of all hosts,
+``mmjax train ... --distributed``, which calls ``jax.distributed.initialize()`` before anything else.
+JAX's cluster detection fills in the coordinator address, the number of processes and this process's
+index from the environment (TPU VM metadata, ``SLURM_*``, Open MPI's ``OMPI_*``, Kubernetes with the
+``kubernetes`` package);
+elsewhere set ``JAX_COORDINATOR_ADDRESS``, ``JAX_NUM_PROCESSES`` and ``JAX_PROCESS_ID``. On CPU the
+cross-process all-reduce goes through gloo. ``jax.devices()`` then lists the devices of all hosts,
 each process's :class:`~mmjax.data.loader.Loader` reads only its share of every batch
 (``process_index``, ``process_count``), and :func:`shard_batch` assembles the global array from the
-per-process pieces with ``jax.make_array_from_process_local_data``.
+per-process pieces with ``jax.make_array_from_process_local_data``. Every process runs every jitted
+program (train step, evaluation, sampling) in the same order, because each is one program over all
+devices; only process 0 writes logs, ``config.json`` and samples, while orbax has each process write
+its own part of a checkpoint into the shared run folder.
 """
 
 from __future__ import annotations
@@ -74,6 +80,13 @@ def shard_batch(batch: dict, mesh: Mesh) -> dict:
     return {k: jax.make_array_from_process_local_data(sharding, np.asarray(v)) for k, v in device_batch(batch).items()}
 
 
-def initialize_distributed() -> None:
-    """``jax.distributed.initialize()`` once, before any other JAX call, for multi-host runs."""
+def initialize_distributed() -> str:
+    """``jax.distributed.initialize()`` once, before any other JAX call, for multi-host runs.
+
+    Returns a line saying which process this is and how many devices it sees, for the job's log.
+    """
     jax.distributed.initialize()
+    return (
+        f"jax.distributed: process {jax.process_index()} of {jax.process_count()}, "
+        f"{jax.local_device_count()} local of {jax.device_count()} devices ({jax.default_backend()})"
+    )

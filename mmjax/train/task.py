@@ -30,7 +30,9 @@ Exposing a model to ``mmjax train`` (see ``mmjax/train/toy/`` for a complete exa
 
 Batches hold the numeric entries of the source's examples (strings such as captions are dropped
 before the step; use token ids). ``evaluate`` returns plain floats under the names ``eval_keys``
-declares; ``sample`` writes files into the ``out_dir`` it is given (``RUN_DIR/samples/step_NNNNNNN``).
+declares; ``sample`` writes files into the ``out_dir`` it is given (``RUN_DIR/samples/step_NNNNNNN``). In a
+multi-host run every process calls ``evaluate`` and ``sample`` (their jitted calls span all devices); only
+process 0 logs the metrics and keeps the sample files.
 """
 
 from __future__ import annotations
