@@ -18,7 +18,7 @@ from pathlib import Path
 def run(args: argparse.Namespace) -> int:
     from mmjax.captioner import export as captioner_export
     from mmjax.cycle import run_cycle
-    from mmjax.data.shapes import example
+    from mmjax.eval.prompts import prompt_batch
     from mmjax.metrics.judge.export import load_judge
     from mmjax.pretrained.model import ShapesModel
     from mmjax.text2image import export as text2image_export
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--num-samples and --rounds must be >= 1, got {args.num_samples} and {args.rounds}")
     start = time.perf_counter()
     model = ShapesModel(text2image_export.load(args.text2image), captioner_export.load(args.captioner))
-    prompts = [example(0, args.split, i, modalities=("caption",))["caption"] for i in range(args.num_samples)]
+    prompts = prompt_batch(args.split, 0, args.num_samples)["caption"]  # the split's first N captions
 
     def generate(texts, k):  # round k draws with seed + k
         return model.generate_images(texts, seed=args.seed + k)

@@ -122,6 +122,17 @@ def test_only_after_encoder_reads_shape_without_its_colour(colour_enters):
     assert blind == (colour_enters == "after_encoder")
 
 
+def test_word_dropout_replaces_only_words_and_only_by_unk():
+    tokens, tokenizer = batch(count=16)["tokens"], Tokenizer.default()
+    dropped = np.asarray(step.drop_words(jnp.asarray(tokens), 0.3, jax.random.key(0)))
+    special = np.isin(tokens, [tokenizer.pad_id, tokenizer.bos_id, tokenizer.eos_id])
+    np.testing.assert_array_equal(dropped[special], tokens[special])
+    changed = dropped != tokens
+    assert np.all(dropped[changed] == tokenizer.unk_id)
+    assert 0.2 < changed.sum() / (~special).sum() < 0.4  # about 30% of the words, from one key
+    np.testing.assert_array_equal(step.drop_words(jnp.asarray(tokens), 0.3, jax.random.key(0)), dropped)
+
+
 def test_bad_images_are_refused():
     with pytest.raises(ValueError, match="images must be"):
         M.logits(SMALL, variables(), {"image": np.zeros((2, 16, 16, 3), np.uint8), "tokens": batch()["tokens"][:2]})

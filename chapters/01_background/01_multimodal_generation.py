@@ -158,7 +158,7 @@ figures.save(fig, chapter.out / "four_tasks.png", dpi=90)
 #   cells exactly. It is a rule written by hand for this one sonification, so it is exact (1.0); a learned
 #   audio-to-image model would have to find such a rule from examples.
 #
-# Chapters 9.2 and 9.3 explain these measurements and what they miss.
+# Chapters 9.2 to 9.4 explain these measurements and what they miss.
 
 # %%
 items = [example(0, "test", i, ("image", "caption", "video", "audio")) for i in range(COUNT)]
@@ -198,7 +198,7 @@ assert sound_decoded == 1.0  # the hand-written inverse is exact by construction
 # The rest of the book builds up to the two shipped models: the data (chapters 2.1 to 2.3), the GAN and the
 # Transformer (chapters 3 and 4), the source text's own code listings made real (chapter 5.1), how each model
 # is built and trained (chapter 5.2), the cycle text -> image -> text that section 3.3 describes (chapter 3.5),
-# and how each number above is measured (chapters 9.2 and 9.3).
+# and how each number above is measured (chapters 9.2 to 9.4).
 #
 # ## Summary
 # * Multimodal generation turns content in one modality into another; mmjax ships two such models for the

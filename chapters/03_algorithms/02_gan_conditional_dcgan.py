@@ -237,7 +237,7 @@ if chapter.quick:  # 10 steps of a tiny model draw noise; the committed full run
 # * **size**: "large" when the lit area $\#\{p : b(p) > 60\}$ exceeds 57 pixels at 32x32: on real renders every
 #   small shape covers 25-49 pixels and every large one 66-120.
 #
-# The shape is not measured (a learned classifier, chapter 9.2's judge, does that); the figure further down
+# The shape is not measured (a learned classifier, chapter 9.4's judge, does that); the figure further down
 # shows it. We generate one image for each of the $4 \times 6 \times 2 \times 9 = 432$ one-object labels (4
 # shapes, 6 colours, 2 sizes, 9 cells) and first check the measurement on the real renders of the same labels.
 

@@ -11,7 +11,7 @@
 #
 # Both agreements are scored against the *original* prompt $t_0$, so drift shows:
 #
-# * **image agreement** of round $k$: the judge (chapter 9.2) reads every attribute the prompt states off
+# * **image agreement** of round $k$: the judge (chapter 9.4) reads every attribute the prompt states off
 #   $x_k$ (count, shapes, colours, sizes, where) and all must be right;
 # * **caption agreement** of round $k$: $t_k$ states the facts $t_0$ states, whatever the wording
 #   (`mmjax.pretrained.agreement`: "big" or "large", "A above B" or "B below A").
@@ -19,7 +19,7 @@
 # Round 1's caption agreement is the text -> image -> text round trip. The second half of the chapter is the
 # tuning step: the captioner's log-likelihood of the prompt, given the picture $G$ drew, added to $G$'s loss.
 #
-# Prerequisites: chapters 5.2 and 5.3 (the two models), 9.2 (the judge). Run time: about half a minute in quick
+# Prerequisites: chapters 5.2 and 5.3 (the two models), 9.4 (the judge). Run time: about half a minute in quick
 # mode (16 prompts, 3 rounds, no tuning run); full mode (256 prompts of each split, 5 rounds, and a short
 # tuning run where no tuned model is shipped) takes several minutes.
 

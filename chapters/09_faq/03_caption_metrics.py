@@ -1,8 +1,8 @@
 # %% [markdown]
 # # Chapter 9.3: how do you know a caption is good?
 #
-# Chapter 9.2 scored image generators; this chapter scores the other direction, image-to-text, the same way:
-# each metric's formula, a few lines of numpy that compute it by hand on a tiny example with an `assert` that
+# Chapters 9.2 and 9.4 scored image generators; this chapter scores the other direction, image-to-text, the same
+# way: each metric's formula, a few lines of numpy that compute it by hand on a tiny example with an `assert` that
 # they agree with the library function `mmjax eval` uses, then the metric on captioners that are broken *on
 # purpose*, so you can see what every number catches and what it misses. Caption metrics need no judge: the
 # Shapes world states the truth of every caption.

@@ -1,6 +1,7 @@
 """``mmjax train captioner``: an image-to-text Transformer describes Shapes images in words.
 
-A ViT-style encoder reads the image as a sequence of patches; a Transformer decoder with
+A ViT-style encoder reads the image as a sequence of patches (of its brightness: each patch's colour joins
+its token after the encoder, so shapes are read the same in every colour); a Transformer decoder with
 cross-attention writes the caption one word at a time. The files every trainable model in mmjax has:
 
 * ``config.py``: the frozen dataclasses of hyper-parameters (patch size, widths, depths, data, optimiser);

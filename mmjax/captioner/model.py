@@ -6,9 +6,10 @@
     memory = Encoder(W_patch vec(2 v_n - 1) + PE_learned[n]) + W_c c_n  # [B, N, D],  N = (H / P)^2
     logits = W_out Decoder(E[y_<t] * sqrt(D) + PE, memory)             # [B, T, V]
 
-Why split brightness from colour: a shape drawn in any colour has the same brightness patches (every Shapes
-colour has one channel near 255), so the encoder, which never sees colour, describes a red triangle exactly as
-it describes the blue triangles it was trained on; the colour is added to each patch's token afterwards. Fed RGB
+Why split brightness from colour: a shape drawn in any colour has nearly the same brightness patches (the
+brightest channel of every Shapes colour is 200 to 240; blue and yellow share 240, so their patches are equal),
+so the encoder, which never sees colour, describes a red triangle as it describes the triangles of other colours
+it was trained on; the colour is added to each patch's token afterwards. Fed RGB
 patches instead (``colour_enters="pixels"``, a plain ViT), the encoder learns features of colour *and* shape
 together, and colour x shape pairs held out of training come out as a shape seen with that colour.
 

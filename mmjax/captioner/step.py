@@ -60,7 +60,10 @@ def train_step(
 ) -> tuple[dict, dict]:
     """One AdamW step on the teacher-forced cross-entropy of the caption's real (non-pad) tokens.
 
-    L = -(1 / N) sum_{b, t : y_bt != pad} log p(y_bt | y_b,<t, image_b)   (see ``token_loss``)
+    L = -(1 / N) sum_{b, t : y_bt != pad} log p(y_bt | y~_b,<t, image_b)   (see ``token_loss``)
+
+    with label smoothing ``config.label_smoothing``; ``y~`` are the input words after ``drop_words``
+    (``config.word_dropout``; ``y~ = y`` when it is 0).
     """
 
     inputs = batch

@@ -28,6 +28,7 @@ from mmjax.captioner.step import caption_images
 from mmjax.pretrained.images import as_image_array, as_image_batch
 from mmjax.pretrained.prompts import encode_prompts
 from mmjax.text2image.step import generate_images as draw
+from mmjax.utils.batching import padded_chunks
 
 CHUNK = 16  # rows per compiled call: small enough for one prompt to be quick, large enough for a sheet
 METHODS = ("greedy", "beam")
@@ -39,13 +40,6 @@ def _check_seed(seed) -> int:
     if not 0 <= seed < 2**32:
         raise ValueError(f"seed must be in 0 .. 2**32 - 1, got {seed}")
     return int(seed)
-
-
-def _chunks(rows: np.ndarray):
-    """``(chunk_number, rows of that chunk padded to CHUNK by repeating its last, real row count)``."""
-    for number, start in enumerate(range(0, len(rows), CHUNK)):
-        chunk = rows[start : start + CHUNK]
-        yield number, np.concatenate([chunk, np.repeat(chunk[-1:], CHUNK - len(chunk), axis=0)]), len(chunk)
 
 
 class ShapesModel:
@@ -73,7 +67,7 @@ class ShapesModel:
         tokens = encode_prompts(texts)  # [N, T]
         key = jax.random.key(_check_seed(seed))
         out = []
-        for number, chunk, count in _chunks(tokens):
+        for number, (_, chunk, count) in enumerate(padded_chunks(tokens, CHUNK)):
             images = draw(self.text2image_config, self._g_variables, chunk, jax.random.fold_in(key, number))
             out.append(images[:count])  # [count, H, W, 3]
         return np.concatenate(out)
@@ -111,7 +105,7 @@ class ShapesModel:
             raise ValueError(f"beam_size must be an integer >= 1, got {beam_size!r}")
         pixels = as_image_batch(images, self.captioner_config.image_size)  # [N, 32, 32, 3] uint8
         captions = []
-        for _, chunk, count in _chunks(pixels):
+        for _, chunk, count in padded_chunks(pixels, CHUNK):
             captions += caption_images(self.captioner_config, self._c_variables, chunk, method, **options)[:count]
         return captions
 

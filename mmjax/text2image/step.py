@@ -39,6 +39,7 @@ from mmjax.text2image.data import model_batch
 from mmjax.text2image.export import sampling_variables
 from mmjax.text2image.model import build_players
 from mmjax.train.state import apply_gradients
+from mmjax.utils.batching import padded_chunks
 
 _init_players = two_player.make_init(build_players)
 
@@ -248,10 +249,8 @@ def prompts(config: TextToImageConfig, split: str, count: int) -> tuple[list[str
 def images_for_tokens(config: TextToImageConfig, state: dict, tokens: np.ndarray, key: jax.Array) -> np.ndarray:
     """Images for any number of captions, generated EVAL_BATCH at a time (the last batch padded)."""
     out = []
-    for start in range(0, len(tokens), EVAL_BATCH):
-        chunk = tokens[start : start + EVAL_BATCH]
-        padded = np.concatenate([chunk, np.repeat(chunk[-1:], EVAL_BATCH - len(chunk), 0)])
-        out.append(generate_images(config, state, padded, jax.random.fold_in(key, start))[: len(chunk)])
+    for start, padded, count in padded_chunks(tokens, EVAL_BATCH):
+        out.append(generate_images(config, state, padded, jax.random.fold_in(key, start))[:count])
     return np.concatenate(out)
 
 

@@ -211,23 +211,21 @@ def train(
                 {"task": task.name, "config": config_lib.to_dict(config), "train": config_lib.to_dict(tc)},
             )
 
-        sample_key = jax.random.fold_in(jax.random.key(tc.seed), 0x5A3)
-        return _run_steps(
-            task,
-            config,
-            tc,
-            run_dir,
-            mesh,
-            loader,
-            carry,
-            start,
-            step_fn,
-            checkpointer,
-            metrics_log,
-            info,
-            sample_key,
-            say,
+        run = _Run(
+            task=task,
+            config=config,
+            train_config=tc,
+            run_dir=run_dir,
+            mesh=mesh,
+            loader=loader,
+            step_fn=step_fn,
+            checkpointer=checkpointer,
+            metrics_log=metrics_log,
+            info=info,
+            sample_key=jax.random.fold_in(jax.random.key(tc.seed), 0x5A3),
+            say=say,
         )
+        return _run_steps(run, carry, start)
     finally:
         checkpointer.close()  # waits for background saves: the last good checkpoint is complete
 
@@ -262,24 +260,31 @@ class _Console:
             print(message, flush=True)
 
 
-def _run_steps(
-    task,
-    config,
-    tc,
-    run_dir,
-    mesh,
-    loader,
-    carry,
-    start,
-    step_fn,
-    checkpointer,
-    metrics_log,
-    info,
-    sample_key,
-    say: _Console,
-) -> RunResult:
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    """What stays the same for a whole run; the steps change only the carry and the objects' own state
+    (the loader's position, the checkpoints and metrics written)."""
+
+    task: Task
+    config: Any  # the task's config (task.config_cls)
+    train_config: TrainConfig
+    run_dir: Path
+    mesh: Any  # jax.sharding.Mesh the batches are sharded over
+    loader: Loader  # the train batches, already restored to the resume point
+    step_fn: Callable  # jitted step(carry, batch) -> (carry, metrics, flags)
+    checkpointer: ckpt.Checkpointer
+    metrics_log: MetricsLog
+    info: dict  # run identity stored with every checkpoint (task, config, seed)
+    sample_key: jax.Array  # samples at step k use fold_in(sample_key, k)
+    say: _Console
+
+
+def _run_steps(run: _Run, carry, start: int) -> RunResult:
+    """Steps ``start + 1 .. train_config.steps`` from ``carry`` (see the module docstring)."""
     from tqdm.auto import tqdm
 
+    task, config, tc = run.task, run.config, run.train_config  # the pieces nearly every line below reads
+    loader, checkpointer, say = run.loader, run.checkpointer, run.say
     last, paths = tc.steps, None
     last_saved = checkpointer.latest_step()
     last_metrics: dict = {}
@@ -298,12 +303,12 @@ def _run_steps(
     step = start
     stopped_early = False
     with _StopRequest() as stop:
-        batch = parallel.shard_batch(next(loader), mesh) if start < last else None
+        batch = parallel.shard_batch(next(loader), run.mesh) if start < last else None
         try:
             for step in range(start + 1, last + 1):
-                carry, metrics, flags = step_fn(carry, batch)
+                carry, metrics, flags = run.step_fn(carry, batch)
                 loader_state = loader.state  # the position right after batch `step`
-                batch = parallel.shard_batch(next(loader), mesh) if step < last else None
+                batch = parallel.shard_batch(next(loader), run.mesh) if step < last else None
                 metrics, flags = jax.device_get((metrics, flags))
                 if paths is None:
                     paths = guards.leaf_paths({"metrics": metrics, "state": carry["state"]})
@@ -313,7 +318,7 @@ def _run_steps(
 
                 if _due(step, tc.log_every, last):
                     now = time.perf_counter()
-                    metrics_log.write(step, "train", last_metrics, time=round(now - started, 6))
+                    run.metrics_log.write(step, "train", last_metrics, time=round(now - started, 6))
                     if tc.progress:
                         bar.set_postfix(last_metrics, refresh=False)
                     else:  # the rate over the last interval (the first one includes compiling)
@@ -323,14 +328,14 @@ def _run_steps(
                 eval_metrics = None
                 if task.evaluate is not None and _due(step, tc.eval_every, last):
                     eval_metrics = task.check_eval_metrics(task.evaluate(carry["state"], config), config)
-                    metrics_log.write(step, "eval", eval_metrics, time=round(time.perf_counter() - started, 3))
+                    run.metrics_log.write(step, "eval", eval_metrics, time=round(time.perf_counter() - started, 3))
                     say(f"eval at step {step}: {_format_metrics(eval_metrics)}")
                 if task.sample is not None and _due(step, tc.sample_every, last):
-                    out_dir = run_dir / "samples" / f"step_{step:07d}"
-                    sample_files(task, carry["state"], config, jax.random.fold_in(sample_key, step), out_dir)
+                    out_dir = run.run_dir / "samples" / f"step_{step:07d}"
+                    sample_files(task, carry["state"], config, jax.random.fold_in(run.sample_key, step), out_dir)
                 best_due = eval_metrics is not None and task.best_metric is not None
                 if _due(step, tc.checkpoint_every, last) or best_due or stop.requested:
-                    checkpointer.save(step, carry, loader_state, info, metrics=eval_metrics)
+                    checkpointer.save(step, carry, loader_state, run.info, metrics=eval_metrics)
                     last_saved = step
                 if stop.requested:
                     say(f"SIGTERM: saved checkpoint step {step}; run the same command to resume")
@@ -342,7 +347,7 @@ def _run_steps(
     return RunResult(
         state=carry["state"],
         step=step,
-        run_dir=run_dir,
+        run_dir=run.run_dir,
         resumed_from=start if start else None,
         last_metrics=last_metrics,
         stopped_early=stopped_early,

@@ -1,3 +1,3 @@
-"""Small shared helpers: shipped artifacts (``artifacts``), safe ``.npz`` files (``npz_checkpoint``), FLOP
-counting and timing for benchmarks (``flops``), and the chapters' tools (``chapter``, ``results``,
-``selfcheck``, ``figures``, ``chapter_cli``)."""
+"""Small shared helpers: shipped artifacts (``artifacts``), safe ``.npz`` files (``npz_checkpoint``), fixed-size
+padded batches (``batching``), FLOP counting and timing for benchmarks (``flops``), and the chapters' tools
+(``chapter``, ``results``, ``selfcheck``, ``figures``, ``chapter_cli``)."""

@@ -15,6 +15,7 @@ import numpy as np
 from mmjax.captioner import export
 from mmjax.captioner.step import caption_images
 from mmjax.eval.adapters.checkpoints import load_model
+from mmjax.utils.batching import padded_chunks
 
 KIND = "caption"
 CHUNK = 64  # images captioned per call, the last call padded: one compiled shape whatever the count
@@ -28,10 +29,8 @@ def load(checkpoint: str | None = None) -> Callable[[dict, jax.Array], list[str]
         del key  # greedy decoding draws nothing
         images = np.asarray(batch["image"])
         captions = []
-        for start in range(0, len(images), CHUNK):
-            chunk = images[start : start + CHUNK]
-            padded = np.concatenate([chunk, np.repeat(chunk[-1:], CHUNK - len(chunk), axis=0)])
-            captions += caption_images(config, model, padded)[: len(chunk)]
+        for _, padded, count in padded_chunks(images, CHUNK):
+            captions += caption_images(config, model, padded)[:count]
         return captions
 
     caption.step, caption.checkpoint = step, where  # reported in the evaluation JSON

@@ -16,6 +16,7 @@ import numpy as np
 from mmjax.eval.generators import perfect_scene, rng_from_key
 from mmjax.gan.dcgan.step import generate_images
 from mmjax.train.restore import load_run
+from mmjax.utils.batching import padded_chunks
 
 KIND = "image"
 CHUNK = 256  # prompts generated per call: one compiled shape whatever the number of samples
@@ -40,14 +41,10 @@ def load(checkpoint: str | None) -> Callable[[dict, jax.Array], np.ndarray]:
     def generate(prompts: dict, key: jax.Array) -> np.ndarray:
         label_key, sample_key = jax.random.split(key)
         labels = condition_labels(prompts, label_key)
-        count = len(prompts["scenes"])
         images = []
-        for start in range(0, count, CHUNK):
-            chunk = {k: v[start : start + CHUNK] for k, v in labels.items()}
-            real = len(chunk["shape"])
-            padded = {k: np.concatenate([v, np.repeat(v[-1:], CHUNK - real, 0)]) for k, v in chunk.items()}
+        for start, padded, count in padded_chunks(labels, CHUNK):
             out = generate_images(config, state, jax.random.fold_in(sample_key, start), padded)
-            images.append(out[:real])
+            images.append(out[:count])
         return np.concatenate(images)  # [N, H, W, 3] uint8
 
     generate.step = step  # reported in the evaluation JSON
