@@ -86,13 +86,13 @@ def test_seeds_batches_and_chunks(model):
 
 def test_each_model_compiles_once_per_method(model, picture):
     from mmjax.nn.transformer import generate
-    from mmjax.text2image.step import _jitted_generate
+    from mmjax.text2image.step import jitted_generate
 
     model.generate_images(PROMPTS[:1]), model.generate_text(picture)  # warm up
-    draws, decodes = _jitted_generate(model.text2image_config)._cache_size(), generate._cache_size()
+    draws, decodes = jitted_generate(model.text2image_config)._cache_size(), generate._cache_size()
     model.generate_images(PROMPTS * 3, seed=5), model.generate_images(PROMPTS * (CHUNK + 1))
     model.generate_texts([picture] * 3), model.generate_texts([picture] * (CHUNK + 2))
-    assert _jitted_generate(model.text2image_config)._cache_size() == draws
+    assert jitted_generate(model.text2image_config)._cache_size() == draws
     assert generate._cache_size() == decodes
 
 

@@ -191,7 +191,9 @@ def train_step(
 
 
 @functools.cache
-def _jitted_generate(config: TextToImageConfig):
+def jitted_generate(config: TextToImageConfig):
+    """``(g_vars, tokens [B, T], key) -> uint8 [B, H, W, 3]``, compiled once per config and batch shape."""
+
     @jax.jit
     def run(g_vars, tokens, key):
         images = _generate(config, g_vars, tokens, key)
@@ -209,7 +211,7 @@ def generate_images(config: TextToImageConfig, state_or_variables: dict, tokens,
     tokens = jnp.asarray(tokens)
     if tokens.ndim != 2 or not jnp.issubdtype(tokens.dtype, jnp.integer):
         raise ValueError(f"tokens must be integer caption ids [batch, length], got {tokens.dtype}{tokens.shape}")
-    return np.asarray(_jitted_generate(config)(g_vars, tokens, key))
+    return np.asarray(jitted_generate(config)(g_vars, tokens, key))
 
 
 EVAL_SPLITS = ("test", "test_heldout")

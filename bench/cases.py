@@ -1,0 +1,121 @@
+"""What ``python -m bench`` measures: every model's train step, and generation with the shipped models.
+
+A case is a function returning a :class:`Case`: a jitted function, the arguments of one call, and how
+many items (images, sequences, tokens) one call produces, so the report can print a throughput beside
+the step time. Train steps are built through the ``Task`` contract, exactly as ``mmjax train`` builds
+them (same config, same optimiser, same batch from the task's own source), so what is timed here is
+what trains. Sizes are the tasks' defaults, which are the shipped models' sizes (``text2image``,
+``captioner``, ``judge``) and the small defaults of the others (``dcgan``, ``seq2seq``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from mmjax.data.loader import Loader
+from mmjax.train.registry import get_task
+
+TRAIN_TASKS = ("dcgan", "text2image", "captioner", "seq2seq", "judge")
+IMAGE_TASKS = ("dcgan", "text2image", "judge")  # convolutional steps; the others are Transformers
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    name: str  # what the report calls it
+    kind: str  # "image train step", "transformer train step" or "generation"
+    fn: Callable  # a jitted function
+    args: tuple  # the arguments of one call
+    items: int  # items one call produces (a batch's examples, images or tokens)
+    unit: str  # what an item is, for the throughput column
+    config: dict  # the sizes, for the JSON
+    flops_counted: bool = True  # False for a lax.while_loop program: XLA's cost analysis counts its body once
+
+
+def _numeric(batch: dict) -> dict:
+    """The batch as the loop hands it to the step: numeric entries only, as device arrays."""
+    return {k: jnp.asarray(v) for k, v in batch.items() if np.asarray(v).dtype.kind in "biuf"}
+
+
+def train_step_case(task_name: str, overrides: dict | None = None, num_steps: int = 1000) -> Case:
+    """The task's train step at its default config (with ``overrides``) on one batch of its training data.
+
+    ``num_steps`` only sets the optimiser's schedule; the work per step does not depend on it. The step
+    is jitted without donation so that the same state can be timed again and again.
+    """
+    task = get_task(task_name)
+    config = dataclasses.replace(task.default_config(), **(overrides or {}))
+    batch_size = int(task.batch_size(config))
+    batch = _numeric(next(Loader(task.make_source(config, "train"), batch_size)))
+    state = task.init_state(config, jax.random.key(0), num_steps)
+    step = jax.jit(task.bound_train_step(config, num_steps))
+    kind = "image train step" if task_name in IMAGE_TASKS else "transformer train step"
+    sizes = {k: v for k, v in dataclasses.asdict(config).items() if isinstance(v, (int, float, str, tuple, dict))}
+    return Case(f"{task_name} train step", kind, step, (state, batch, jax.random.key(1)), batch_size, "examples", sizes)
+
+
+def generate_images_case(num_images: int = 256) -> Case:
+    """The shipped text-to-image G drawing ``num_images`` captions in one call (EMA weights, no D)."""
+    from mmjax.eval.prompts import prompt_batch
+    from mmjax.text2image import export
+    from mmjax.text2image.step import jitted_generate
+
+    config, variables = export.load()
+    tokens = jnp.asarray(prompt_batch("test", 0, num_images)["tokens"])  # [N, T]
+    run = jitted_generate(config)
+    return Case(
+        f"generate_image x{num_images} (shipped G)",
+        "generation",
+        run,
+        (variables, tokens, jax.random.key(0)),
+        num_images,
+        "images",
+        {"num_images": num_images, "width": config.width, "latent_dim": config.latent_dim},
+    )
+
+
+def generate_text_case(use_cache: bool, batch: int = 1) -> Case:
+    """The shipped captioner decoding every one of its tokens greedily (no early stop: fixed work)."""
+    from mmjax.captioner import export
+    from mmjax.captioner import model as M
+    from mmjax.data.shapes import ShapesSource
+    from mmjax.nn.transformer import generate
+
+    config, variables = export.load()
+    options = dataclasses.replace(M.decode_options(config), eos_id=None)
+    source = ShapesSource("test", batch, ("image",), seed=config.data_seed)
+    images = jnp.asarray(np.stack([source[i]["image"] for i in range(batch)]))
+    variables = {"params": variables["params"], "state": variables["state"]}
+    run = jax.jit(
+        functools.partial(generate, M.graphdef(config), options=options, use_cache=use_cache),
+    )
+    label = "with" if use_cache else "without"
+    return Case(
+        f"generate_text {label} KV cache ({options.max_length} tokens, batch {batch})",
+        "generation",
+        run,
+        (variables, images),
+        batch * options.max_length,
+        "tokens",
+        {"tokens": options.max_length, "batch": batch, "use_cache": use_cache},
+        flops_counted=False,
+    )
+
+
+def all_cases() -> dict[str, Callable[[], Case]]:
+    """Every case by a short name, built only when asked for (building one compiles nothing yet)."""
+    cases: dict[str, Callable[[], Case]] = {name: functools.partial(train_step_case, name) for name in TRAIN_TASKS}
+    cases["generate_image"] = generate_images_case
+    cases["generate_text_cached"] = functools.partial(generate_text_case, True)
+    cases["generate_text_uncached"] = functools.partial(generate_text_case, False)
+    return cases
+
+
+def describe(case: Case) -> dict[str, Any]:
+    return {"name": case.name, "kind": case.kind, "items_per_call": case.items, "unit": case.unit}
