@@ -5,7 +5,8 @@
     python -m bench --repeats 20             # more timed calls per case (the median is reported)
     python -m bench --profile text2image     # where one case's time goes, by kind of XLA operation
 
-Per case: the median step time after warm-up, the compile time, XLA's FLOPs per call, the achieved
+Per case: the median step time after warm-up, the compile time (cold, and warm from the persistent
+compilation cache that ``mmjax train`` keeps on by default), XLA's FLOPs per call, the achieved
 FLOP/s, XLA's memory plan for the call (arguments + outputs + temporaries), and the fraction of a
 *stable* peak: the best of five 2048^2 float32 matmuls timed in the same process (their spread is
 printed, so a reader sees how much the machine itself moved while it was measured). The same script
@@ -21,6 +22,7 @@ import argparse
 import json
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +30,7 @@ import jax
 
 from bench.cases import all_cases, describe
 from bench.profile import print_profile, profile
+from mmjax.train.compile_cache import enable_compilation_cache
 from mmjax.utils.flops import profile_step, stable_peak
 
 FRACTION_TARGETS = {"image train step": 0.40, "transformer train step": 0.30}
@@ -35,9 +38,18 @@ COMPILE_TARGET_SECONDS = 10.0
 CACHE_SPEEDUP_TARGET = 3.0
 
 
+def warm_compile_seconds(case) -> float:
+    """Seconds to compile ``case`` again from the persistent cache, as a restarted ``mmjax train`` does."""
+    jax.clear_caches()  # forget the in-memory executable, so only the on-disk cache can help
+    start = time.perf_counter()
+    case.fn.lower(*case.args).compile()
+    return time.perf_counter() - start
+
+
 def measure(name: str, build, peak: float, repeats: int) -> dict:
     case = build()
     figures = profile_step(case.fn, *case.args, repeats=repeats)
+    figures["warm_compile_seconds"] = warm_compile_seconds(case)
     achieved = figures["flops"] / figures["seconds"] if case.flops_counted else None
     row = {**describe(case), **figures, "achieved_flops_per_second": achieved}
     row["fraction_of_peak"] = None if achieved is None else achieved / peak
@@ -49,6 +61,7 @@ def measure(name: str, build, peak: float, repeats: int) -> dict:
     row["fraction_target"] = target
     row["meets_fraction_target"] = None if target is None else bool(row["fraction_of_peak"] >= target)
     row["meets_compile_target"] = bool(figures["compile_seconds"] <= COMPILE_TARGET_SECONDS)
+    row["meets_compile_target_warm"] = bool(figures["warm_compile_seconds"] <= COMPILE_TARGET_SECONDS)
     return row
 
 
@@ -61,7 +74,8 @@ def print_row(row: dict) -> None:
     )
     fraction = f"{row['fraction_of_peak']:6.3f}" if counted else f"{'-':>6}"
     print(
-        f"{row['name']:<52} {row['seconds'] * 1e3:9.2f} {row['compile_seconds']:8.1f} {flops}"
+        f"{row['name']:<52} {row['seconds'] * 1e3:9.2f}"
+        f" {row['compile_seconds']:6.1f}/{row['warm_compile_seconds']:<4.1f} {flops}"
         f" {fraction}{target:<15}"
         f" {memory:>7} {row['items_per_second']:10.0f} {row['unit']}/s",
         flush=True,
@@ -100,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeats < 1:
         parser.error(f"--repeats must be >= 1, got {args.repeats}")
 
+    # A fresh persistent cache, so the first compile of each case is cold and the second one warm.
+    cache = tempfile.TemporaryDirectory(prefix="mmjax-bench-cache-")
+    enable_compilation_cache(cache.name)
     device = jax.devices()[0]
     print(
         f"device: {device.device_kind} ({jax.default_backend()}, {jax.device_count()} device(s)), JAX {jax.__version__}"
@@ -110,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         f" matmuls; median {peak['median_flops_per_second'] / 1e9:.1f}, spread max/min {peak['spread']:.2f})\n"
     )
     header = (
-        f"{'case':<52} {'ms/call':>9} {'compile':>8} {'GFLOP':>8} {'GFLOP/s':>8} {'peak':>6}{'':<15} {'MiB':>7}"
+        f"{'case':<52} {'ms/call':>9} {'compile s':>11} {'GFLOP':>8} {'GFLOP/s':>8} {'peak':>6}{'':<15} {'MiB':>7}"
         f" {'throughput':>10}"
     )
     print(header)
@@ -122,14 +139,24 @@ def main(argv: list[str] | None = None) -> int:
         print_row(rows[-1])
     by_key = {row["key"]: row for row in rows}
     summary = {}
-    if {"generate_text_cached", "generate_text_uncached"} <= set(by_key):
-        speedup = by_key["generate_text_uncached"]["seconds"] / by_key["generate_text_cached"]["seconds"]
-        summary["kv_cache_speedup"] = speedup
-        summary["meets_kv_cache_target"] = bool(speedup >= CACHE_SPEEDUP_TARGET)
-        print(f"\nKV cache: {speedup:.2f}x faster than recomputing the prefix (target {CACHE_SPEEDUP_TARGET:.0f}x)")
+    print()
+    for prefix, what in (("generate_text", "captioner, 22 tokens"), ("lm_32", "language model, 32 tokens")):
+        cached, uncached = by_key.get(f"{prefix}_cached"), by_key.get(f"{prefix}_uncached")
+        if cached and uncached:
+            speedup = uncached["seconds"] / cached["seconds"]
+            summary[f"{prefix}_kv_cache_speedup"] = speedup
+            target = f"target {CACHE_SPEEDUP_TARGET:.0f}x at 32 tokens"
+            print(f"KV cache ({what}): {speedup:.2f}x faster than recomputing the prefix ({target})")
+            if prefix == "lm_32":
+                summary["meets_kv_cache_target"] = bool(speedup >= CACHE_SPEEDUP_TARGET)
     slowest = max(rows, key=lambda row: row["compile_seconds"])
     compile_target = f"target <= {COMPILE_TARGET_SECONDS:.0f} s"
-    print(f"slowest compile: {slowest['name']} {slowest['compile_seconds']:.1f} s ({compile_target})")
+    print(
+        f"slowest compile: {slowest['name']} {slowest['compile_seconds']:.1f} s cold,"
+        f" {slowest['warm_compile_seconds']:.1f} s from the persistent cache ({compile_target})"
+    )
+    if any(row["flops"] is None for row in rows):
+        print("-: a decoding loop (lax.while_loop); XLA's cost analysis counts its body once, so no FLOPs are claimed")
     missed = [row["name"] for row in rows if row["meets_fraction_target"] is False]
     print(f"below their fraction-of-peak target: {', '.join(missed) if missed else 'none'}")
     report = {

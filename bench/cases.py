@@ -108,12 +108,48 @@ def generate_text_case(use_cache: bool, batch: int = 1) -> Case:
     )
 
 
+def language_model_case(use_cache: bool, tokens: int = 32, batch: int = 1) -> Case:
+    """A decoder-only Transformer the captioner's size (D 64, 2 layers, 4 heads) continuing ``tokens`` tokens.
+
+    The captioner's own captions stop at 22 tokens; this is the same decoder stack decoding 32, the length at
+    which the cache's worth is judged. Untrained weights: the work per token does not depend on them.
+    """
+    from flax import nnx
+
+    from mmjax.data.tokenizer import Tokenizer
+    from mmjax.nn import functional as F
+    from mmjax.nn.decoding import DecodeOptions
+    from mmjax.nn.transformer import DecoderOnly, TransformerConfig, generate_lm
+
+    tokenizer = Tokenizer.default()
+    config = TransformerConfig(
+        tokenizer.vocab_size, d_model=64, num_heads=4, num_layers=2, d_hidden=128, max_length=tokens
+    )
+    graphdef, variables = F.split(DecoderOnly(config, rngs=nnx.Rngs(0)))
+    options = DecodeOptions("greedy", max_length=tokens, bos_id=tokenizer.bos_id, eos_id=None, pad_id=tokenizer.pad_id)
+    start = jnp.full((batch,), tokenizer.bos_id, jnp.int32)
+    run = jax.jit(functools.partial(generate_lm, graphdef, options=options, use_cache=use_cache))
+    label = "with" if use_cache else "without"
+    return Case(
+        f"language model {label} KV cache ({tokens} tokens, batch {batch})",
+        "generation",
+        run,
+        (variables, start),
+        batch * tokens,
+        "tokens",
+        {"tokens": tokens, "batch": batch, "use_cache": use_cache, "d_model": 64, "layers": 2},
+        flops_counted=False,
+    )
+
+
 def all_cases() -> dict[str, Callable[[], Case]]:
     """Every case by a short name, built only when asked for (building one compiles nothing yet)."""
     cases: dict[str, Callable[[], Case]] = {name: functools.partial(train_step_case, name) for name in TRAIN_TASKS}
     cases["generate_image"] = generate_images_case
     cases["generate_text_cached"] = functools.partial(generate_text_case, True)
     cases["generate_text_uncached"] = functools.partial(generate_text_case, False)
+    cases["lm_32_cached"] = functools.partial(language_model_case, True)
+    cases["lm_32_uncached"] = functools.partial(language_model_case, False)
     return cases
 
 

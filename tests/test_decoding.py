@@ -6,11 +6,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from transformer_fixtures import BOS, EOS, PAD, encoder_decoder, tokens
+from transformer_fixtures import BOS, EOS, PAD, decoder_only, encoder_decoder, tokens
 
 from mmjax.nn import decoding as D
 from mmjax.nn import functional as F
-from mmjax.nn.transformer import generate
+from mmjax.nn.transformer import generate, generate_lm
 
 
 def table_model(table):
@@ -174,3 +174,15 @@ def test_bad_options_raise_clear_errors():
         D.DecodeOptions("sample", top_p=1.5)
     with pytest.raises(ValueError, match="PRNG key"):
         D.decode(table_model(np.zeros((1, 3, 3))), {}, jnp.array([0]), D.DecodeOptions("sample", max_length=1))
+
+
+def test_language_model_greedy_is_the_same_with_and_without_the_cache():
+    graphdef, variables = F.split(decoder_only())
+    options = D.DecodeOptions("greedy", max_length=8, eos_id=None)  # no early stop: every position decoded
+    start = jnp.array([BOS, BOS + 1, BOS + 2], jnp.int32)
+    cached = generate_lm(graphdef, variables, start, options)
+    np.testing.assert_array_equal(generate_lm(graphdef, variables, start, options, use_cache=False), cached)
+    # and both agree with the definition: token t + 1 is the argmax of a full pass over <start> + tokens 1..t
+    model = F.merge(graphdef, variables)
+    sequence = jnp.concatenate([start[:, None], cached], axis=1)  # [B, 1 + L]
+    np.testing.assert_array_equal(jnp.argmax(model(sequence[:, :-1]), axis=-1), cached)

@@ -155,19 +155,21 @@ class DecoderOnly(nnx.Module):
         return self.head(x[:, 0]), {"layers": layers}
 
 
-def recomputing_step(model) -> tuple:
-    """The decoding step *without* a key/value cache, for comparison with ``model.decode_step``.
+def recomputing_step(logits_of_prefix):
+    """A decoding step *without* a key/value cache, for comparison with a model's ``decode_step``.
 
-    Its "cache" is the prefix of tokens so far, ``[B, L]``, and the memory. Step t writes token t into
-    the prefix and reruns the whole decoder over it; causal masking makes position t's logits exactly
-    those of the cached step. Each step costs a full L-token decoder pass instead of one token's, which is
-    what the cache saves: O(L^2) token passes per sequence instead of O(L).
+    ``logits_of_prefix(prefix [B, L], cache) -> [B, L, V]`` runs the whole model over a prefix; the
+    step's "cache" is ``{"prefix": [B, L] token ids, ...}`` plus whatever that function reads (the
+    encoder's memory). Step t writes token t into the prefix and reruns the model over all of it;
+    causal masking makes position t's logits exactly those of the cached step. Each step costs a full
+    L-token pass instead of one token's, which is what the cache saves: O(L^2) token passes per
+    sequence instead of O(L).
     """
 
     def step_fn(token: jax.Array, cache: dict, index: jax.Array) -> tuple[jax.Array, dict]:
-        prefix = cache["prefix"].at[:, index].set(token)  # [B, L]
-        logits = model.decode(prefix, cache["memory"], cache["memory_mask"])  # [B, L, V]
-        return jax.lax.dynamic_index_in_dim(logits, index, axis=1, keepdims=False), {**cache, "prefix": prefix}
+        cache = {**cache, "prefix": cache["prefix"].at[:, index].set(token)}  # [B, L]
+        logits = logits_of_prefix(cache["prefix"], cache)  # [B, L, V]
+        return jax.lax.dynamic_index_in_dim(logits, index, axis=1, keepdims=False), cache
 
     return step_fn
 
@@ -190,4 +192,19 @@ def generate(
         return decode(model.decode_step, model.init_cache(memory, memory_mask, options.max_length), start, options, key)
     prefix = jnp.full((source.shape[0], options.max_length), options.pad_id, jnp.int32)
     cache = {"prefix": prefix, "memory": memory, "memory_mask": memory_mask}
-    return decode(recomputing_step(model), cache, start, options, key)
+    step_fn = recomputing_step(lambda prefix, c: model.decode(prefix, c["memory"], c["memory_mask"]))
+    return decode(step_fn, cache, start, options, key)
+
+
+@functools.partial(jax.jit, static_argnames=("graphdef", "options", "use_cache"))
+def generate_lm(graphdef, variables, start: jax.Array, options: DecodeOptions, key=None, use_cache=True):
+    """Continue each start token ``[B]`` of a ``DecoderOnly`` language model for ``options.max_length`` tokens.
+
+    ``use_cache=False`` reruns the model over the whole prefix at every step (:func:`recomputing_step`).
+    """
+    model = F.merge(graphdef, variables)
+    batch = start.shape[0]
+    if use_cache:
+        return decode(model.decode_step, model.init_cache(batch, options.max_length), start, options, key)
+    prefix = jnp.full((batch, options.max_length), options.pad_id, jnp.int32)
+    return decode(recomputing_step(lambda prefix, _: model(prefix)), {"prefix": prefix}, start, options, key)
