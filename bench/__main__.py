@@ -4,6 +4,7 @@
     python -m bench --only dcgan text2image  # some cases (names: --list)
     python -m bench --repeats 20             # more timed calls per case (the median is reported)
     python -m bench --profile text2image     # where one case's time goes, by kind of XLA operation
+    python -m bench --scaling                # time, FLOPs, memory against size: power laws and plots
 
 Per case: the median step time after warm-up, the compile time (cold, and warm from the persistent
 compilation cache that ``mmjax train`` keeps on by default), XLA's FLOPs per call, the achieved
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import jax
 
+from bench import scaling
 from bench.cases import all_cases, describe
 from bench.profile import print_profile, profile
 from mmjax.train.compile_cache import enable_compilation_cache
@@ -91,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=10, help="timed calls per case after 2 warm-up calls")
     parser.add_argument("--out", default="bench/results/bench.json", help="where the JSON report goes")
     parser.add_argument("--profile", metavar="CASE", help="trace one case and print its time by kind of operation")
+    parser.add_argument("--scaling", action="store_true", help="sweep sizes instead (see bench/scaling.py)")
+    parser.add_argument("--quick", action="store_true", help="with --scaling: one short sweep (for tests)")
     args = parser.parse_args(argv)
     cases = all_cases()
     if args.list:
@@ -126,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         f"stable peak: {peak['flops_per_second'] / 1e9:.1f} GFLOP/s (best of {peak['trials']} {peak['size']}^2 float32"
         f" matmuls; median {peak['median_flops_per_second'] / 1e9:.1f}, spread max/min {peak['spread']:.2f})\n"
     )
+    if args.scaling:
+        scaling.main(peak["flops_per_second"], Path(args.out).parent, args.repeats, quick=args.quick)
+        return 0
     header = (
         f"{'case':<52} {'ms/call':>9} {'compile s':>11} {'GFLOP':>8} {'GFLOP/s':>8} {'peak':>6}{'':<15} {'MiB':>7}"
         f" {'throughput':>10}"

@@ -89,3 +89,15 @@ def test_bench_cli_names_the_cases_when_one_is_unknown(tmp_path):
     done = run_bench("--only", "nope", tmp_path=tmp_path)
     assert done.returncode == 2
     assert "unknown case(s) nope" in done.stderr and "text2image" in done.stderr
+
+
+def test_bench_scaling_fits_the_batch_law_and_draws_its_figures(tmp_path):
+    done = run_bench("--scaling", "--quick", "--repeats", "1", tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "scaling.json").read_text())
+    (sweep,) = report["sweeps"]
+    assert [row["value"] for row in sweep["rows"]] == [8, 16]
+    # a step's FLOPs are per example: doubling the batch doubles them (XLA's count, not a timing)
+    assert sweep["exponents"]["flops"] == pytest.approx(1.0, abs=0.05)
+    for name in ("scaling.png", "scaling_fraction_of_peak.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
