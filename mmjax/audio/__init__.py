@@ -1,0 +1,1 @@
+"""Audio features from scratch."""
