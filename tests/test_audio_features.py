@@ -224,3 +224,12 @@ def test_bad_settings_are_refused(kwargs, match):
         M.log_mel_spectrogram(np.zeros(NUM_SAMPLES, np.float32), **kwargs)
     with pytest.raises(ValueError, match="power must be 1"):
         F.spectrogram(np.zeros(NUM_SAMPLES, np.float32), power=3)
+
+
+def test_the_package_docstring_example_runs():
+    import doctest
+
+    import mmjax.audio
+
+    result = doctest.testmod(mmjax.audio)
+    assert result.attempted >= 3 and result.failed == 0
