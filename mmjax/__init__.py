@@ -4,6 +4,7 @@ The library, one idea per folder (lower layers never import higher ones):
 
 * ``mmjax.data``: the procedural Shapes world (image, caption, video and audio of one scene), the
   tokenizer, TFDS integration and a deterministic, resumable loader.
+* ``mmjax.audio``: log-mel features from scratch (STFT, mel filterbank) and WAV files in and out.
 * ``mmjax.nn``: Transformers from scratch (attention, position encodings, encoder and decoder blocks,
   decoding) and ``mmjax.nn.functional``, the one way mmjax calls a Flax NNX module as a pure function.
 * ``mmjax.gan``: the GAN core (losses, spectral norm, the two-player step) and one package per GAN
