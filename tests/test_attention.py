@@ -8,7 +8,7 @@ from flax import nnx
 from jax.test_util import check_grads
 
 from mmjax.nn import attention as A
-from mmjax.nn.layers import LayerNorm, dropout
+from mmjax.nn.layers import LayerNorm, dropout, layer_norm
 from mmjax.nn.patch_embed import PatchEmbedding, patchify
 from mmjax.nn.position import PositionEncoding, sinusoidal_encoding
 
@@ -152,6 +152,19 @@ def test_layer_norm_matches_flax():
     ours.scale[...] = theirs.scale[...] = normal(1, (16,))
     ours.bias[...] = theirs.bias[...] = normal(2, (16,))
     np.testing.assert_allclose(ours(x), theirs(x), atol=1e-5, rtol=1e-5)
+
+
+def test_layer_norm_gradient_is_the_autodiff_gradient_of_jax_nn_standardize():
+    """The hand-written backward pass against autodiff through jax.nn.standardize, and numerical differences."""
+    x, scale, bias, dy = 3.0 * normal(0, (4, 5, 16)) + 1.0, normal(1, (16,)), normal(2, (16,)), normal(3, (4, 5, 16))
+
+    def reference(x, scale, bias):
+        return jnp.sum((jax.nn.standardize(x, axis=-1, epsilon=1e-6) * scale + bias) * dy)
+
+    ours = jax.grad(lambda x, s, b: jnp.sum(layer_norm(x, s, b) * dy), (0, 1, 2))(x, scale, bias)
+    for mine, theirs in zip(ours, jax.grad(reference, (0, 1, 2))(x, scale, bias)):
+        np.testing.assert_allclose(mine, theirs, atol=2e-5, rtol=2e-5)
+    check_grads(lambda x, s, b: layer_norm(x, s, b), (x, scale, bias), order=1, modes=["rev"], atol=1e-2, rtol=1e-2)
 
 
 def test_dropout_is_identity_without_key_and_unbiased_with_one():
