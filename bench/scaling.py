@@ -7,7 +7,8 @@ config field changed, so what grows here is what ``mmjax train`` runs. Expected 
 * batch B: every layer's work is per example, so FLOPs and activations grow as B^1;
 * width w (channels of every layer): a convolution costs k^2 C_in C_out per pixel, so FLOPs grow as w^2,
   while activations grow as w^1;
-* image side S: work per pixel is fixed, so FLOPs grow as S^2 (the pixel count);
+* image side S: a layer's work per pixel is fixed, so FLOPs grow as S^2 (the pixel count), and a little faster
+  for the DCGAN, which adds one upsampling block to G and one downsampling block to D per doubling of S;
 * sequence length T: projections and MLPs cost a T, attention's scores and weighted sums b T^2.
 
 The second figure is the question the performance targets ask: the fraction of the machine's stable peak each
