@@ -20,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mmjax.data.loader import Loader
+from mmjax.train import parallel
 from mmjax.train.registry import get_task
 
 TRAIN_TASKS = ("dcgan", "text2image", "captioner", "seq2seq", "judge")
@@ -36,11 +37,7 @@ class Case:
     unit: str  # what an item is, for the throughput column
     config: dict  # the sizes, for the JSON
     flops_counted: bool = True  # False for a lax.while_loop program: XLA's cost analysis counts its body once
-
-
-def _numeric(batch: dict) -> dict:
-    """The batch as the loop hands it to the step: numeric entries only, as device arrays."""
-    return {k: jnp.asarray(v) for k, v in batch.items() if np.asarray(v).dtype.kind in "biuf"}
+    devices: int = 1  # devices the call is split over; XLA's cost analysis is of one device's program
 
 
 def train_step_case(task_name: str, overrides: dict | None = None, num_steps: int = 1000) -> Case:
@@ -52,12 +49,18 @@ def train_step_case(task_name: str, overrides: dict | None = None, num_steps: in
     task = get_task(task_name)
     config = dataclasses.replace(task.default_config(), **(overrides or {}))
     batch_size = int(task.batch_size(config))
-    batch = _numeric(next(Loader(task.make_source(config, "train"), batch_size)))
-    state = task.init_state(config, jax.random.key(0), num_steps)
+    # As the loop runs it: the batch split over every device JAX sees, the state replicated (data parallelism;
+    # on CPU, XLA_FLAGS=--xla_force_host_platform_device_count=N makes the cores N devices).
+    mesh = parallel.make_mesh()
+    parallel.check_batch_size(batch_size, mesh)
+    batch = parallel.shard_batch(next(Loader(task.make_source(config, "train"), batch_size)), mesh)
+    state = jax.device_put(task.init_state(config, jax.random.key(0), num_steps), parallel.replicated(mesh))
     step = jax.jit(task.bound_train_step(config, num_steps))
     kind = "image train step" if task_name in IMAGE_TASKS else "transformer train step"
     sizes = {k: v for k, v in dataclasses.asdict(config).items() if isinstance(v, (int, float, str, tuple, dict))}
-    return Case(f"{task_name} train step", kind, step, (state, batch, jax.random.key(1)), batch_size, "examples", sizes)
+    key = jax.device_put(jax.random.key(1), parallel.replicated(mesh))
+    name = f"{task_name} train step" + (f" on {mesh.devices.size} devices" if mesh.devices.size > 1 else "")
+    return Case(name, kind, step, (state, batch, key), batch_size, "examples", sizes, devices=mesh.devices.size)
 
 
 def generate_images_case(num_images: int = 256) -> Case:

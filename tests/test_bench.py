@@ -1,6 +1,7 @@
 """The measuring tools behind ``python -m bench``: FLOP counts against closed forms, the profile's joins, the CLI."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,13 +59,15 @@ def test_profile_joins_trace_events_with_forward_and_backward_hlo():
     assert all(op["op"] in table for op in result["top_ops"])
 
 
-def run_bench(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+def run_bench(*args: str, tmp_path: Path, devices: int = 1) -> subprocess.CompletedProcess:
+    env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
     return subprocess.run(
         [sys.executable, "-m", "bench", *args, "--out", str(tmp_path / "bench.json")],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
+        env=env,
     )
 
 
@@ -83,6 +86,13 @@ def test_bench_cli_writes_every_figure_it_prints(tmp_path):
     assert rows["generate_text_cached"]["flops"] is None and rows["generate_text_cached"]["fraction_of_peak"] is None
     assert report["summary"]["generate_text_kv_cache_speedup"] > 0
     assert report["peak"]["flops_per_second"] > 0
+
+    # data parallel over two CPU devices: the same step, each device doing half; the FLOPs reported are the sum
+    done = run_bench("--only", "seq2seq", "--repeats", "1", tmp_path=tmp_path / "two", devices=2)
+    assert done.returncode == 0, done.stderr
+    (split,) = json.loads((tmp_path / "two" / "bench.json").read_text())["cases"]
+    assert split["name"] == "seq2seq train step on 2 devices" and split["devices"] == 2
+    assert split["flops"] == pytest.approx(step["flops"], rel=0.02)
 
 
 def test_bench_cli_names_the_cases_when_one_is_unknown(tmp_path):
