@@ -23,8 +23,9 @@ import jax
 import jax.numpy as jnp
 
 
-def median_seconds(fn: Callable[..., Any], *args: Any, repeats: int = 5, warmup: int = 1) -> float:
-    """Median wall-clock seconds of ``fn(*args)``, waiting for every output to be computed."""
+def call_seconds(fn: Callable[..., Any], *args: Any, repeats: int = 5, warmup: int = 1) -> list[float]:
+    """Wall-clock seconds of each of ``repeats`` calls ``fn(*args)`` after ``warmup`` untimed ones, each
+    waiting for every output to be computed."""
     for _ in range(warmup):
         jax.block_until_ready(fn(*args))
     times = []
@@ -32,7 +33,12 @@ def median_seconds(fn: Callable[..., Any], *args: Any, repeats: int = 5, warmup:
         start = time.perf_counter()
         jax.block_until_ready(fn(*args))
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
+
+
+def median_seconds(fn: Callable[..., Any], *args: Any, repeats: int = 5, warmup: int = 1) -> float:
+    """Median wall-clock seconds of ``fn(*args)``, robust to the noise of shared machines."""
+    return statistics.median(call_seconds(fn, *args, repeats=repeats, warmup=warmup))
 
 
 def cost_analysis(compiled: Any) -> dict[str, float]:
@@ -111,13 +117,7 @@ def profile_step(jitted_fn: Callable[..., Any], *args: Any, repeats: int = 10, w
     compiled = jitted_fn.lower(*args).compile()
     compile_seconds = time.perf_counter() - start
     analysis = cost_analysis(compiled)
-    for _ in range(warmup):
-        jax.block_until_ready(compiled(*args))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        jax.block_until_ready(compiled(*args))
-        times.append(time.perf_counter() - start)
+    times = call_seconds(compiled, *args, repeats=repeats, warmup=warmup)
     return {
         "compile_seconds": compile_seconds,
         "flops": float(analysis["flops"]),
