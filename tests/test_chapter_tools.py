@@ -109,3 +109,32 @@ def test_strip_separates_frames():
     assert (out[:, 5:7] == 255).all() and (out[:, :5] == 0).all()
     with pytest.raises(ValueError, match=r"frames must be \[T, H, W, C\]"):
         figures.strip(np.zeros((4, 5, 3)))
+
+
+def test_metric_bars_choose_the_axis_each_metric_needs():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    results = {
+        "real": {"shapes_fid": 1.5, "kid": 0.001, "kid_std": 0.002, "precision": 0.9, "spread": 3.0},
+        "collapsed": {"shapes_fid": 80.0, "kid": 0.9, "kid_std": 0.05, "precision": 0.1, "spread": 0.0},
+    }
+    names = list(results)
+    fig, axes = plt.subplots(1, 4)
+    for ax, metric, unit in zip(
+        axes, ("shapes_fid", "kid", "precision", "spread"), ("FID", "KID", "fraction", "units")
+    ):
+        figures.metric_bars(ax, metric, results, names, unit, "lower")
+    fid, kid, precision, spread = axes
+    assert fid.get_yscale() == "log" and fid.get_ylim()[1] == pytest.approx(400.0)
+    assert kid.get_yscale() == "symlog" and "(log above 0.1)" in kid.get_ylabel()
+    assert any(c.__class__.__name__ == "ErrorbarContainer" for c in kid.containers)  # KID's spread
+    assert any(list(line.get_ydata()) == [0, 0] for line in kid.lines)  # the zero line KID is read against
+    assert precision.get_ylim() == pytest.approx((0, 1.15)) and not any(
+        c.__class__.__name__ == "ErrorbarContainer" for c in precision.containers
+    )
+    assert spread.get_ylim()[1] > 3.0 and "(lower is better)" in spread.get_ylabel()
+    assert [t.get_text() for t in precision.get_xticklabels()] == names
+    plt.close(fig)

@@ -203,22 +203,7 @@ metrics = {  # name: (what the axis shows, which direction is better)
 }
 fig, axes = plt.subplots(1, len(metrics), figsize=(3.4 * len(metrics), 3.9))
 for ax, (metric, (unit, better)) in zip(axes, metrics.items()):
-    values = [results[n][metric] for n in names]
-    errors = [results[n]["kid_std"] for n in names] if metric == "kid" else None
-    bars = ax.bar(range(len(names)), values, yerr=errors, capsize=4, color=colours)
-    ax.bar_label(bars, labels=[f"{v:.3g}" if abs(v) > 1e-4 else "0" for v in values], fontsize=6, padding=2)
-    ax.set_xticks(range(len(names)), names, rotation=35, fontsize=7)
-    if metric == "shapes_fid":
-        ax.set_yscale("log")
-        ax.set_ylim(1, 5 * max(values))
-    elif metric == "kid":
-        ax.axhline(0, color="black", linewidth=0.6)
-        if max(values) > 0.2:  # a collapsed generator: log above 0.1 keeps the small bars and their errors readable
-            ax.set_yscale("symlog", linthresh=0.1)
-            unit += " (log above 0.1)"
-    else:
-        ax.set_ylim(0, 1.15)  # a fraction, with room for the value labels
-    figures.label(ax, metric, "generator", unit, better=better)
+    figures.metric_bars(ax, metric, results, names, unit, better, colours)
 fig.suptitle(f"Quality metrics of {len(names)} generators on {NUM_SAMPLES} prompts of test", fontsize=11)
 figures.save(fig, chapter.keep("quality.png"), dpi=110)
 if chapter.quick:  # 48 samples: FID and KID cannot separate `noisy` from `real` (see the next section)

@@ -164,24 +164,7 @@ if encoder is not None:
 columns = (len(metrics) + 1) // 2
 fig, axes = plt.subplots(2, columns, figsize=(3.4 * columns, 7))
 for ax, (metric, (unit, better)) in zip(axes.ravel(), metrics.items()):
-    values = [results[n][metric] for n in names]
-    errors = [results[n]["kid_std"] for n in names] if metric == "kid" else None
-    bars = ax.bar(range(len(names)), values, yerr=errors, capsize=4, color=colours)
-    ax.bar_label(bars, labels=[f"{v:.3g}" if abs(v) > 1e-4 else "0" for v in values], fontsize=6, padding=2)
-    ax.set_xticks(range(len(names)), names, rotation=35, fontsize=7)
-    if metric == "shapes_fid":
-        ax.set_yscale("log")
-        ax.set_ylim(1, 5 * max(values))
-    elif metric == "kid":
-        ax.axhline(0, color="black", linewidth=0.6)
-        if max(values) > 0.2:  # a collapsed generator: log above 0.1 keeps the small bars and their errors readable
-            ax.set_yscale("symlog", linthresh=0.1)
-            unit += " (log above 0.1)"
-    elif "units" not in unit:
-        ax.set_ylim(0, 1.15)  # a fraction, with room for the value labels
-    else:
-        ax.margins(y=0.15)
-    figures.label(ax, metric, "generator", unit, better=better)
+    figures.metric_bars(ax, metric, results, names, unit, better, colours)
 for ax in axes.ravel()[len(metrics) :]:
     ax.axis("off")
 fig.suptitle(f"Image metrics of {len(names)} generators on {NUM_SAMPLES} prompts of test", fontsize=11)

@@ -55,3 +55,30 @@ def heatmap(fig, ax, values, colorbar_label: str, **imshow_kwargs):
     image = ax.imshow(np.asarray(values), **imshow_kwargs)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04).set_label(colorbar_label)
     return image
+
+
+def metric_bars(ax, metric: str, results: dict, names: list[str], unit: str, better: str, colours=None) -> None:
+    """One metric of several generators as labelled bars: ``results[name][metric]`` for each name.
+
+    The axis suits the metric: Shapes-FID on a log scale; KID with its ``kid_std`` error bars around zero
+    (symlog above 0.1 when a collapsed generator dwarfs the rest); fractions on 0 .. 1; anything measured
+    in other units with a margin.
+    """
+    values = [results[name][metric] for name in names]
+    errors = [results[name]["kid_std"] for name in names] if metric == "kid" else None
+    bars = ax.bar(range(len(names)), values, yerr=errors, capsize=4, color=colours)
+    ax.bar_label(bars, labels=[f"{v:.3g}" if abs(v) > 1e-4 else "0" for v in values], fontsize=6, padding=2)
+    ax.set_xticks(range(len(names)), names, rotation=35, fontsize=7)
+    if metric == "shapes_fid":
+        ax.set_yscale("log")
+        ax.set_ylim(1, 5 * max(values))
+    elif metric == "kid":
+        ax.axhline(0, color="black", linewidth=0.6)
+        if max(values) > 0.2:  # a collapsed generator: log above 0.1 keeps the small bars and their errors readable
+            ax.set_yscale("symlog", linthresh=0.1)
+            unit += " (log above 0.1)"
+    elif "units" not in unit:
+        ax.set_ylim(0, 1.15)  # a fraction, with room for the value labels
+    else:
+        ax.margins(y=0.15)
+    label(ax, metric, "generator", unit, better=better)
