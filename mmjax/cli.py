@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "mmjax.utils.chapter_cli",  # mmjax chapters verify PATH
     "mmjax.pretrained.cli",  # mmjax demo [TEXT]
     "mmjax.cycle_cli",  # mmjax cycle: text -> image -> text rounds with the shipped models
+    "mmjax.assignments.cli",  # mmjax assignment list | new NAME --dir DIR | grade DIR
 ]
 
 

@@ -57,9 +57,11 @@ def hann_window(length: int) -> jax.Array:
     apart add up to a constant (the window of spectral analysis, unlike the symmetric one of filter design).
     """
     _check_lengths(length, 1)
+    # BEGIN SOLUTION
     n = jnp.arange(length)  # [L]
     # w[n] = 0.5 - 0.5 cos(2 pi n / L),  n = 0 .. L - 1
     return 0.5 - 0.5 * jnp.cos(2 * jnp.pi * n / length)
+    # END SOLUTION
 
 
 def frame(signal: jax.Array, frame_length: int, hop_length: int, center: bool = False) -> jax.Array:
@@ -70,6 +72,7 @@ def frame(signal: jax.Array, frame_length: int, hop_length: int, center: bool = 
     """
     _check_lengths(frame_length, hop_length)
     signal = check_signal(signal, frame_length)
+    # BEGIN SOLUTION
     if center:
         pad = frame_length // 2
         signal = jnp.pad(signal, [(0, 0)] * (signal.ndim - 1) + [(pad, pad)])  # [..., N + 2 (L // 2)]
@@ -77,6 +80,7 @@ def frame(signal: jax.Array, frame_length: int, hop_length: int, center: bool = 
     # index[t, n] = t H + n: one gather builds every frame at once
     index = hop_length * jnp.arange(count)[:, None] + jnp.arange(frame_length)[None, :]  # [T, L]
     return signal[..., index]  # [..., T, L]
+    # END SOLUTION
 
 
 def stft(
@@ -89,9 +93,11 @@ def stft(
     the discrete Fourier transform of each windowed frame; bin ``k`` is the frequency ``k * rate / L``.
     The input is real, so the bins above ``L / 2`` mirror those below and ``rfft`` skips them.
     """
+    # BEGIN SOLUTION
     frames = frame(signal, frame_length, hop_length, center)  # [..., T, L]
     windowed = frames * hann_window(frame_length).astype(frames.dtype)  # [..., T, L]
     return jnp.fft.rfft(windowed, axis=-1)  # [..., T, L // 2 + 1]
+    # END SOLUTION
 
 
 def _safe_sqrt(x: jax.Array) -> jax.Array:

@@ -31,12 +31,16 @@ EPS = 1e-6  # floor of the log: log(1e-6) = -13.8, far below a note's power (abo
 
 def hz_to_mel(hz: jax.Array) -> jax.Array:
     """mel(f) = 2595 log10(1 + f / 700) (HTK): about linear below 700 Hz, logarithmic above."""
+    # BEGIN SOLUTION
     return 2595.0 * jnp.log10(1.0 + jnp.asarray(hz) / 700.0)
+    # END SOLUTION
 
 
 def mel_to_hz(mel: jax.Array) -> jax.Array:
     """f(m) = 700 (10^(m / 2595) - 1), the inverse of ``hz_to_mel``."""
+    # BEGIN SOLUTION
     return 700.0 * (10.0 ** (jnp.asarray(mel) / 2595.0) - 1.0)
+    # END SOLUTION
 
 
 def mel_edges(n_mels: int, f_min: float, f_max: float) -> jax.Array:
@@ -51,11 +55,13 @@ def triangles(freqs: jax.Array, edges: jax.Array) -> jax.Array:
 
     W[f, m] = max(0, min((f - f_m) / (f_{m+1} - f_m), (f_{m+2} - f) / (f_{m+2} - f_{m+1})))
     """
+    # BEGIN SOLUTION
     left, centre, right = edges[:-2], edges[1:-1], edges[2:]  # [M] each
     freqs = jnp.asarray(freqs)[:, None]  # [F, 1]
     rising = (freqs - left) / (centre - left)  # [F, M]
     falling = (right - freqs) / (right - centre)  # [F, M]
     return jnp.maximum(0.0, jnp.minimum(rising, falling))
+    # END SOLUTION
 
 
 def mel_filterbank(

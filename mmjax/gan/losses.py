@@ -24,7 +24,9 @@ def minimax_discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array) -
 
     Equal to the binary cross-entropy with label 1 for real and 0 for fake samples.
     """
+    # BEGIN SOLUTION
     return jnp.mean(jax.nn.softplus(-real_logits)) + jnp.mean(jax.nn.softplus(fake_logits))
+    # END SOLUTION
 
 
 def minimax_generator_loss(fake_logits: jax.Array) -> jax.Array:
@@ -32,7 +34,9 @@ def minimax_generator_loss(fake_logits: jax.Array) -> jax.Array:
 
     Its gradient vanishes when D confidently rejects fakes (s_fake << 0), i.e. early in training.
     """
+    # BEGIN SOLUTION
     return -jnp.mean(jax.nn.softplus(fake_logits))
+    # END SOLUTION
 
 
 def non_saturating_generator_loss(fake_logits: jax.Array) -> jax.Array:
@@ -40,17 +44,23 @@ def non_saturating_generator_loss(fake_logits: jax.Array) -> jax.Array:
 
     Same fixed point as the minimax loss, but strong gradients exactly when D rejects the fakes.
     """
+    # BEGIN SOLUTION
     return jnp.mean(jax.nn.softplus(-fake_logits))
+    # END SOLUTION
 
 
 def hinge_discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
     """Hinge loss (Lim & Ye 2017; Miyato et al. 2018): E[max(0, 1 - s_real)] + E[max(0, 1 + s_fake)]."""
+    # BEGIN SOLUTION
     return jnp.mean(jax.nn.relu(1.0 - real_logits)) + jnp.mean(jax.nn.relu(1.0 + fake_logits))
+    # END SOLUTION
 
 
 def hinge_generator_loss(fake_logits: jax.Array) -> jax.Array:
     """Generator side of the hinge game: -E[s_fake]."""
+    # BEGIN SOLUTION
     return -jnp.mean(fake_logits)
+    # END SOLUTION
 
 
 def least_squares_discriminator_loss(real_logits: jax.Array, fake_logits: jax.Array) -> jax.Array:
@@ -75,8 +85,10 @@ def wasserstein_generator_loss(fake_logits: jax.Array) -> jax.Array:
 
 def _per_example_gradient_norms(critic: Callable[[jax.Array], jax.Array], x: jax.Array) -> jax.Array:
     """||grad_x f(x_i)||_2 for every example; ``critic`` maps [B, ...] to [B] and treats examples independently."""
+    # BEGIN SOLUTION
     grads = jax.grad(lambda inputs: jnp.sum(critic(inputs)))(x)  # [B, ...]
     return jnp.sqrt(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, axis=1) + 1e-12)  # [B]
+    # END SOLUTION
 
 
 def gradient_penalty(
@@ -89,9 +101,11 @@ def gradient_penalty(
     """
     if real.shape != fake.shape:
         raise ValueError(f"real and fake must have the same shape, got {real.shape} and {fake.shape}")
+    # BEGIN SOLUTION
     eps = jax.random.uniform(key, (real.shape[0],) + (1,) * (real.ndim - 1), real.dtype)
     interpolates = eps * real + (1.0 - eps) * fake
     return jnp.mean((_per_example_gradient_norms(critic, interpolates) - 1.0) ** 2)
+    # END SOLUTION
 
 
 def r1_penalty(critic: Callable[[jax.Array], jax.Array], real: jax.Array) -> jax.Array:

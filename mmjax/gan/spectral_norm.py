@@ -32,6 +32,7 @@ def as_matrix(kernel: jax.Array) -> jax.Array:
 def power_iteration(matrix: jax.Array, u: jax.Array, num_iterations: int = 1) -> tuple[jax.Array, jax.Array]:
     """Refine the top left singular vector ``u`` [out] of ``matrix`` [out, in]; return (sigma, u)."""
 
+    # BEGIN SOLUTION
     def iteration(_, u):
         v = _l2_normalise(matrix.T @ u)  # [in]
         return _l2_normalise(matrix @ v)  # [out]
@@ -40,12 +41,15 @@ def power_iteration(matrix: jax.Array, u: jax.Array, num_iterations: int = 1) ->
     v = jax.lax.stop_gradient(_l2_normalise(matrix.T @ u))
     sigma = u @ matrix @ v
     return sigma, u
+    # END SOLUTION
 
 
 def spectral_normalise(kernel: jax.Array, u: jax.Array, num_iterations: int = 1) -> tuple[jax.Array, jax.Array]:
     """W_SN = W / sigma(W) (eq. 8 of Miyato et al.); returns the normalised kernel and the updated u."""
+    # BEGIN SOLUTION
     sigma, u = power_iteration(as_matrix(kernel), u, num_iterations)
     return kernel / sigma, u
+    # END SOLUTION
 
 
 class SNLinear(nnx.Module):

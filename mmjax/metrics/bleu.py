@@ -28,6 +28,7 @@ def closest_reference_length(candidate_length: int, reference_lengths: list[int]
 
 def clipped_matches(candidate: list[str], references: list[list[str]], n: int) -> tuple[int, int]:
     """(clipped n-gram matches, candidate n-gram count) of one candidate."""
+    # BEGIN SOLUTION
     counts = ngram_counts(candidate, n)
     max_reference = {}
     for reference in references:
@@ -35,6 +36,7 @@ def clipped_matches(candidate: list[str], references: list[list[str]], n: int) -
             max_reference[gram] = max(max_reference.get(gram, 0), count)
     matches = sum(min(count, max_reference.get(gram, 0)) for gram, count in counts.items())
     return matches, sum(counts.values())
+    # END SOLUTION
 
 
 def corpus_bleu(candidates, references, max_order: int = 4) -> dict[str, float]:
@@ -42,6 +44,7 @@ def corpus_bleu(candidates, references, max_order: int = 4) -> dict[str, float]:
     if isinstance(max_order, bool) or not isinstance(max_order, int) or max_order < 1:
         raise ValueError(f"max_order must be a positive integer, got {max_order!r}")
     hyps, refs = check_corpus(candidates, references)
+    # BEGIN SOLUTION
     matches, totals = [0] * max_order, [0] * max_order
     candidate_length = reference_length = 0
     for hyp, group in zip(hyps, refs):
@@ -66,3 +69,4 @@ def corpus_bleu(candidates, references, max_order: int = 4) -> dict[str, float]:
             log_precision_sum += math.log(matches[n - 1] / totals[n - 1])
         scores[f"bleu_{n}"] = penalty * math.exp(log_precision_sum / n) if log_precision_sum > -math.inf else 0.0
     return scores
+    # END SOLUTION

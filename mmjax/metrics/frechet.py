@@ -35,8 +35,10 @@ def psd_symmetrise(matrix: np.ndarray) -> np.ndarray:
 
 def psd_sqrt(matrix: np.ndarray) -> np.ndarray:
     """Square root of a symmetric positive semi-definite matrix: ``V diag(sqrt(max(w, 0))) V^T``."""
+    # BEGIN SOLUTION
     eigenvalues, eigenvectors = np.linalg.eigh(psd_symmetrise(matrix))
     return (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
+    # END SOLUTION
 
 
 def frechet_distance_from_statistics(mu_1, sigma_1, mu_2, sigma_2) -> float:
@@ -49,12 +51,14 @@ def frechet_distance_from_statistics(mu_1, sigma_1, mu_2, sigma_2) -> float:
             "expected mu_1 [D], sigma_1 [D, D], mu_2 [D], sigma_2 [D, D]; got shapes "
             f"{mu_1.shape}, {sigma_1.shape}, {mu_2.shape}, {sigma_2.shape}"
         )
+    # BEGIN SOLUTION
     root_1 = psd_sqrt(sigma_1)
     # eigenvalues of the symmetric PSD product S_1^{1/2} S_2 S_1^{1/2}; their square roots sum to the trace
     cross_eigenvalues = np.linalg.eigvalsh(psd_symmetrise(root_1 @ sigma_2 @ root_1))
     trace_cross = np.sqrt(np.clip(cross_eigenvalues, 0.0, None)).sum()
     distance = np.sum((mu_1 - mu_2) ** 2) + np.trace(sigma_1) + np.trace(sigma_2) - 2 * trace_cross
     return float(max(distance, 0.0))  # a distance; tiny negatives are round-off
+    # END SOLUTION
 
 
 def frechet_distance(features_1, features_2) -> float:

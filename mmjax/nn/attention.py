@@ -45,12 +45,14 @@ def attention_weights(query: jax.Array, key: jax.Array, mask: jax.Array | None =
     finite number, so a fully masked row stays finite) where it does not. Returns ``[B, H, T, S]``.
     """
     _check_qkv(query, key, key)
+    # BEGIN SOLUTION
     d_k = query.shape[-1]
     logits = jnp.einsum("bthd,bshd->bhts", query, key) / math.sqrt(d_k)  # [B, H, T, S]
     if mask is not None:
         _check_mask(mask, logits.shape)
         logits = jnp.where(mask, logits, jnp.finfo(logits.dtype).min)
     return jax.nn.softmax(logits, axis=-1)
+    # END SOLUTION
 
 
 def scaled_dot_product_attention(
@@ -60,8 +62,10 @@ def scaled_dot_product_attention(
     the values, weighted by how well it matches each key. Returns ``[B, T, H, Dv]``.
     """
     _check_qkv(query, key, value)
+    # BEGIN SOLUTION
     weights = attention_weights(query, key, mask)  # [B, H, T, S]
     return jnp.einsum("bhts,bshd->bthd", weights, value)
+    # END SOLUTION
 
 
 def causal_mask(query_length: int, key_length: int | None = None, offset: int | jax.Array = 0) -> jax.Array:
@@ -70,17 +74,21 @@ def causal_mask(query_length: int, key_length: int | None = None, offset: int | 
     ``offset`` is the position of the first query, e.g. the cache index in incremental decoding.
     Returns ``[1, 1, T, S]``.
     """
+    # BEGIN SOLUTION
     key_length = query_length if key_length is None else key_length
     query_position = jnp.arange(query_length)[:, None] + offset  # [T, 1]
     key_position = jnp.arange(key_length)[None, :]  # [1, S]
     return (key_position <= query_position)[None, None]
+    # END SOLUTION
 
 
 def padding_mask(tokens: jax.Array, pad_id: int = 0) -> jax.Array:
     """M[b, j] = (token_bj != pad): no query attends to a padding key. ``[B, S]`` -> ``[B, 1, 1, S]``."""
     if tokens.ndim != 2:
         raise ValueError(f"padding_mask expects token ids [batch, length], got shape {tuple(tokens.shape)}")
+    # BEGIN SOLUTION
     return (tokens != pad_id)[:, None, None, :]
+    # END SOLUTION
 
 
 def combine_masks(*masks: jax.Array | None) -> jax.Array | None:
@@ -96,14 +104,18 @@ def combine_masks(*masks: jax.Array | None) -> jax.Array | None:
 
 def split_heads(x: jax.Array, num_heads: int) -> jax.Array:
     """[B, T, H * Dh] -> [B, T, H, Dh]: each head works on its own slice of the features."""
+    # BEGIN SOLUTION
     batch, length, features = x.shape
     return x.reshape(batch, length, num_heads, features // num_heads)
+    # END SOLUTION
 
 
 def merge_heads(x: jax.Array) -> jax.Array:
     """[B, T, H, Dh] -> [B, T, H * Dh]: concatenate the heads again."""
+    # BEGIN SOLUTION
     batch, length, heads, head_dim = x.shape
     return x.reshape(batch, length, heads * head_dim)
+    # END SOLUTION
 
 
 class MultiHeadAttention(nnx.Module):
@@ -134,11 +146,13 @@ class MultiHeadAttention(nnx.Module):
 
     def attend(self, x: jax.Array, key_value: dict[str, jax.Array], mask: jax.Array | None) -> jax.Array:
         """Queries from x ``[B, T, D]`` against precomputed keys/values; returns ``[B, T, D]``."""
+        # BEGIN SOLUTION
         query = split_heads(self.query(x), self.num_heads)  # [B, T, H, Dh]
         if self.record_weights:
             self.weights = nnx.Intermediate(attention_weights(query, key_value["key"], mask))
         heads = scaled_dot_product_attention(query, key_value["key"], key_value["value"], mask)
         return self.out(merge_heads(heads))
+        # END SOLUTION
 
     def __call__(self, x: jax.Array, context: jax.Array | None = None, mask: jax.Array | None = None):
         """Full attention of x ``[B, T, D]`` over context ``[B, S, Dc]`` (x itself when omitted)."""

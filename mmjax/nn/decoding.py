@@ -126,7 +126,9 @@ def length_normalised(log_prob: jax.Array, length: jax.Array, alpha: float) -> j
 
     Raw log-probabilities always favour short outputs; dividing by a growing lp(n) removes that bias.
     """
+    # BEGIN SOLUTION
     return log_prob / ((5.0 + length) / 6.0) ** alpha
+    # END SOLUTION
 
 
 def beam_search(
@@ -138,6 +140,7 @@ def beam_search(
 
     Returns ``(tokens [B, K, max_length], scores [B, K])``, best hypothesis first.
     """
+    # BEGIN SOLUTION
     batch, beams, length = start_tokens.shape[0], options.beam_size, options.max_length
     # Every cache leaf goes from [B, ...] to [B * K, ...]: hypothesis k of sequence b is row b * K + k.
     cache = jax.tree.map(lambda leaf: jnp.repeat(leaf, beams, axis=0), cache)
@@ -181,6 +184,7 @@ def beam_search(
     scores = length_normalised(log_prob, lengths, options.length_penalty)
     order = jnp.argsort(-scores, axis=1)
     return jnp.take_along_axis(tokens, order[..., None], axis=1), jnp.take_along_axis(scores, order, axis=1)
+    # END SOLUTION
 
 
 def decode(

@@ -24,9 +24,11 @@ class EncoderBlock(nnx.Module):
         self.dropout_rate = dropout_rate
 
     def __call__(self, x: jax.Array, mask: jax.Array | None = None, key: jax.Array | None = None) -> jax.Array:
+        # BEGIN SOLUTION
         key_attention, key_mlp = split_key(key, 2)
         x = x + dropout(self.attention(self.attention_norm(x), mask=mask), self.dropout_rate, key_attention)
         return x + dropout(self.mlp(self.mlp_norm(x)), self.dropout_rate, key_mlp)  # [B, S, D]
+        # END SOLUTION
 
 
 class Encoder(nnx.Module):

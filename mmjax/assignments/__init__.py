@@ -1,0 +1,6 @@
+"""Course assignments with an autograder, built from the library's own marked solutions.
+
+``catalog`` names the assignments, ``regions`` stubs the marked solution bodies, ``copies`` writes a
+student folder, ``grader`` runs the graded tests of ``checks/`` (and an instructor's hidden ones) in a
+worker subprocess with a time limit per test, ``cli`` is ``mmjax assignment list | new | grade``.
+"""
