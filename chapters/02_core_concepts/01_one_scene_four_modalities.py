@@ -173,6 +173,10 @@ if chapter.quick:  # 300 objects over 20 pairs is too few to look uniform; the f
 #    frequency of its largest peak (`np.fft.rfftfreq(512, 1 / 8000)`). You should find the green circle's
 #    297 Hz: `check(peak_hz, expected=296.9, tol=1, hint="slot 0 holds the object in cell 0")`.
 #
+# Graded: `mmjax assignment new stft_mel --dir hw` writes stubs (docstrings and equations kept) of
+# the short-time Fourier transform and the mel filterbank; `mmjax assignment grade hw` then scores your code
+# test by test.
+#
 # ## Expected results
 # | figure | full run | quick run |
 # |---|---|---|

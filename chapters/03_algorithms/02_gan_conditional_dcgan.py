@@ -379,6 +379,10 @@ if chapter.quick:
 #    (`check(np.mean(colour == wanted["colour"]), expected=0.87, tol=0.05)`), size 0.78. The default needs
 #    about twice the steps to reach this chapter's colours.
 #
+# Graded: `mmjax assignment new spectral_norm --dir hw` writes stubs (docstrings and equations kept) of
+# spectral normalisation by power iteration; `mmjax assignment grade hw` then scores your code
+# test by test.
+#
 # ## Expected results
 # | figure | full run | quick run |
 # |---|---|---|

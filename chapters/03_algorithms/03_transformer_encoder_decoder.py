@@ -411,6 +411,10 @@ if QUICK:  # 40 steps leave the attention nearly uniform; the full run's maps ar
 #    "left of"). A decoder that always writes a correct caption matches a random reference exactly only 1 time
 #    in 24; score the labels `parse_caption` reads back from the generated caption instead.
 #
+# Graded: `mmjax assignment new transformer --dir hw` writes stubs (docstrings and equations kept) of
+# multi-head attention and a pre-LN Transformer block; `mmjax assignment grade hw` then scores your code
+# test by test.
+#
 # ## Expected results
 # | figure | full run | quick run |
 # |---|---|---|

@@ -327,6 +327,10 @@ if chapter.quick:
 #    constant 2e-3 the last updates are as large as the first ones and keep knocking the parameters around
 #    the minimum; the cosine decay shrinks them 100-fold until the model settles.
 #
+# Graded: `mmjax assignment new beam_search --dir hw` writes stubs (docstrings and equations kept) of
+# beam search with length normalisation; `mmjax assignment grade hw` then scores your code
+# test by test.
+#
 # ## Expected results
 # | figure | full run | quick run |
 # |---|---|---|

@@ -330,6 +330,10 @@ if chapter.quick:  # 1000 steps move G's mean onto 2 but leave its spread near 1
 #    function, flat almost everywhere, so it gives G no gradient: compare with the Wasserstein critic loss in
 #    `mmjax.gan.losses`, where D is kept smooth (1-Lipschitz) instead of bounded.
 #
+# Graded: `mmjax assignment new gan_losses --dir hw` writes stubs (docstrings and equations kept) of
+# GAN losses and the WGAN-GP gradient penalty; `mmjax assignment grade hw` then scores your code
+# test by test.
+#
 # ## Expected results
 # | figure | full run | quick run |
 # |---|---|---|

@@ -279,6 +279,10 @@ assert abs(blend - expected) < 1e-3 and abs(blend - 15.0) < 0.05 and abs(blend -
 #    formula ($30 / (e^{4\beta} + 5) < 0.1$), then by scanning $\beta$ in steps of 0.01 with the code:
 #    `check(beta, expected=1.43, tol=0.01)`.
 #
+# Graded: `mmjax assignment new attention --dir hw` writes stubs (docstrings and equations kept) of
+# scaled dot-product attention with causal and padding masks; `mmjax assignment grade hw` then scores your code
+# test by test.
+#
 # ## Expected results
 # | figure | full run | quick run |
 # |---|---|---|

@@ -343,6 +343,10 @@ if chapter.quick:  # N <= 48: the two lines overlap; the full run goes to N = 50
 #    (larger) ball: `check(p, expected=0.53, tol=0.05)` and `check(r, expected=0.97, tol=0.03)`. What would
 #    FID alone have told you about this generator and the narrow one of the cell above?
 #
+# Graded: `mmjax assignment new frechet_bleu --dir hw` writes stubs (docstrings and equations kept) of
+# the Fréchet distance and corpus BLEU; `mmjax assignment grade hw` then scores your code
+# test by test.
+#
 # ## Expected results
 # Full run: 500 prompts per generator; quick run: 48. Image metrics depend on the shipped judge, so their
 # bands allow for it being retrained. `-` marks a figure quick mode cannot show (the text after it says why).

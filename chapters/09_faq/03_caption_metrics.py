@@ -182,6 +182,10 @@ figures.save(fig, chapter.out / "captions.png", dpi=110)
 #    `check(scores["bleu_4"], expected=0.095, tol=0.02)`. Which n-gram order separates fluent-but-wrong from
 #    right best, and why?
 #
+# Graded: `mmjax assignment new frechet_bleu --dir hw` writes stubs (docstrings and equations kept) of
+# the Fréchet distance and corpus BLEU; `mmjax assignment grade hw` then scores your code
+# test by test.
+#
 # ## Expected results
 # Full run: 500 images per captioner; quick run: 48. No judge is involved, so the bands are tight.
 #

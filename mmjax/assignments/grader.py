@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from mmjax.assignments import catalog
-from mmjax.assignments.testing import TestSpec, collect
+from mmjax.assignments.testing import GradedTest, collect
 from mmjax.assignments.worker import run_tests
 
 MANIFEST = "assignment.json"
@@ -35,7 +35,7 @@ def read_manifest(folder: str | Path) -> dict:
     return json.loads(path.read_text())
 
 
-def test_specs(name: str, hidden: str | Path | None = None) -> list[TestSpec]:
+def graded_tests(name: str, hidden: str | Path | None = None) -> list[GradedTest]:
     """The public tests of assignment ``name``, then the hidden ones: every ``*.py`` in the ``hidden`` folder."""
     specs = collect(catalog.get(name).checks, "public")
     if hidden is not None:
@@ -53,7 +53,7 @@ def test_specs(name: str, hidden: str | Path | None = None) -> list[TestSpec]:
 class _Worker:
     """A worker subprocess and a thread that turns its protocol lines into a queue (None at the end)."""
 
-    def __init__(self, folder: Path, specs: list[TestSpec]):
+    def __init__(self, folder: Path, specs: list[GradedTest]):
         self.stderr = tempfile.TemporaryFile()
         package_root = str(catalog.PACKAGE.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
@@ -89,7 +89,7 @@ class _Worker:
         return " | ".join(tail)
 
 
-def _run_isolated(folder: Path, specs: list[TestSpec], timeout: float | None) -> dict[str, dict]:
+def _run_isolated(folder: Path, specs: list[GradedTest], timeout: float | None) -> dict[str, dict]:
     results, pending = {}, list(specs)
     while pending:
         worker = _Worker(folder, pending)
@@ -124,7 +124,7 @@ def _run_isolated(folder: Path, specs: list[TestSpec], timeout: float | None) ->
     return results
 
 
-def _run_in_process(folder: Path, specs: list[TestSpec]) -> dict[str, dict]:
+def _run_in_process(folder: Path, specs: list[GradedTest]) -> dict[str, dict]:
     """The same tests in this process, without time limits: for trusted code (the reference, tests)."""
     results = {}
 
@@ -159,7 +159,7 @@ def grade(folder: str | Path, hidden: str | Path | None = None, timeout: float |
     """
     folder = Path(folder).resolve()
     name = read_manifest(folder)["assignment"]
-    specs = test_specs(name, hidden)
+    specs = graded_tests(name, hidden)
     start = time.perf_counter()
     results = _run_isolated(folder, specs, timeout) if isolate else _run_in_process(folder, specs)
     tests = []

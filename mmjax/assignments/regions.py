@@ -53,7 +53,7 @@ def find_regions(source: str, functions: tuple[str, ...], filename: str = "<sour
         if name not in nodes:
             raise ValueError(f"{filename} has no function {name}")
         node = nodes[name]
-        inside = range(node.body[0].lineno - 1, node.end_lineno + 1)  # the END comment may follow the last statement
+        inside = range(node.lineno, node.end_lineno + 1)  # from the def line to the END comment after the body
         begins = [i for i in inside if i < len(lines) and lines[i].strip() == BEGIN]
         ends = [i for i in inside if i < len(lines) and lines[i].strip() == END]
         if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:

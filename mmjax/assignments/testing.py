@@ -36,7 +36,7 @@ def graded(points: int = DEFAULT_POINTS, timeout: float = DEFAULT_TIMEOUT):
 
 
 @dataclasses.dataclass(frozen=True)
-class TestSpec:
+class GradedTest:
     id: str  # "public/attention.test_x" or "hidden/extra.test_y"
     visibility: str  # "public" or "hidden"
     path: str  # the checks file
@@ -52,7 +52,7 @@ def _decorator_arguments(node: ast.FunctionDef) -> dict:
     return {}
 
 
-def collect(path: Path, visibility: str) -> list[TestSpec]:
+def collect(path: Path, visibility: str) -> list[GradedTest]:
     """The ``test_*`` functions of a checks file, in source order, with their points and time limits."""
     tree = ast.parse(Path(path).read_text(), str(path))
     specs = []
@@ -63,7 +63,7 @@ def collect(path: Path, visibility: str) -> list[TestSpec]:
             if not isinstance(points, int) or points < 1 or not timeout > 0:
                 raise ValueError(f"{path}: {node.name} needs points >= 1 and timeout > 0")
             test_id = f"{visibility}/{Path(path).stem}.{node.name}"
-            specs.append(TestSpec(test_id, visibility, str(path), node.name, points, float(timeout)))
+            specs.append(GradedTest(test_id, visibility, str(path), node.name, points, float(timeout)))
     return specs
 
 
