@@ -93,6 +93,7 @@ def test_student_copy_keeps_the_docstrings_and_no_solution_line(name, student_co
         copied, original = ast.parse(copy), ast.parse(source)
         for function in functions:
             node, reference = _function(copied, function), _function(original, function)
+            assert ast.get_docstring(reference), f"{function} needs a docstring: it is the student's specification"
             assert ast.get_docstring(node) == ast.get_docstring(reference), f"{function} lost its docstring"
             assert "NotImplementedError" in ast.unparse(node)
 

@@ -24,6 +24,7 @@ class EncoderBlock(nnx.Module):
         self.dropout_rate = dropout_rate
 
     def __call__(self, x: jax.Array, mask: jax.Array | None = None, key: jax.Array | None = None) -> jax.Array:
+        """The block on x ``[B, S, D]``; dropout only when a ``key`` is given (one key per sub-layer)."""
         # BEGIN SOLUTION
         key_attention, key_mlp = split_key(key, 2)
         x = x + dropout(self.attention(self.attention_norm(x), mask=mask), self.dropout_rate, key_attention)
