@@ -15,7 +15,7 @@ import pytest
 
 from mmjax.assignments import catalog, regions
 from mmjax.assignments.copies import write_copy
-from mmjax.assignments.grader import grade, summary, graded_tests
+from mmjax.assignments.grader import grade, graded_tests, summary
 from mmjax.cli import main
 
 REPO = catalog.PACKAGE.parent
@@ -267,7 +267,9 @@ def test_bleu_constants_of_the_graded_tests_agree_with_sacrebleu():
     sacrebleu = pytest.importorskip("sacrebleu")
     candidates = ["a red circle at the top left", "the the the the big square"]
     references = [["a red circle at the upper left", "red circle top left"], ["the big square", "a big square"]]
-    score = sacrebleu.corpus_bleu(candidates, [list(r) for r in zip(*references)], tokenize="none", smooth_method="none")
+    score = sacrebleu.corpus_bleu(
+        candidates, [list(r) for r in zip(*references)], tokenize="none", smooth_method="none"
+    )
     assert score.score / 100 == pytest.approx(math.exp(sum(map(math.log, [10 / 13, 7 / 11, 4 / 9, 2 / 7])) / 4))
     short = sacrebleu.BLEU(tokenize="none", smooth_method="none", max_ngram_order=2).corpus_score(
         ["a red circle", "big blue square"],

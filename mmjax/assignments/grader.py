@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import tempfile
@@ -66,6 +67,7 @@ class _Worker:
             cwd=folder,
             env=env,
             text=True,
+            start_new_session=True,  # its own process group: killing it also ends processes the student started
         )
         self.events: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -81,7 +83,10 @@ class _Worker:
     def stop(self) -> str:
         """Kill the worker if it still runs; return the end of what it wrote to stderr."""
         if self.process.poll() is None:
-            self.process.kill()
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (AttributeError, ProcessLookupError):  # no process groups (Windows), or already gone
+                self.process.kill()
         self.process.wait()
         self.stderr.seek(0)
         tail = self.stderr.read().decode(errors="replace").strip().splitlines()[-3:]

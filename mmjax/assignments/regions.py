@@ -6,7 +6,8 @@ In the student copy the region becomes
     raise NotImplementedError("write <function> (see its docstring)")
 
 at the region's indentation, so the signature, the docstring, the input checks before the region and the
-comments inside it stay, and no line of code of the solution does.
+comments inside it stay, and no line of code of the solution does. The markers of the file's other regions
+(other assignments) are dropped; their code stays.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def stub_source(source: str, functions: tuple[str, ...], filename: str = "<sourc
         short = region.function.split(".")[-1]
         raise_line = f'{indent}raise NotImplementedError("write {short} (see its docstring)")'
         lines[region.begin : region.end + 1] = kept + [raise_line]
-    return "\n".join(lines) + "\n"
+    # other assignments' regions stay solved; their markers would only puzzle the student
+    return "\n".join(line for line in lines if line.strip() not in (BEGIN, END)) + "\n"
 
 
 def solution_code_lines(source: str, functions: tuple[str, ...], filename: str = "<source>") -> set[str]:
