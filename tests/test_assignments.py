@@ -162,6 +162,20 @@ MISTAKES = {
         "cache = cache",
         {"test_narrow_beam_matches_python_search", "test_wide_beam_finds_the_best_outputs"},
     ),
+    "symmetric Hann window (filter design) instead of the periodic one": (
+        "stft_mel",
+        "features.py",
+        "return 0.5 - 0.5 * jnp.cos(2 * jnp.pi * n / length)",
+        "return 0.5 - 0.5 * jnp.cos(2 * jnp.pi * n / (length - 1))",
+        {"test_hann_window", "test_stft_matches_numpy_dft"},
+    ),
+    "power iteration differentiated through u": (
+        "spectral_norm",
+        "spectral_norm.py",
+        "u = jax.lax.stop_gradient(jax.lax.fori_loop(0, num_iterations, iteration, u))",
+        "u = jax.lax.fori_loop(0, num_iterations, iteration, u)",
+        {"test_gradient_treats_u_and_v_as_constants"},
+    ),
 }
 
 
