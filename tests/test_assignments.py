@@ -250,6 +250,10 @@ def test_hidden_tests_are_labelled_and_never_reported_as_passed_unrun(tmp_path, 
     assert "all tests passed" not in report["summary"]
     (hidden / "extra.py").write_text((hidden / "extra.py").read_text().replace("assert False", "assert True"))
     assert grade(folder, hidden=hidden, isolate=False)["summary"] == "all tests passed, public and hidden"
+    (hidden / "broken.py").write_text("import no_such_module\n\n\ndef test_never(student):\n    pass\n")
+    broken = grade(folder, hidden=hidden, isolate=False)
+    reasons = {t["test"]: t["reason"] for t in broken["tests"]}
+    assert _failed(broken) == {"test_never"} and "broken.py does not import" in reasons["test_never"]
 
 
 def test_summary_counts_failures_of_each_kind():

@@ -21,16 +21,23 @@ from pathlib import Path
 
 from mmjax.assignments.testing import Student
 
+MAX_REASON = 400  # characters: a table row, not a dump of the student's arrays
 
-def _load_checks(path: str, cache: dict):
-    if path not in cache:
-        name = "mmjax_checks_" + Path(path).stem + f"_{len(cache)}"
+
+def _load_checks(paths: list[str]) -> dict:
+    """path -> the imported checks module, or the exception importing it raised (its tests report it)."""
+    modules = {}
+    for index, path in enumerate(dict.fromkeys(paths)):
+        name = f"mmjax_checks_{Path(path).stem}_{index}"
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
-        spec.loader.exec_module(module)
-        cache[path] = module
-    return cache[path]
+        try:
+            spec.loader.exec_module(module)
+            modules[path] = module
+        except Exception as error:  # an instructor's broken hidden file fails its own tests only
+            modules[path] = RuntimeError(f"the checks file {Path(path).name} does not import: {error!r}")
+    return modules
 
 
 def _where(error: BaseException, folder: Path) -> str:
@@ -54,16 +61,20 @@ def describe(error: BaseException, folder: Path) -> tuple[str, str]:
 
 def run_tests(folder: str, tests: list[tuple[str, str, str]], emit: Callable[[dict], None]) -> None:
     """Run each (id, checks path, function name) against the student's ``folder``; ``emit`` each event."""
-    student, checks = Student(folder), {}
-    resolved = Path(folder).resolve()
+    student, resolved = Student(folder), Path(folder).resolve()
+    # The checks (and JAX with them) are imported before the first test starts, outside its time limit.
+    checks = _load_checks([path for _, path, _ in tests])
     for test_id, path, function in tests:
         emit({"start": test_id})
         start = time.perf_counter()
         try:
-            getattr(_load_checks(path, checks), function)(student)
+            if isinstance(checks[path], Exception):
+                raise checks[path]
+            getattr(checks[path], function)(student)
             status, reason = "passed", ""
         except BaseException as error:  # noqa: BLE001 - a student's sys.exit costs only this test
             status, reason = describe(error, resolved)
+            reason = reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 3] + "..."
         emit({"done": test_id, "status": status, "reason": reason, "seconds": round(time.perf_counter() - start, 3)})
 
 
