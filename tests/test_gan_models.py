@@ -14,7 +14,7 @@ from mmjax.gan.dcgan.model import (
     condition_from_labels,
     depth_to_space,
 )
-from mmjax.gan.gan2d.model import MLPDiscriminator, MLPGenerator
+from mmjax.gan.gan2d.model import Maxout, MLPDiscriminator, MLPGenerator
 from mmjax.gan.two_player import pack
 from mmjax.nn import functional as F
 
@@ -50,6 +50,30 @@ def test_mlp_shapes_and_packing():
         discriminator(x)  # unpacked input to a packing discriminator
     with pytest.raises(ValueError, match="packs of 4"):
         pack(x, 4)
+
+
+def test_maxout_is_the_max_of_each_units_pieces_and_its_gradient_goes_to_the_winning_piece():
+    num_in, num_out, pieces, batch = 3, 4, 5, 6
+    layer = Maxout(num_in, num_out, pieces, rngs=rngs(0))
+    x = np.asarray(jax.random.normal(jax.random.key(1), (batch, num_in)))
+    kernel, bias = np.asarray(layer.linear.kernel[...]), np.asarray(layer.linear.bias[...])
+    linear = x @ kernel + bias  # [batch, pieces * num_out]; piece p of unit j is column p * num_out + j
+    expected = np.zeros((batch, num_out), np.float32)
+    wins = np.zeros(pieces * num_out)  # how many rows each column wins: d sum(h) / d bias
+    for i in range(batch):
+        for j in range(num_out):
+            columns = [p * num_out + j for p in range(pieces)]
+            winner = columns[int(np.argmax(linear[i, columns]))]
+            expected[i, j] = linear[i, winner]
+            wins[winner] += 1
+    np.testing.assert_allclose(_jitted_call(layer, jnp.asarray(x)), expected, rtol=1e-5, atol=1e-6)
+    graphdef, variables = F.split(layer)
+
+    def total(params):
+        return jnp.sum(F.call(graphdef, {**variables, "params": params}, jnp.asarray(x))[0])
+
+    grads = jax.jit(jax.grad(total))(variables["params"])
+    np.testing.assert_allclose(grads["linear"]["bias"], wins)
 
 
 def test_pack_concatenates_consecutive_samples_along_the_last_axis():

@@ -55,15 +55,21 @@ class MLPGenerator(nnx.Module):
 
 
 class Maxout(nnx.Module):
-    """h = max over ``pieces`` of a linear map: [B, in] -> [B, out]."""
+    """h_j = max_p (W x + b)[p * out + j]: [B, in] -> [B, out].
+
+    The linear map's outputs are laid out piece-major (the ``out`` units of piece 0, then of piece 1, ...),
+    so the max runs over a leading axis of contiguous [B, out] slabs. With the pieces on the last axis
+    instead, the max's backward pass (which marks where the max was) works on rows of 5 and made
+    the discriminator's update about a third slower on XLA CPU.
+    """
 
     def __init__(self, in_features: int, out_features: int, pieces: int, *, rngs: nnx.Rngs):
-        self.linear = nnx.Linear(in_features, out_features * pieces, rngs=rngs)
+        self.linear = nnx.Linear(in_features, pieces * out_features, rngs=rngs)
         self.out_features, self.pieces = out_features, pieces
 
     def __call__(self, x: jax.Array) -> jax.Array:
-        h = self.linear(x).reshape(x.shape[0], self.out_features, self.pieces)  # [B, out, pieces]
-        return jnp.max(h, axis=-1)
+        h = self.linear(x).reshape(x.shape[0], self.pieces, self.out_features)  # [B, pieces, out]
+        return jnp.max(h, axis=1)  # [B, out]
 
 
 class MLPDiscriminator(nnx.Module):
