@@ -88,11 +88,50 @@ def test_d_steps_advance_the_discriminator_and_its_schedule_spans_its_own_update
         np.testing.assert_allclose(learning_rate(state[player]["opt_state"]), 1e-4, rtol=1e-6)
 
 
-def test_scanned_training_over_vmapped_seeds_gives_per_seed_metrics():
-    result = gan2d.train_and_evaluate_seeds(TINY_2D, [0, 1], num_steps=STEPS)
+def test_steps_scanned_in_one_call_equal_the_same_steps_taken_one_by_one_bit_for_bit():
+    optimizer = gan2d.make_optimizer(TINY_2D, STEPS)
+    points = _real(TINY_2D, TINY_2D.num_train_examples)
+    state = gan2d.init(TINY_2D, jax.random.key(0), optimizer)
+    key = jax.random.key(7)
+
+    def steps(num):
+        return jax.jit(lambda s, first: gan2d.train_steps(TINY_2D, optimizer, points, s, key, first, num))
+
+    scanned = steps(STEPS)(_copy(state), 0)
+    halves = steps(STEPS // 2)(steps(STEPS // 2)(_copy(state), 0), STEPS // 2)
+    # the reference: the task's own train_step, one jitted call per step, on batches drawn here
+    one_step = jax.jit(lambda s, b, k: gan2d.train_step(s, b, k, TINY_2D, optimizer)[0])
+    by_hand = _copy(state)
+    for t in range(STEPS):
+        key_batch, key_step = jax.random.split(jax.random.fold_in(key, t))
+        indices = jax.random.randint(key_batch, (TINY_2D.batch_size,), 0, TINY_2D.num_train_examples)
+        by_hand = one_step(by_hand, {"x": points[indices]}, key_step)
+    jax.tree.map(np.testing.assert_array_equal, scanned, by_hand)
+    jax.tree.map(np.testing.assert_array_equal, halves, by_hand)
+    assert int(scanned["generator"]["step"]) == STEPS
+    assert not np.array_equal(
+        scanned["generator"]["params"]["out"]["kernel"], state["generator"]["params"]["out"]["kernel"]
+    )
+
+
+def test_seeds_trained_in_turn_or_in_parallel_give_the_same_per_seed_metrics_and_curve():
+    seen = []
+    result = gan2d.train_and_evaluate_seeds(
+        TINY_2D, [0, 1], num_steps=STEPS, eval_every=STEPS // 2, on_eval=lambda step, m: seen.append(step)
+    )
     assert result["modes"].shape == (2,) and result["high_quality"].shape == (2,)
     assert result["samples"].shape == (2, 500, 2)
     assert not np.array_equal(result["samples"][0], result["samples"][1])
+    assert seen == [2, 4] and result["curve"]["step"].tolist() == [2, 4]
+    assert result["curve"]["high_quality"].shape == (2, 2)
+    np.testing.assert_array_equal(result["curve"]["high_quality"][-1], result["high_quality"])
+    parallel = gan2d.train_and_evaluate_seeds(TINY_2D, [0, 1], num_steps=STEPS, parallel_seeds=2)
+    # a batched matmul may sum in another order than two single ones: equal up to rounding
+    np.testing.assert_allclose(parallel["samples"], result["samples"], rtol=1e-4, atol=1e-5)
+    alone = gan2d.train_and_evaluate_seeds(TINY_2D, [1], num_steps=STEPS)
+    np.testing.assert_array_equal(alone["samples"][0], result["samples"][1])
+    with pytest.raises(ValueError, match="multiple of eval_every"):
+        gan2d.train_and_evaluate_seeds(TINY_2D, [0], num_steps=STEPS, eval_every=3)
 
 
 def test_dcgan_donated_step_updates_spectral_state_and_bad_settings_are_clear_errors():

@@ -1,12 +1,13 @@
 """Training the 2-D mixture GAN: optimisers, init, the two-player step, mode-coverage evaluation, samples.
 
-``train_and_evaluate_seeds`` at the end trains many seeds at once in one compiled program for the
-PacGAN table; everything else is what ``mmjax train gan2d`` runs through the shared loop.
+``train_steps`` and ``train_and_evaluate_seeds`` at the end train many seeds in compiled programs of
+many steps for the PacGAN table; everything else is what ``mmjax train gan2d`` runs through the shared loop.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import jax
@@ -102,37 +103,77 @@ def sample(state: dict, config: Gan2dConfig, key: jax.Array, out_dir) -> None:
     plt.close(fig)
 
 
-def train_and_evaluate_seeds(config: Gan2dConfig, seeds: list[int], num_steps: int) -> dict:
-    """Train ``len(seeds)`` GANs for ``num_steps`` steps at once and score each; metrics per seed [S].
+def train_steps(
+    config: Gan2dConfig, optimizer: dict, points: jax.Array, state: dict, key: jax.Array, first_step, num_steps: int
+) -> dict:
+    """Steps ``first_step`` .. ``first_step + num_steps - 1`` of one run as one ``lax.scan``.
 
-    A loop of its own, not :mod:`mmjax.train.loop`, on purpose: the PacGAN table needs >= 10 independent
-    trainings per cell, and on a CPU they are cheap only as one compiled program, a ``lax.scan`` over steps
-    (no Python between steps) ``vmap``-ped over seeds, with batches drawn inside the program (uniform
-    indices into the fixed training set). The shared loop dispatches one step of one run at a time, with
-    checkpoints and logs: the right tool for one long run, too slow for forty short ones. The step, the
-    optimisers and the schedule are the task's own, so both loops train the same GAN.
+    Step t draws its batch (uniform indices into the fixed training set ``points`` [N, 2]) and its noise
+    from ``fold_in(key, t)``, so a run cut into calls of any length takes the same steps.
     """
-    points = jnp.asarray(data.make_source(config, "train").points)  # [num_train_examples, 2]
-    optimizer = make_optimizer(config, num_steps)
     num_real = config.batch_size * config.pack
 
-    def train_one(key):
-        key_init, key_train = jax.random.split(key)
+    def body(state, step):
+        key_batch, key_step = jax.random.split(jax.random.fold_in(key, step))
+        indices = jax.random.randint(key_batch, (num_real,), 0, points.shape[0])  # [batch_size * pack]
+        return train_step(state, {"x": points[indices]}, key_step, config, optimizer)[0], None
 
-        def body(state, step_key):
-            key_batch, key_step = jax.random.split(step_key)
-            indices = jax.random.randint(key_batch, (num_real,), 0, points.shape[0])
-            return train_step(state, {"x": points[indices]}, key_step, config, optimizer)[0], None
+    return jax.lax.scan(body, state, first_step + jnp.arange(num_steps))[0]
 
-        state = init(config, key_init, optimizer)
-        return jax.lax.scan(body, state, jax.random.split(key_train, num_steps))[0]
 
-    @jax.jit
-    def run(key):
-        key_train, key_eval = jax.random.split(key)
-        state = train_one(key_train)
-        return mode_coverage(config, state, key_eval), generate(config, state, key_eval, 500)
+def train_and_evaluate_seeds(
+    config: Gan2dConfig,
+    seeds: list[int],
+    num_steps: int,
+    *,
+    eval_every: int | None = None,
+    parallel_seeds: int | None = None,
+    on_eval: Callable[[int, dict], None] | None = None,
+) -> dict:
+    """Train ``len(seeds)`` GANs for ``num_steps`` steps each and score each; metrics per seed [S].
 
-    keys = jnp.stack([jax.random.key(seed) for seed in seeds])
-    metrics, samples = jax.vmap(run)(keys)
-    return {"modes": metrics["modes"], "high_quality": metrics["high_quality"], "samples": samples}
+    A loop of its own, not :mod:`mmjax.train.loop`, on purpose: the PacGAN table needs >= 10 independent
+    trainings per cell, and they are cheap only as compiled programs with no Python between steps. The
+    seeds' states are stacked [S, ...]; each call of one compiled program runs ``eval_every`` steps of
+    every seed (``train_steps``, a ``lax.scan``), then the generators are scored (the learning curve
+    ``curve`` and the ``on_eval(step, metrics)`` callback see every score). ``lax.map`` runs the seeds
+    ``parallel_seeds`` at a time under ``vmap``: all at once on an accelerator, one after another on a
+    CPU, where XLA's batched matmuls are slower than the same matmuls one seed at a time. The step, the
+    optimisers and the schedule are the task's own, so both loops train the same GAN.
+    """
+    eval_every = eval_every or num_steps
+    if num_steps < 1 or eval_every < 1 or num_steps % eval_every:
+        raise ValueError(f"num_steps ({num_steps}) must be a positive multiple of eval_every ({eval_every})")
+    if parallel_seeds is None:
+        parallel_seeds = 1 if jax.default_backend() == "cpu" else len(seeds)
+    points = jnp.asarray(data.make_source(config, "train").points)  # [num_train_examples, 2]
+    optimizer = make_optimizer(config, num_steps)
+    keys = jnp.stack([jax.random.split(jax.random.key(seed), 3) for seed in seeds])  # [S, 3]: init, train, eval
+    key_init, key_train, key_eval = keys[:, 0], keys[:, 1], keys[:, 2]
+
+    @functools.partial(jax.jit, donate_argnums=0)
+    def run(states, first_step):
+        def one_seed(seed_state_and_key):
+            return train_steps(config, optimizer, points, *seed_state_and_key, first_step, eval_every)
+
+        return jax.lax.map(one_seed, (states, key_train), batch_size=None if parallel_seeds == 1 else parallel_seeds)
+
+    score = jax.jit(jax.vmap(lambda state, key: mode_coverage(config, state, key)))
+    # one init per seed: the RBG keys of init draw other numbers under vmap, so seed s would depend on its batch
+    states = jax.tree.map(lambda *leaves: jnp.stack(leaves), *[init(config, key, optimizer) for key in key_init])
+    curve = {"step": [], "modes": [], "high_quality": []}
+    for first_step in range(0, num_steps, eval_every):
+        states = run(states, first_step)
+        metrics = score(states, key_eval)  # the same noise at every evaluation, so the curve compares
+        curve["step"].append(first_step + eval_every)
+        curve["modes"].append(np.asarray(metrics["modes"]))
+        curve["high_quality"].append(np.asarray(metrics["high_quality"]))
+        if on_eval is not None:
+            on_eval(first_step + eval_every, metrics)
+    samples = jax.vmap(lambda state, key: generate(config, state, key, 500))(states, key_eval)
+    return {
+        "modes": metrics["modes"],
+        "high_quality": metrics["high_quality"],
+        "samples": samples,
+        "curve": {name: np.asarray(values) for name, values in curve.items()},
+    }
