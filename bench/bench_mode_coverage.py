@@ -17,9 +17,18 @@ paper trains G (4 x 400 ReLU + BN) and D (3 x 200 maxout-5) for 400 epochs of 10
 100 (400,000 steps) at lr 1e-4, Adam beta1 0.8; ``--paper-scale`` uses those nets, step size and steps.
 
 Cost, measured as CPU time of one core per step per seed in this loop (grid; ring costs the same):
-default nets 1.0 ms (GAN) and 1.4 ms (PacGAN2); paper nets 13.8 ms and 17.2 ms. So the default table
+default nets 1.0 ms (GAN) and 1.4 ms (PacGAN2); paper nets 13.6 ms and 16.3 ms. So the default table
 (10 seeds x 20,000 steps x 4 cells) is ~16 CPU-minutes, and the paper's schedule (10 seeds x 400,000
-steps x 4 cells) is ~250,000 CPU-seconds, about 69 hours of one core.
+steps x 4 cells) is ~240,000 CPU-seconds, about 66 hours of one core: it has not been run.
+
+Run at the paper's scale (bench/results/mode_coverage_paper_nets_grid.json): the paper's nets, lr and
+beta1, on the grid only, 3 seeds x 10,000 steps (2.5% of its schedule), scored every 1,000 steps:
+``--paper-scale --mixtures grid --seeds 3 --steps 10000 --eval-every 1000``, 50 minutes on one shared
+core (900 CPU-seconds). GAN: 18.7 +- 1.7 modes, 10.5 +- 0.4 % high quality (paper 17.3, 94.8 %);
+PacGAN2: 19.3 +- 1.9 modes, 6.1 +- 0.3 % (paper 23.8, 91.3 %). GAN's high-quality share rose from 4 %
+to 10 % over the first 3,000 steps and then stayed at 9-11 % to step 10,000; PacGAN2's stayed at 1-3 %
+to step 7,000 and reached 6 % at 10,000. So 2.5% of the schedule reproduces neither column; whether
+the remaining 97.5% would, this run cannot say.
 """
 
 from __future__ import annotations
@@ -34,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from mmjax.gan.gan2d import step as gan2d
-from mmjax.gan.gan2d.config import Gan2dConfig
+from mmjax.gan.gan2d.config import PAPER_NETS, Gan2dConfig
 
 # Lin et al. 2018, Table 1: (modes captured, % high-quality samples)
 PAPER = {
@@ -66,9 +75,7 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.paper_scale:
-        base = Gan2dConfig(
-            g_width=400, g_depth=4, d_width=200, d_depth=3, learning_rate=1e-4, beta1=0.8, cosine_decay=False
-        )
+        base = Gan2dConfig(**PAPER_NETS)
         steps = args.steps or 400_000
     else:
         base, steps = Gan2dConfig(), args.steps or 20_000

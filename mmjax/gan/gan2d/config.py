@@ -30,3 +30,8 @@ class Gan2dConfig:
     r1_weight: float = 0.0  # R1 gamma
     num_train_examples: int = 100_000  # the fixed training set size (PacGAN: 100,000)
     data_seed: int = 0  # which training set (the test split uses data_seed + 1)
+
+
+# The PacGAN paper's nets and optimiser (its released code): G 4 x 400 ReLU + BN, D 3 x 200 maxout-5, Adam at a
+# constant lr 1e-4 with beta1 0.8. ``dataclasses.replace(config, **PAPER_NETS)`` puts them into a config.
+PAPER_NETS = dict(g_width=400, g_depth=4, d_width=200, d_depth=3, learning_rate=1e-4, beta1=0.8, cosine_decay=False)
