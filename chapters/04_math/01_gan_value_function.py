@@ -284,8 +284,8 @@ if chapter.quick:  # 1000 steps move G's mean onto 2 but leave its spread near 1
 
 # %% [markdown]
 # The correct game moves G's mean onto 2 within a few hundred steps; its spread first overshoots (to about
-# 1.2) and settles near the data's by step 1500. In the full run (4000 steps) G ends with the
-# `correct_mean` at 1.99 and the `correct_std` at 0.53: the mean and spread of $N(2, 0.5^2)$. Its shape is
+# 1.2), comes down to the data's by step 1000 and ends a little wider. In the full run (4000 steps) G ends
+# with the `correct_mean` at 1.99 and the `correct_std` at 0.58: near the mean and spread of $N(2, 0.5^2)$. Its shape is
 # close but not exact (a shoulder near 1 and a sharp edge near 0.9 where the data still has a tail): a small
 # ReLU G bends the Gaussian $z$ piecewise linearly, and a game's last steps do not polish the tails.
 # **Quick mode (1000 steps) cannot show the spread**: it prints a std near 1.1, G's spread right after its
