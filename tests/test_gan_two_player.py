@@ -132,6 +132,8 @@ def test_seeds_trained_in_turn_or_in_parallel_give_the_same_per_seed_metrics_and
     np.testing.assert_array_equal(alone["samples"][0], result["samples"][1])
     with pytest.raises(ValueError, match="multiple of eval_every"):
         gan2d.train_and_evaluate_seeds(TINY_2D, [0], num_steps=STEPS, eval_every=3)
+    with pytest.raises(ValueError, match="at least one seed"):
+        gan2d.train_and_evaluate_seeds(TINY_2D, [], num_steps=STEPS)
 
 
 def test_dcgan_donated_step_updates_spectral_state_and_bad_settings_are_clear_errors():
