@@ -55,6 +55,7 @@ def measure(name: str, build, peak: float, repeats: int) -> dict:
     figures = profile_step(case.fn, *case.args, repeats=repeats)
     figures["warm_compile_seconds"] = warm_compile_seconds(case)
     figures["flops"] *= case.devices  # every device runs its share: the step's FLOPs are the sum
+    figures["flops"] *= case.body_repeats  # a scan of train steps: XLA counted one step's body
     figures["devices"] = case.devices
     achieved = figures["flops"] / figures["seconds"] if case.flops_counted else None
     row = {**describe(case), **figures, "achieved_flops_per_second": achieved}

@@ -37,6 +37,7 @@ class Case:
     unit: str  # what an item is, for the throughput column
     config: dict  # the sizes, for the JSON
     flops_counted: bool = True  # False for a lax.while_loop program: XLA's cost analysis counts its body once
+    body_repeats: int = 1  # a lax.scan of this many train steps: its cost analysis counts the body once
     devices: int = 1  # devices the call is split over; XLA's cost analysis is of one device's program
 
 
@@ -61,6 +62,33 @@ def train_step_case(task_name: str, overrides: dict | None = None, num_steps: in
     key = jax.device_put(jax.random.key(1), parallel.replicated(mesh))
     name = f"{task_name} train step" + (f" on {mesh.devices.size} devices" if mesh.devices.size > 1 else "")
     return Case(name, kind, step, (state, batch, key), batch_size, "examples", sizes, devices=mesh.devices.size)
+
+
+def gan2d_paper_case(scan_steps: int = 1) -> Case:
+    """The PacGAN table's 2-D GAN step at the paper's nets (G 4 x 400 + BN, D 3 x 200 maxout-5) on the grid.
+
+    ``scan_steps`` > 1 times ``train_steps``: that many steps in one ``lax.scan`` per call, batches drawn
+    inside the program, as the table trains; ``scan_steps`` = 1 is one step per call, as ``mmjax train``.
+    """
+    from mmjax.gan.gan2d import data as mixtures
+    from mmjax.gan.gan2d import step as gan2d
+    from mmjax.gan.gan2d.config import PAPER_NETS, Gan2dConfig
+
+    config = Gan2dConfig(mixture="grid", **PAPER_NETS)
+    optimizer = gan2d.make_optimizer(config, 400_000)
+    state = gan2d.init(config, jax.random.key(0), optimizer)
+    points = jnp.asarray(mixtures.make_source(config).points)  # [num_train_examples, 2]
+    sizes = {"scan_steps": scan_steps, **PAPER_NETS}
+    name = "gan2d paper-nets train step" + (f", {scan_steps} scanned per call" if scan_steps > 1 else "")
+    if scan_steps == 1:
+        step = jax.jit(lambda s, b, k: gan2d.train_step(s, b, k, config, optimizer))
+        batch = {"x": points[: config.batch_size]}
+        return Case(name, "2-D GAN train step", step, (state, batch, jax.random.key(1)), config.batch_size,
+                    "examples", sizes)  # fmt: skip
+    scanned = jax.jit(lambda s, k, first: gan2d.train_steps(config, optimizer, points, s, k, first, scan_steps))
+    args = (state, jax.random.key(1), 0)
+    return Case(name, "2-D GAN train step", scanned, args, config.batch_size * scan_steps, "examples", sizes,
+                body_repeats=scan_steps)  # fmt: skip
 
 
 def generate_images_case(num_images: int = 256) -> Case:
@@ -148,6 +176,8 @@ def language_model_case(use_cache: bool, tokens: int = 32, batch: int = 1) -> Ca
 def all_cases() -> dict[str, Callable[[], Case]]:
     """Every case by a short name, built only when asked for (building one compiles nothing yet)."""
     cases: dict[str, Callable[[], Case]] = {name: functools.partial(train_step_case, name) for name in TRAIN_TASKS}
+    cases["gan2d_paper"] = gan2d_paper_case
+    cases["gan2d_paper_scan50"] = functools.partial(gan2d_paper_case, 50)
     cases["generate_image"] = generate_images_case
     cases["generate_text_cached"] = functools.partial(generate_text_case, True)
     cases["generate_text_uncached"] = functools.partial(generate_text_case, False)

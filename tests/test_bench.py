@@ -112,3 +112,14 @@ def test_bench_scaling_fits_the_batch_law_and_draws_its_figures(tmp_path):
     assert sweep["exponents"]["flops"] == pytest.approx(1.0, abs=0.05)
     for name in ("scaling.png", "scaling_fraction_of_peak.png"):
         assert (tmp_path / name).stat().st_size > 10_000
+
+
+def test_scanned_gan2d_case_counts_every_step_of_its_scan():
+    """XLA's cost analysis counts a scan's body once, so the scanned case multiplies by its steps: three
+    scanned steps report three single steps' FLOPs (plus the batches drawn inside the program)."""
+    from bench.cases import gan2d_paper_case
+
+    single, scanned = gan2d_paper_case(1), gan2d_paper_case(3)
+    assert scanned.body_repeats == 3 and scanned.items == 3 * single.items
+    one_step = compiled_flops(single.fn, *single.args)
+    assert compiled_flops(scanned.fn, *scanned.args) == pytest.approx(one_step, rel=0.05)
