@@ -83,7 +83,13 @@ class TextToImageGenerator(nnx.Module):
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"latent must have shape [batch, {self.latent_dim}], got {tuple(z.shape)}")
         check_tokens(tokens, z.shape[0], self.text.max_tokens)
-        s = self.text(tokens)  # [B, E]
+        return self.draw(z, self.text(tokens))
+
+    def draw(self, z: jax.Array, s: jax.Array) -> jax.Array:
+        """Images ``[B, H, W, 3]`` for latents ``z`` ``[B, latent]`` and condition vectors ``s`` ``[B, E]``.
+
+        The caption's sentence vector is one such condition; a video generator passes one per frame.
+        """
         h = self.stem(jnp.concatenate([z, s], axis=1)).reshape(z.shape[0], 4, 4, 4 * self.width)
         h = jax.nn.relu(pixel_norm(h))  # [B, 4, 4, 4w]
         for block in self.blocks:

@@ -149,6 +149,20 @@ def generator_loss(config, g_params, state, tokens, key, real=None) -> tuple[jax
     return loss, metrics
 
 
+def moving_average(g_state: dict, ema_decay: float) -> dict:
+    """G's train state with its moving average ``ema`` advanced by one step (after G's update).
+
+    theta_ema <- d_t theta_ema + (1 - d_t) theta: the sampling weights average out the game's oscillation.
+    d_t = min(d, (1 + t) / (10 + t)) forgets the random init within the first few hundred steps.
+    """
+    t = g_state["step"].astype(jnp.float32)
+    decay = jnp.minimum(ema_decay, (1.0 + t) / (10.0 + t))
+    return {
+        **g_state,
+        "ema": jax.tree.map(lambda e, p: decay * e + (1.0 - decay) * p, g_state["ema"], g_state["params"]),
+    }
+
+
 def train_step(
     state: dict, batch: dict, key: jax.Array, config: TextToImageConfig, optimizer: dict
 ) -> tuple[dict, dict]:
@@ -164,12 +178,7 @@ def train_step(
 
     g_fn = functools.partial(generator_loss, config, state=state, tokens=tokens, key=key_g, real=real)
     (g_loss, g_aux), g_grads = jax.value_and_grad(g_fn, has_aux=True)(state["generator"]["params"])
-    g_state = apply_gradients(state["generator"], g_grads, optimizer["generator"])
-    # theta_ema <- d_t theta_ema + (1 - d_t) theta: the sampling weights average out the game's oscillation.
-    # d_t = min(d, (1 + t) / (10 + t)) forgets the random init within the first few hundred steps.
-    t = g_state["step"].astype(jnp.float32)
-    decay = jnp.minimum(config.ema_decay, (1.0 + t) / (10.0 + t))
-    g_state["ema"] = jax.tree.map(lambda e, p: decay * e + (1.0 - decay) * p, g_state["ema"], g_state["params"])
+    g_state = moving_average(apply_gradients(state["generator"], g_grads, optimizer["generator"]), config.ema_decay)
     state = {**state, "generator": g_state}
 
     d_norm, g_norm = optax.tree.norm(d_grads), optax.tree.norm(g_grads)
