@@ -73,6 +73,22 @@ TINY = {
         "num_train_examples": 16,
         "num_eval_examples": 4,
     },
+    "text2video": {
+        "image_size": 16,
+        "num_frames": 4,
+        "latent_dim": 4,
+        "width": 2,
+        "text_dim": 8,
+        "text_layers": 1,
+        "text_heads": 2,
+        "text_hidden": 8,
+        "motion_hidden": 8,
+        "clip_hidden": 8,
+        "contrastive_dim": 4,
+        "batch_size": 4,
+        "num_train_examples": 16,
+        "num_eval_examples": 4,
+    },
 }
 
 

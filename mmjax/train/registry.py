@@ -22,6 +22,7 @@ TASK_MODULES: dict[str, str] = {
     "contrastive": "mmjax.metrics.contrastive.task",  # the CLIP-style encoder behind R-precision
     "captioner": "mmjax.captioner.task",  # image-to-text Transformer on Shapes images
     "text2image": "mmjax.text2image.task",  # text-to-image GAN conditioned on Shapes captions
+    "text2video": "mmjax.text2video.task",  # text-to-video GAN conditioned on Shapes video captions
 }
 
 

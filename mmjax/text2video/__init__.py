@@ -1,0 +1,18 @@
+"""``mmjax train text2video``: a GAN that animates Shapes captions ("a small red circle in the left moving
+right") as clips of 8 frames of 32x32.
+
+* ``config.py``: :class:`TextToVideoConfig`, the frozen dataclass of hyper-parameters;
+* ``data.py``: the (clip, video caption) source and the batch the step reads (pixels and token ids only);
+* ``model.py``: the text-to-image generator run per frame with a motion code, the frame and clip discriminators;
+* ``step.py``: the optimisers, ``init``, the two-player step, generation (``generate_video``), evaluation, samples;
+* ``task.py``: the :class:`~mmjax.train.task.Task` that ``mmjax train text2video`` runs;
+* ``export.py``: the trained generator as a safe ``.npz`` (weights, config, caption vocabulary).
+
+    mmjax train text2video --steps 3000 --run-dir runs/text2video
+    mmjax export runs/text2video --out text2video.npz
+    mmjax eval text2video --checkpoint text2video.npz
+
+    from mmjax.text2video import export, step
+    clip = step.generate_video("a big blue square at the top moving down", model=export.load("text2video.npz"),
+                               gif="square.gif", png="square.png")      # uint8 [8, 32, 32, 3]
+"""

@@ -1,0 +1,80 @@
+"""Hyper-parameters of the text-to-video GAN: a frozen dataclass, one comment per field."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from mmjax.data.tokenizer import Tokenizer
+from mmjax.text2image.config import TextToImageConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class TextToVideoConfig:
+    """A caption-conditioned GAN for clips of ``num_frames`` 32x32 frames of a Shapes scene in motion.
+
+    Each frame is drawn by the text-to-image generator and judged by the text-to-image discriminator
+    (:meth:`frame_config` says which); a clip discriminator judges the frames together.
+    """
+
+    image_size: int = 32  # frame resolution (4 x 2^k)
+    num_frames: int = 8  # frames per clip T; the scene slides one grid cell over the clip
+    latent_dim: int = 64  # content code z_c ~ N(0, I), shared by every frame of a clip
+    width: int = 16  # base channels; the frame G uses 4w, 2w, w from 4x4 up, each D uses w, 2w, 4w
+    text_dim: int = 64  # width of the caption encoders' token states, sentence and motion codes
+    text_layers: int = 2  # self-attention blocks of each caption encoder
+    text_heads: int = 4  # attention heads of the caption encoders (text_dim must be divisible by it)
+    text_hidden: int = 128  # hidden width of the caption encoders' MLPs
+    motion_hidden: int = 128  # hidden width of the MLP that turns (caption, t / (T - 1)) into frame t's motion code
+    clip_hidden: int = 256  # width of the clip discriminator's clip feature (the caption is projected onto it)
+    frames_judged: int = 2  # frames per clip, drawn at random each step, that the frame discriminator judges
+    clip_weight: float = 1.0  # weight of the clip discriminator's terms in both players' losses
+    reversed_clips: bool = True  # a real clip played backwards, with its own caption, counts as mismatched
+    contrastive_dim: int = 64  # width of the frame D's frame/caption matching space
+    contrastive_weight: float = 1.0  # weight of the frame-caption InfoNCE in both players' losses (0 = off)
+    temperature: float = 0.1  # InfoNCE temperature tau: logits are cos(u, v) / tau
+    word_weight: float = 1.0  # weight of the frame D's caption-word classifier (0 = off)
+    ema_decay: float = 0.999  # G's sampling weights: theta_ema <- d theta_ema + (1 - d) theta (0 = no EMA)
+    batch_size: int = 16  # (clip, caption) pairs per step
+    g_learning_rate: float = 5e-4  # Adam step size of G
+    d_learning_rate: float = 5e-4  # Adam step size of both discriminators
+    beta1: float = 0.0  # Adam first-moment decay
+    beta2: float = 0.999  # Adam second-moment decay
+    num_train_examples: int = 50_000  # (clip, caption) pairs of the Shapes train split, rendered on demand
+    num_eval_examples: int = 128  # prompts of test and of test_heldout that the loop's evaluation draws
+    data_seed: int = 0  # which Shapes world (independent of the run's seed)
+
+    def __post_init__(self):
+        if self.num_frames < 2:
+            raise ValueError(f"num_frames must be >= 2 (a clip must be able to move), got {self.num_frames}")
+        if not 1 <= self.frames_judged <= self.num_frames:
+            raise ValueError(f"frames_judged must be in [1, num_frames={self.num_frames}], got {self.frames_judged}")
+        weights = ("clip_weight", "contrastive_weight", "word_weight")
+        negative = {name: getattr(self, name) for name in weights if getattr(self, name) < 0}
+        if negative:
+            raise ValueError(f"loss weights must be >= 0 (0 switches a term off), got {negative}")
+        self.frame_config()  # the frame players' own checks: image size, heads, EMA decay, temperature, sizes
+
+    def frame_config(self) -> TextToImageConfig:
+        """The text-to-image GAN whose generator draws each frame and whose discriminator judges single frames."""
+        return TextToImageConfig(
+            image_size=self.image_size,
+            latent_dim=self.latent_dim,
+            width=self.width,
+            text_dim=self.text_dim,
+            text_layers=self.text_layers,
+            text_heads=self.text_heads,
+            text_hidden=self.text_hidden,
+            contrastive_dim=self.contrastive_dim,
+            contrastive_weight=self.contrastive_weight,
+            temperature=self.temperature,
+            word_weight=self.word_weight,
+            ema_decay=self.ema_decay,
+            batch_size=self.batch_size,
+            num_train_examples=self.num_train_examples,
+            num_eval_examples=self.num_eval_examples,
+            data_seed=self.data_seed,
+        )
+
+    def tokenizer(self) -> Tokenizer:
+        """The Shapes caption tokenizer (video captions add motion words to the still ones)."""
+        return self.frame_config().tokenizer()

@@ -1,0 +1,309 @@
+"""The text-to-video GAN: shapes, the motion code, its losses against hand computations, a run through the
+loop, export and load, GIF/PNG files, bad input."""
+
+import dataclasses
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+
+from mmjax.data.shapes import example
+from mmjax.nn import functional as F
+from mmjax.text2image import step as image_step
+from mmjax.text2video import export, step
+from mmjax.text2video.config import TextToVideoConfig
+from mmjax.text2video.data import make_source
+from mmjax.text2video.model import frame_times
+from mmjax.text2video.task import TASK
+from mmjax.train import loop
+from mmjax.train.config import TrainConfig
+from mmjax.train.metrics_log import read_metrics
+from mmjax.utils import animation
+
+TINY = TextToVideoConfig(
+    image_size=32,  # what the judge reads, so ``mmjax eval`` can score the tiny model
+    num_frames=4,
+    latent_dim=8,
+    width=4,
+    text_dim=16,
+    text_layers=1,
+    text_heads=2,
+    text_hidden=16,
+    motion_hidden=16,
+    clip_hidden=16,
+    contrastive_dim=8,
+    batch_size=4,
+    num_train_examples=16,
+    num_eval_examples=4,
+)
+
+
+def video_captions(count: int, split: str = "train") -> np.ndarray:
+    return np.stack([example(0, split, i, modalities=("video",))["video_tokens"] for i in range(count)])
+
+
+def real_batch(config: TextToVideoConfig) -> dict:
+    source = make_source(config)
+    return {k: np.stack([source[i][k] for i in range(config.batch_size)]) for k in ("video", "video_tokens")}
+
+
+def variables(config: TextToVideoConfig = TINY, motion: bool = False) -> dict:
+    """Both players' ``{"params", "state"}``; with ``motion``, G's motion code gets a random output layer
+    (it starts at zero)."""
+    state = step.init(config, jax.random.key(0), step.make_optimizer(config, 10))
+    players = {name: {"params": state[name]["params"], "state": state[name]["state"]} for name in F_PLAYERS}
+    if motion:
+        out = players["generator"]["params"]["motion"]["out"]
+        out["kernel"] = jax.random.normal(jax.random.key(7), out["kernel"].shape)
+    return players
+
+
+F_PLAYERS = ("generator", "discriminator")
+
+
+def in_jit(fn, players: dict, *args, config: TextToVideoConfig = TINY):
+    """``fn(generator, discriminator, *args)`` on the modules rebuilt from ``players``, compiled as one program
+    (calling NNX modules eagerly compiles every operation on its own)."""
+    g_graph, d_graph = step.graphs(config)
+
+    @jax.jit
+    def run(players, *args):
+        return fn(F.merge(g_graph, players["generator"]), F.merge(d_graph, players["discriminator"]), *args)
+
+    return run(players, *args)
+
+
+def test_clips_have_the_configured_shape_and_range_and_both_discriminators_score_them():
+    def draw_and_judge(generator, discriminator, z, tokens):
+        clips = generator(z, tokens)
+        return clips, discriminator.judge(clips[:, 0], tokens, clips, tokens)
+
+    z, tokens = jax.random.normal(jax.random.key(1), (3, TINY.latent_dim)), jnp.asarray(video_captions(3))
+    clips, out = in_jit(draw_and_judge, variables(), z, tokens)
+    assert clips.shape == (3, 4, 32, 32, 3) and float(jnp.abs(clips).max()) <= 1.0
+    assert out["frame"]["logits"].shape == (3,) and out["clip"].shape == (3,)
+
+
+def test_an_untrained_generator_draws_still_clips_and_motion_codes_move_them():
+    z, tokens = jax.random.normal(jax.random.key(1), (2, TINY.latent_dim)), jnp.asarray(video_captions(2))
+    still = in_jit(lambda g, d, *a: g(*a), variables(), z, tokens)
+    np.testing.assert_allclose(still, jnp.broadcast_to(still[:, :1], still.shape), atol=1e-6)  # m_t = 0 at init
+    moving = in_jit(lambda g, d, *a: g(*a), variables(motion=True), z, tokens)
+    assert float(jnp.abs(moving[:, -1] - moving[:, 0]).max()) > 1e-3
+
+
+def test_frame_t_is_the_image_generator_drawing_the_content_code_with_s_plus_m_t():
+    def clip_and_frames_by_hand(generator, discriminator, z, tokens):
+        s = generator.frame.text(tokens)  # [B, E]
+        frames = []
+        for time in np.arange(4) / 3:
+            inputs = jnp.concatenate([s, jnp.full((2, 1), time)], axis=1)  # [s; t / (T - 1)]
+            m_t = generator.motion.out(jax.nn.relu(generator.motion.hidden(inputs)))
+            frames.append(generator.frame.draw(z, s + m_t))
+        return generator(z, tokens), jnp.stack(frames, axis=1)
+
+    z, tokens = jax.random.normal(jax.random.key(1), (2, TINY.latent_dim)), jnp.asarray(video_captions(2))
+    clips, by_hand = in_jit(clip_and_frames_by_hand, variables(motion=True), z, tokens)
+    np.testing.assert_allclose(by_hand, clips, atol=1e-5)
+    np.testing.assert_allclose(frame_times(4), [0, 1 / 3, 2 / 3, 1], rtol=1e-6)
+
+
+def test_pick_frames_takes_distinct_frames_of_each_clip_in_row_order():
+    clips = jnp.arange(3 * 5, dtype=jnp.float32).reshape(3, 5, 1, 1, 1) * jnp.ones((1, 1, 2, 2, 3))
+    frames = np.asarray(step.pick_frames(clips, 3, jax.random.key(0)))[:, 0, 0, 0]  # [3 * 3] frame values
+    picked = frames.reshape(3, 3)
+    for b in range(3):  # clip b holds the values 5 b .. 5 b + 4
+        assert len(set(picked[b])) == 3 and all(5 * b <= v < 5 * b + 5 for v in picked[b])
+
+
+def test_frame_info_nce_averages_the_image_info_nce_over_frame_slots():
+    rng = np.random.default_rng(0)
+    u, v = rng.normal(size=(4 * 2, 3)), rng.normal(size=(4 * 2, 3))
+    u, v = u / np.linalg.norm(u, axis=1, keepdims=True), v / np.linalg.norm(v, axis=1, keepdims=True)
+    slots = [image_step.info_nce(jnp.asarray(u[k::2]), jnp.asarray(v[k::2]), 0.2) for k in range(2)]
+    loss, accuracy = step.frame_info_nce(jnp.asarray(u), jnp.asarray(v), 2, 0.2)
+    np.testing.assert_allclose(loss, np.mean([s[0] for s in slots]), rtol=1e-5)
+    np.testing.assert_allclose(accuracy, np.mean([s[1] for s in slots]), rtol=1e-6)
+
+
+def softplus(x):
+    return np.logaddexp(0.0, np.asarray(x, np.float64))
+
+
+@pytest.mark.parametrize("reversed_clips", [True, False])
+def test_discriminator_loss_is_the_frame_loss_plus_the_matching_aware_clip_loss(reversed_clips):
+    config = dataclasses.replace(TINY, reversed_clips=reversed_clips, clip_weight=0.7, word_weight=0.3)
+    state = step.init(config, jax.random.key(0), step.make_optimizer(config, 10))
+    batch = real_batch(config)
+    real = jnp.asarray(batch["video"], jnp.float32) / 127.5 - 1.0
+    tokens = jnp.asarray(batch["video_tokens"])
+
+    @jax.jit
+    def loss_and_groups(state, real, tokens, key):
+        loss, aux = step.discriminator_loss(config, state["discriminator"]["params"], state, real, tokens, key)
+        # The same pairs judged one group at a time (the step judges them in one call).
+        key_z, key_frames = jax.random.split(key)
+        g = state["generator"]
+        fake = step._generate(config, {"params": g["params"], "state": g["state"]}, tokens, key_z)
+        real_frames, fake_frames = step.pick_frames(real, 2, key_frames), step.pick_frames(fake, 2, key_frames)
+        wrong, frame_tokens = jnp.roll(tokens, 1, axis=0), jnp.repeat(tokens, 2, axis=0)
+        d = {"params": state["discriminator"]["params"], "state": state["discriminator"]["state"]}
+
+        def judge(*pairs):
+            return F.call(step.graphs(config)[1], d, *pairs, method="judge")[0]
+
+        groups = {
+            "real": judge(real_frames, frame_tokens, real, tokens),
+            "fake": judge(fake_frames, frame_tokens, fake, tokens),
+            "wrong": judge(real_frames, jnp.repeat(wrong, 2, axis=0), real, wrong),
+            "reversed": judge(real_frames, frame_tokens, real[:, ::-1], tokens),
+        }
+        nce = step.frame_info_nce(groups["real"]["frame"]["u"], groups["real"]["frame"]["v"], 2, config.temperature)
+        words = image_step.word_loss(groups["real"]["frame"]["words"], frame_tokens) + image_step.word_loss(
+            groups["fake"]["frame"]["words"], None
+        )
+        return loss, aux, groups, nce[0], words
+
+    loss, aux, groups, nce, words = loss_and_groups(state, real, tokens, jax.random.key(3))
+    frame = {name: np.asarray(out["frame"]["logits"]) for name, out in groups.items()}
+    clip = {name: np.asarray(out["clip"]) for name, out in groups.items()}
+    frame_loss = np.mean(softplus(-frame["real"])) + 0.5 * (
+        np.mean(softplus(frame["wrong"])) + np.mean(softplus(frame["fake"]))
+    )
+    mismatched = [softplus(clip["wrong"])] + ([softplus(clip["reversed"])] if reversed_clips else [])
+    clip_loss = np.mean(softplus(-clip["real"])) + 0.5 * (
+        np.mean(np.concatenate(mismatched)) + np.mean(softplus(clip["fake"]))
+    )
+    np.testing.assert_allclose(aux["clip_loss"], clip_loss, rtol=1e-4)
+    np.testing.assert_allclose(loss, frame_loss + nce + 0.3 * words + 0.7 * clip_loss, rtol=1e-4)
+    assert ("clip_reversed" in aux) == reversed_clips
+
+
+def test_generator_loss_reads_both_discriminators():
+    state = step.init(TINY, jax.random.key(0), step.make_optimizer(TINY, 10))
+    tokens = jnp.asarray(video_captions(4))
+    params = state["generator"]["params"]
+    loss, aux = jax.jit(lambda p: step.generator_loss(TINY, p, state, tokens, jax.random.key(1)))(params)
+    no_clip = dataclasses.replace(TINY, clip_weight=0.0)
+    loss_without_clip, _ = jax.jit(lambda p: step.generator_loss(no_clip, p, state, tokens, jax.random.key(1)))(params)
+    # L_G = (frame terms) + c * E[softplus(-D_c(G(z, t), t))], the frame terms the same either way
+    np.testing.assert_allclose(loss - loss_without_clip, TINY.clip_weight * aux["g_clip_loss"], rtol=1e-4)
+    assert float(aux["g_clip_loss"]) > 0
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """A 3-step run that evaluates and samples at its end, and its export."""
+    folder = tmp_path_factory.mktemp("text2video")
+    settings = TrainConfig(steps=3, run_dir=str(folder / "run"), progress=False, eval_every=3, sample_every=3)
+    result = loop.train(TASK, TINY, settings, log=lambda message: None)
+    export.export(result.state, TINY, folder / "video.npz")
+    return result, folder
+
+
+def test_a_few_steps_through_the_loop_log_finite_metrics_evaluate_and_sample(tiny_run):
+    _, folder = tiny_run
+    records = read_metrics(folder / "run" / "metrics.jsonl")
+    facts = ("step", "split", "time")
+    train = [{k: v for k, v in r.items() if k not in facts} for r in records if r["split"] == "train"]
+    assert train and all(np.isfinite(v) for metrics in train for v in metrics.values())
+    for name in ("d_clip_real", "d_clip_reversed", "g_clip_loss", "nce_accuracy"):
+        assert name in train[-1]
+    (evaluated,) = [{k: v for k, v in r.items() if k not in facts} for r in records if r["split"] == "eval"]
+    assert sorted(evaluated) == sorted(step.EVAL_KEYS)
+    assert all(0.0 <= v <= 1.0 for v in evaluated.values())
+    samples = folder / "run" / "samples" / "step_0000003"
+    assert (samples / "text2video_samples.png").is_file() and (samples / "text2video_samples.gif").is_file()
+
+
+def test_export_then_load_draws_the_same_clips_and_generate_video_writes_them(tiny_run, tmp_path):
+    result, folder = tiny_run
+    config, g_vars = export.load(folder / "video.npz")
+    assert config == TINY
+    text = example(0, "test", 0, modalities=("video",))["video_caption"]
+    tokens = config.tokenizer().encode_batch([text])  # one shape for every call below: one compilation
+    from_state = step.generate_videos(TINY, result.state, tokens, jax.random.key(5))
+    from_file = step.generate_videos(config, g_vars, tokens, jax.random.key(5))
+    assert from_file.dtype == np.uint8 and from_file.shape == (1, 4, 32, 32, 3)
+    np.testing.assert_array_equal(from_state, from_file)
+    clip = step.generate_video(text, seed=5, model=(config, g_vars), gif=tmp_path / "c.gif", png=tmp_path / "c.png")
+    np.testing.assert_array_equal(clip, from_file[0])
+    assert Image.open(tmp_path / "c.png").size == (4 * 128 + 3 * 2, 128)  # 4 frames enlarged 4x, 2-px gaps
+
+
+def test_mmjax_eval_scores_the_run_and_its_export_alike(tiny_run, tmp_path):
+    from mmjax.cli import main
+
+    _, folder = tiny_run
+    reports = []
+    for checkpoint in (folder / "run", folder / "video.npz"):
+        out = tmp_path / "report.json"
+        args = ["eval", "text2video", "--checkpoint", str(checkpoint), "--splits", "test", "--num-samples", "16"]
+        assert main([*args, "--out", str(out)]) == 0
+        reports.append(json.loads(out.read_text()))
+    scores = [report["results"]["text2video"]["test"] for report in reports]
+    assert reports[0]["kind"] == "video" and reports[0]["checkpoint_step"] == reports[1]["checkpoint_step"] == 3
+    assert scores[0] == scores[1]  # the run's moving average is what the file holds
+    assert {"coherence_all_correct", "coherence_motion", "coherence_frame_shape"} <= set(scores[0])
+
+
+def test_generate_video_refuses_bad_captions():
+    state = step.init(TINY, jax.random.key(0), step.make_optimizer(TINY, 10))
+    model = (TINY, step.sampling_variables(TINY, state))
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        step.generate_video("a small red dragon moving left", model=model)
+    with pytest.raises(ValueError, match="non-empty caption"):
+        step.generate_video("   ", model=model)
+    with pytest.raises(ValueError, match="more than max_len"):
+        step.generate_video("a " * 30, model=model)
+
+
+def test_bad_shapes_and_configs_are_clear_errors():
+    players, tokens = variables(), jnp.asarray(video_captions(2))
+    with pytest.raises(ValueError, match="content code"):
+        in_jit(lambda g, d, *a: g(*a), players, jnp.zeros((2, 3)), tokens)
+    with pytest.raises(ValueError, match="integer token ids"):
+        in_jit(lambda g, d, *a: g(*a), players, jnp.zeros((2, TINY.latent_dim)), tokens.astype(jnp.float32))
+    with pytest.raises(ValueError, match=r"clips must have shape \[batch, 4, 32, 32, 3\]"):
+        in_jit(lambda g, d, *a: d.clips(*a), players, jnp.zeros((2, 3, 32, 32, 3)), tokens)
+    with pytest.raises(ValueError, match="frames_judged"):
+        dataclasses.replace(TINY, frames_judged=5)
+    with pytest.raises(ValueError, match="num_frames"):
+        dataclasses.replace(TINY, num_frames=1)
+    with pytest.raises(ValueError, match="clip_weight"):
+        dataclasses.replace(TINY, clip_weight=-1.0)
+    with pytest.raises(ValueError, match="divisible"):
+        dataclasses.replace(TINY, text_heads=3)
+
+
+def test_a_file_of_another_model_is_refused(tmp_path):
+    state = step.init(TINY, jax.random.key(0), step.make_optimizer(TINY, 10))
+    export.export(state, TINY, tmp_path / "video.npz")
+    stored = np.load(tmp_path / "video.npz")
+    arrays = {k: stored[k] for k in stored.files}
+    meta = json.loads(str(arrays["__config__"]))
+    meta["config"]["width"] = 8
+    arrays["__config__"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "other.npz", **arrays)
+    with pytest.raises(ValueError, match="does not match the model"):
+        export.load(tmp_path / "other.npz")
+
+
+def test_gif_strip_and_tile_hold_the_frames(tmp_path):
+    clip = example(0, "train", 3, modalities=("video",))["video"]  # [8, 32, 32, 3]
+    gif = Image.open(animation.save_gif(clip, tmp_path / "clip.gif", fps=4, scale=2))
+    frames = np.stack([np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(gif)])
+    assert gif.info["duration"] == 250 and gif.info["loop"] == 0
+    np.testing.assert_array_equal(frames, animation.enlarge(clip, 2))  # few colours: the palette is exact
+    strip = np.asarray(Image.open(animation.save_strip(clip, tmp_path / "clip.png", scale=1, gap=1)))
+    assert strip.shape == (32, 8 * 33 - 1, 3)
+    np.testing.assert_array_equal(strip[:, 33:65], clip[1])
+    grid = animation.tile(np.stack([clip, clip[::-1], clip]), columns=2, gap=1)  # [8, 65, 65, 3]
+    assert grid.shape == (8, 65, 65, 3)
+    np.testing.assert_array_equal(grid[2, :32, 33:], clip[5])  # clip 1 (reversed) at the top right
+    np.testing.assert_array_equal(grid[2, 33:, 33:], 255)  # no fourth clip: the fill
+    with pytest.raises(ValueError, match="uint8 frames"):
+        animation.save_gif(clip.astype(np.float32), tmp_path / "x.gif")
