@@ -43,6 +43,7 @@ ADAPTER_MODULES: dict[str, str] = {
     "dcgan": "mmjax.eval.adapters.dcgan",  # mmjax train dcgan, then mmjax eval dcgan --checkpoint runs/dcgan
     "text2image": "mmjax.eval.adapters.text2image",  # a run folder, an exported .npz, or the shipped file
     "captioner": "mmjax.eval.adapters.captioner",  # a run folder, an exported .npz, or the shipped file
+    "text2video": "mmjax.eval.adapters.text2video",  # a run folder, an exported .npz, or the shipped file
 }
 
 
