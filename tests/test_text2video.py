@@ -307,3 +307,24 @@ def test_gif_strip_and_tile_hold_the_frames(tmp_path):
     np.testing.assert_array_equal(grid[2, 33:, 33:], 255)  # no fourth clip: the fill
     with pytest.raises(ValueError, match="uint8 frames"):
         animation.save_gif(clip.astype(np.float32), tmp_path / "x.gif")
+
+
+def test_frames_from_a_text2image_file_starts_the_frame_players_from_it(tmp_path):
+    from mmjax.text2image import export as image_export
+
+    image_config = TINY.frame_config()
+    image_state = image_step.init(image_config, jax.random.key(1), image_step.make_optimizer(image_config, 10))
+    image_export.export(image_state, image_config, tmp_path / "t2i.npz")
+    config = dataclasses.replace(TINY, frames_from=str(tmp_path / "t2i.npz"))
+    state = step.init(config, jax.random.key(0), step.make_optimizer(config, 10))
+    fresh = step.init(TINY, jax.random.key(0), step.make_optimizer(TINY, 10))
+    g, d = state["generator"], state["discriminator"]
+    jax.tree.map(np.testing.assert_array_equal, g["params"]["frame"], image_state["generator"]["ema"])
+    jax.tree.map(np.testing.assert_array_equal, g["ema"]["frame"], image_state["generator"]["ema"])
+    jax.tree.map(np.testing.assert_array_equal, d["params"]["frames"], image_state["discriminator"]["params"])
+    # what the image GAN has no counterpart of starts fresh
+    jax.tree.map(np.testing.assert_array_equal, g["params"]["motion"], fresh["generator"]["params"]["motion"])
+    jax.tree.map(np.testing.assert_array_equal, d["params"]["clips"], fresh["discriminator"]["params"]["clips"])
+    with pytest.raises(ValueError, match="width"):
+        wider = dataclasses.replace(config, width=8)
+        step.init(wider, jax.random.key(0), step.make_optimizer(wider, 10))

@@ -32,6 +32,7 @@ import optax
 from mmjax.gan import losses, two_player
 from mmjax.nn import functional as F
 from mmjax.text2image import step as image_step
+from mmjax.text2image import tuning
 from mmjax.text2image.export import sampling_variables
 from mmjax.text2video import export
 from mmjax.text2video.config import TextToVideoConfig
@@ -51,9 +52,26 @@ def graphs(config: TextToVideoConfig) -> tuple:
 
 
 def init(config: TextToVideoConfig, key: jax.Array, optimizers: dict) -> dict:
-    """G and both discriminators with their optimiser states; G's train state also holds its moving average."""
+    """G and both discriminators with their optimiser states; G's train state also holds its moving average.
+
+    With ``frames_from``, G's frame generator (caption encoder included) and D_frame start as the players
+    of that text-to-image GAN: frames are then drawn well from the first step, and motion is what is learned.
+    """
     state = _init_players(config, key, optimizers)
-    return {**state, "generator": {**state["generator"], "ema": state["generator"]["params"]}}
+    g, d = state["generator"], state["discriminator"]
+    if config.frames_from:
+        image = tuning.state_from(config.frames_from, config.frame_config(), optimizers)
+        g = {
+            **g,
+            "params": {**g["params"], "frame": image["generator"]["params"]},
+            "state": {**g["state"], "frame": image["generator"]["state"]},
+        }
+        d = {
+            **d,
+            "params": {**d["params"], "frames": image["discriminator"]["params"]},
+            "state": {**d["state"], "frames": image["discriminator"]["state"]},
+        }
+    return {"generator": {**g, "ema": g["params"]}, "discriminator": d}
 
 
 def pick_frames(clips: jax.Array, count: int, key: jax.Array) -> jax.Array:
