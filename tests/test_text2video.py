@@ -16,7 +16,7 @@ from mmjax.text2image import step as image_step
 from mmjax.text2video import export, step
 from mmjax.text2video.config import TextToVideoConfig
 from mmjax.text2video.data import make_source
-from mmjax.text2video.model import frame_times
+from mmjax.text2video.model import frame_times, translate
 from mmjax.text2video.task import TASK
 from mmjax.train import loop
 from mmjax.train.config import TrainConfig
@@ -51,17 +51,19 @@ def real_batch(config: TextToVideoConfig) -> dict:
 
 
 def variables(config: TextToVideoConfig = TINY, motion: bool = False) -> dict:
-    """Both players' ``{"params", "state"}``; with ``motion``, G's motion code gets a random output layer
-    (it starts at zero)."""
+    """Both players' ``{"params", "state"}``; with ``motion``, G's motion layer (zero at first) gets random
+    weights."""
     state = step.init(config, jax.random.key(0), step.make_optimizer(config, 10))
-    players = {name: {"params": state[name]["params"], "state": state[name]["state"]} for name in F_PLAYERS}
+    players = {name: {"params": state[name]["params"], "state": state[name]["state"]} for name in PLAYERS}
     if motion:
-        out = players["generator"]["params"]["motion"]["out"]
-        out["kernel"] = jax.random.normal(jax.random.key(7), out["kernel"].shape)
+        g = players["generator"]["params"]["motion"]
+        layer = g["out"] if config.motion == "code" else g
+        layer["kernel"] = 0.1 * jax.random.normal(jax.random.key(7), layer["kernel"].shape)
     return players
 
 
-F_PLAYERS = ("generator", "discriminator")
+PLAYERS = ("generator", "discriminator")
+CODE = dataclasses.replace(TINY, motion="code")
 
 
 def in_jit(fn, players: dict, *args, config: TextToVideoConfig = TINY):
@@ -76,6 +78,10 @@ def in_jit(fn, players: dict, *args, config: TextToVideoConfig = TINY):
     return run(players, *args)
 
 
+def draw(generator, discriminator, z, tokens):
+    return generator(z, tokens)
+
+
 def test_clips_have_the_configured_shape_and_range_and_both_discriminators_score_them():
     def draw_and_judge(generator, discriminator, z, tokens):
         clips = generator(z, tokens)
@@ -84,18 +90,21 @@ def test_clips_have_the_configured_shape_and_range_and_both_discriminators_score
     z, tokens = jax.random.normal(jax.random.key(1), (3, TINY.latent_dim)), jnp.asarray(video_captions(3))
     clips, out = in_jit(draw_and_judge, variables(), z, tokens)
     assert clips.shape == (3, 4, 32, 32, 3) and float(jnp.abs(clips).max()) <= 1.0
-    assert out["frame"]["logits"].shape == (3,) and out["clip"].shape == (3,)
+    vocab = TINY.tokenizer().vocab_size
+    assert out["frame"]["logits"].shape == (3,) and out["frame"]["words"].shape == (3, vocab)
+    assert out["clip"].shape == (3,)
 
 
-def test_an_untrained_generator_draws_still_clips_and_motion_codes_move_them():
+@pytest.mark.parametrize("config", [TINY, CODE], ids=["shift", "code"])
+def test_an_untrained_generator_draws_still_clips_and_its_motion_layer_moves_them(config):
     z, tokens = jax.random.normal(jax.random.key(1), (2, TINY.latent_dim)), jnp.asarray(video_captions(2))
-    still = in_jit(lambda g, d, *a: g(*a), variables(), z, tokens)
-    np.testing.assert_allclose(still, jnp.broadcast_to(still[:, :1], still.shape), atol=1e-6)  # m_t = 0 at init
-    moving = in_jit(lambda g, d, *a: g(*a), variables(motion=True), z, tokens)
+    still = in_jit(draw, variables(config), z, tokens, config=config)
+    np.testing.assert_allclose(still, jnp.broadcast_to(still[:, :1], still.shape), atol=1e-6)  # zero motion at init
+    moving = in_jit(draw, variables(config, motion=True), z, tokens, config=config)
     assert float(jnp.abs(moving[:, -1] - moving[:, 0]).max()) > 1e-3
 
 
-def test_frame_t_is_the_image_generator_drawing_the_content_code_with_s_plus_m_t():
+def test_code_frame_t_is_the_image_generator_drawing_the_content_code_with_s_plus_m_t():
     def clip_and_frames_by_hand(generator, discriminator, z, tokens):
         s = generator.frame.text(tokens)  # [B, E]
         frames = []
@@ -106,9 +115,32 @@ def test_frame_t_is_the_image_generator_drawing_the_content_code_with_s_plus_m_t
         return generator(z, tokens), jnp.stack(frames, axis=1)
 
     z, tokens = jax.random.normal(jax.random.key(1), (2, TINY.latent_dim)), jnp.asarray(video_captions(2))
-    clips, by_hand = in_jit(clip_and_frames_by_hand, variables(motion=True), z, tokens)
+    clips, by_hand = in_jit(clip_and_frames_by_hand, variables(CODE, motion=True), z, tokens, config=CODE)
     np.testing.assert_allclose(by_hand, clips, atol=1e-5)
     np.testing.assert_allclose(frame_times(4), [0, 1 / 3, 2 / 3, 1], rtol=1e-6)
+
+
+def test_shift_frame_t_is_the_first_frame_moved_by_t_over_t_minus_1_of_the_displacement():
+    def clip_first_and_displacement(generator, discriminator, z, tokens):
+        s = generator.frame.text(tokens)
+        return generator(z, tokens), generator.frame.draw(z, s), generator.motion(s) * 32  # [B, 2] pixels
+
+    z, tokens = jax.random.normal(jax.random.key(1), (2, TINY.latent_dim)), jnp.asarray(video_captions(2))
+    clips, first, displacement = in_jit(clip_first_and_displacement, variables(motion=True), z, tokens)
+    assert float(jnp.abs(displacement).max()) > 0.5  # a visible slide, so the check below means something
+    for t in range(4):
+        np.testing.assert_allclose(clips[:, t], translate(first, displacement * t / 3), atol=1e-5)
+
+
+def test_translate_moves_whole_pixels_exactly_and_blends_between_them():
+    image = jnp.asarray(np.random.default_rng(0).uniform(-1, 1, size=(1, 6, 7, 3)), jnp.float32)
+    moved = np.asarray(translate(image, jnp.asarray([[2.0, -3.0]])))[0]  # 2 down, 3 left
+    expected = np.full((6, 7, 3), -1.0, np.float32)  # black where nothing comes in
+    expected[2:, :4] = np.asarray(image[0])[:4, 3:]
+    np.testing.assert_allclose(moved, expected, atol=1e-6)
+    half = np.asarray(translate(image, jnp.asarray([[0.0, 0.5]])))[0]  # half a pixel right
+    np.testing.assert_allclose(half[:, 1:], 0.5 * (image[0, :, 1:] + image[0, :, :-1]), atol=1e-6)
+    np.testing.assert_allclose(half[:, 0], 0.5 * (image[0, :, 0] - 1.0), atol=1e-6)
 
 
 def test_pick_frames_takes_distinct_frames_of_each_clip_in_row_order():
@@ -182,16 +214,29 @@ def test_discriminator_loss_is_the_frame_loss_plus_the_matching_aware_clip_loss(
     assert ("clip_reversed" in aux) == reversed_clips
 
 
-def test_generator_loss_reads_both_discriminators():
+def test_generator_loss_reads_both_discriminators_and_prefers_its_clip_to_the_clip_backwards():
     state = step.init(TINY, jax.random.key(0), step.make_optimizer(TINY, 10))
     tokens = jnp.asarray(video_captions(4))
-    params = state["generator"]["params"]
-    loss, aux = jax.jit(lambda p: step.generator_loss(TINY, p, state, tokens, jax.random.key(1)))(params)
-    no_clip = dataclasses.replace(TINY, clip_weight=0.0)
-    loss_without_clip, _ = jax.jit(lambda p: step.generator_loss(no_clip, p, state, tokens, jax.random.key(1)))(params)
-    # L_G = (frame terms) + c * E[softplus(-D_c(G(z, t), t))], the frame terms the same either way
+    params = variables(motion=True)["generator"]["params"]  # clips that move, so backwards differs
+
+    @jax.jit
+    def losses_and_clip_logits(params):
+        with_clip = step.generator_loss(TINY, params, state, tokens, jax.random.key(1))
+        no_clip = dataclasses.replace(TINY, clip_weight=0.0)
+        without_clip = step.generator_loss(no_clip, params, state, tokens, jax.random.key(1))[0]
+        key_z = jax.random.split(jax.random.key(1))[0]
+        fake = step._generate(TINY, {"params": params, "state": state["generator"]["state"]}, tokens, key_z)
+        both = jnp.concatenate([fake, fake[:, ::-1]])  # one call: one power iteration, as in the loss
+        clip_d = F.merge(step.graphs(TINY)[1], state["discriminator"]).clips
+        return with_clip, without_clip, *jnp.split(clip_d(both, jnp.concatenate([tokens, tokens])), 2)
+
+    (loss, aux), loss_without_clip, forwards, backwards = losses_and_clip_logits(params)
+    assert np.abs(np.asarray(forwards - backwards)).max() > 1e-4
+    # L_G = (frame terms) + c (E[sp(-D_c(G))] + delta E[sp(D_c(rev G) - D_c(G))])
     np.testing.assert_allclose(loss - loss_without_clip, TINY.clip_weight * aux["g_clip_loss"], rtol=1e-4)
-    assert float(aux["g_clip_loss"]) > 0
+    np.testing.assert_allclose(aux["g_direction"], np.mean(softplus(backwards - forwards)), rtol=1e-5)
+    expected = np.mean(softplus(-forwards)) + TINY.direction_weight * aux["g_direction"]
+    np.testing.assert_allclose(aux["g_clip_loss"], expected, rtol=1e-5)
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +255,7 @@ def test_a_few_steps_through_the_loop_log_finite_metrics_evaluate_and_sample(tin
     facts = ("step", "split", "time")
     train = [{k: v for k, v in r.items() if k not in facts} for r in records if r["split"] == "train"]
     assert train and all(np.isfinite(v) for metrics in train for v in metrics.values())
-    for name in ("d_clip_real", "d_clip_reversed", "g_clip_loss", "nce_accuracy"):
+    for name in ("d_clip_real", "d_clip_reversed", "g_clip_loss", "g_direction", "nce_accuracy"):
         assert name in train[-1]
     (evaluated,) = [{k: v for k, v in r.items() if k not in facts} for r in records if r["split"] == "eval"]
     assert sorted(evaluated) == sorted(step.EVAL_KEYS)
@@ -277,6 +322,8 @@ def test_bad_shapes_and_configs_are_clear_errors():
         dataclasses.replace(TINY, clip_weight=-1.0)
     with pytest.raises(ValueError, match="divisible"):
         dataclasses.replace(TINY, text_heads=3)
+    with pytest.raises(ValueError, match="motion must be one of shift, code"):
+        dataclasses.replace(TINY, motion="warp")
 
 
 def test_a_file_of_another_model_is_refused(tmp_path):

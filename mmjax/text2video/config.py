@@ -7,6 +7,8 @@ import dataclasses
 from mmjax.data.tokenizer import Tokenizer
 from mmjax.text2image.config import TextToImageConfig
 
+MOTIONS = ("shift", "code")  # how a generated scene moves from frame to frame (TextToVideoConfig.motion)
+
 
 @dataclasses.dataclass(frozen=True)
 class TextToVideoConfig:
@@ -24,11 +26,14 @@ class TextToVideoConfig:
     text_layers: int = 2  # self-attention blocks of each caption encoder
     text_heads: int = 4  # attention heads of the caption encoders (text_dim must be divisible by it)
     text_hidden: int = 128  # hidden width of the caption encoders' MLPs
-    motion_hidden: int = 128  # hidden width of the MLP that turns (caption, t / (T - 1)) into frame t's motion code
+    motion: str = "shift"  # "shift": one frame drawn, moved by t / (T - 1) of a displacement read from the caption;
+    #   "code": every frame drawn from the caption plus a motion code m_t (MoCoGAN); see model.py
+    motion_hidden: int = 128  # hidden width of the MLP that turns (caption, t / (T - 1)) into m_t ("code" only)
     clip_hidden: int = 256  # width of the clip discriminator's clip feature (the caption is projected onto it)
     frames_judged: int = 2  # frames per clip, drawn at random each step, that the frame discriminator judges
     clip_weight: float = 1.0  # weight of the clip discriminator's terms in both players' losses
     reversed_clips: bool = True  # a real clip played backwards, with its own caption, counts as mismatched
+    direction_weight: float = 1.0  # weight of G's "D_clip prefers my clip to it played backwards" term (0 = off)
     contrastive_dim: int = 64  # width of the frame D's frame/caption matching space
     contrastive_weight: float = 1.0  # weight of the frame-caption InfoNCE in both players' losses (0 = off)
     temperature: float = 0.1  # InfoNCE temperature tau: logits are cos(u, v) / tau
@@ -45,11 +50,13 @@ class TextToVideoConfig:
     data_seed: int = 0  # which Shapes world (independent of the run's seed)
 
     def __post_init__(self):
+        if self.motion not in MOTIONS:
+            raise ValueError(f"motion must be one of {', '.join(MOTIONS)}, got {self.motion!r}")
         if self.num_frames < 2:
             raise ValueError(f"num_frames must be >= 2 (a clip must be able to move), got {self.num_frames}")
         if not 1 <= self.frames_judged <= self.num_frames:
             raise ValueError(f"frames_judged must be in [1, num_frames={self.num_frames}], got {self.frames_judged}")
-        weights = ("clip_weight", "contrastive_weight", "word_weight")
+        weights = ("clip_weight", "direction_weight", "contrastive_weight", "word_weight")
         negative = {name: getattr(self, name) for name in weights if getattr(self, name) < 0}
         if negative:
             raise ValueError(f"loss weights must be >= 0 (0 switches a term off), got {negative}")

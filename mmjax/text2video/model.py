@@ -1,15 +1,22 @@
 """The text-to-video GAN: the text-to-image players drawn and judged per frame, plus motion and whole clips.
 
-Generator, MoCoGAN's split of a clip into content and motion (Tulyakov et al. 2018):
-    s     = CaptionEncoder(tokens)                 # [B, E]        what the caption says
-    m_t   = W_2 relu(W_1 [s; t / (T - 1)])         # [B, T, E]     where in its motion frame t is
-    x_t   = G_frame(z_c, s + m_t)                  # [B, T, H, W, 3], one content code z_c for every frame
-G_frame is the text-to-image generator (:meth:`TextToImageGenerator.draw`) with s + m_t in place of the
-sentence vector, run on the B T frames as one batch. MoCoGAN draws its motion codes from per-frame
-noise (through a GRU) because its motions are random; a Shapes clip's motion is fixed by its caption
-(one cell in the stated direction at constant speed), so m_t is a function of the caption and the time
-alone. What the caption leaves free (the jitter, the shared line of two objects) lives in z_c, which
-every frame shares, so an object keeps its look and its line from the first frame to the last.
+A clip is split into content and motion, as in MoCoGAN (Tulyakov et al. 2018): one content code z_c for
+every frame of a clip (what the caption leaves free: the jitter, the shared line of two objects), and a
+motion code per frame. MoCoGAN draws its motion codes from per-frame noise (through a GRU) because its
+motions are random; a Shapes clip's motion is fixed by its caption (the whole scene slides one cell in
+the stated direction at constant speed), so here the motion code of frame t is a function of the caption
+s = CaptionEncoder(tokens) and of the time t / (T - 1) alone. Two generators (``TextToVideoConfig.motion``):
+
+    "code"    m_t = W_2 relu(W_1 [s; t / (T - 1)])            # [B, T, E]  a learned motion code
+              x_t = G_frame(z_c, s + m_t)                      # every frame drawn, B T frames as one batch
+    "shift"   d_t = t / (T - 1) * size * W_d s                 # [B, T, 2]  the scene's displacement, pixels
+              x_t(p) = G_frame(z_c, s)(p - d_t)                # one frame drawn, moved (bilinear, black enters)
+
+G_frame is the text-to-image generator (:meth:`TextToImageGenerator.draw`). "code" is the general form: the
+frame generator itself must learn to redraw the scene a little further along at every frame. "shift"
+builds the world's kind of motion (a rigid slide) into the generator: the frames are translations of one
+drawing, so they agree on every attribute by construction, only the direction and length of the slide
+(two numbers per clip) are learned, and G draws one image per clip instead of T.
 
 Discriminators, after TGANs-C (Pan et al. 2017), both reading the caption:
     D_frame(x_t, t)  the text-to-image projection discriminator (with its matching space and caption-word
@@ -54,13 +61,39 @@ class MotionCode(nnx.Module):
         return self.out(jax.nn.relu(self.hidden(jnp.concatenate([s_per_frame, t_per_clip], axis=-1))))
 
 
+def tent(shifts: jax.Array, size: int) -> jax.Array:
+    """Bilinear shift matrices ``[N, size, size]``: T_d[i, a] = max(0, 1 - |i - d - a|), for shifts d ``[N]``.
+
+    (T_d v)_i = v(i - d): whole shifts move v, fractional ones blend its two nearest entries, and entries
+    that would come from outside v are 0.
+    """
+    index = jnp.arange(size, dtype=jnp.float32)
+    return jax.nn.relu(1.0 - jnp.abs(index[None, :, None] - shifts[:, None, None] - index[None, None, :]))
+
+
+def translate(images: jax.Array, shifts: jax.Array) -> jax.Array:
+    """Images ``[N, H, W, C]`` in [-1, 1] moved by ``shifts`` ``[N, 2]`` pixels (down, right).
+
+    out(i, j) = image(i - d_y, j - d_x), read between pixels by bilinear interpolation, black (-1) where
+    it would come from outside the canvas:  out = T_dy (image + 1) T_dx^T - 1  (per channel; :func:`tent`).
+    Two small matrix products: cheap, and differentiable in the images and in the shifts.
+    """
+    _, height, width, _ = images.shape
+    rows, cols = tent(shifts[:, 0], height), tent(shifts[:, 1], width)  # [N, H, H], [N, W, W]
+    return jnp.einsum("nia,nabc,njb->nijc", rows, images + 1.0, cols) - 1.0
+
+
 class VideoGenerator(nnx.Module):
     """(z_c ``[B, latent]``, caption ids ``[B, L]``) -> clips ``[B, T, H, W, 3]`` in [-1, 1]."""
 
     def __init__(self, config: TextToVideoConfig, *, rngs: nnx.Rngs):
         self.frame = TextToImageGenerator(config.frame_config(), rngs=rngs)
-        self.motion = MotionCode(config.text_dim, config.motion_hidden, rngs=rngs)
-        self.num_frames, self.latent_dim, self.image_size = config.num_frames, config.latent_dim, config.image_size
+        if config.motion == "code":
+            self.motion = MotionCode(config.text_dim, config.motion_hidden, rngs=rngs)
+        else:  # W_d, zero at first: an untrained generator draws still clips
+            self.motion = nnx.Linear(config.text_dim, 2, rngs=rngs, kernel_init=nnx.initializers.zeros)
+        self.moves_by, self.num_frames = config.motion, config.num_frames
+        self.latent_dim, self.image_size = config.latent_dim, config.image_size
 
     def __call__(self, z: jax.Array, tokens: jax.Array) -> jax.Array:
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
@@ -68,9 +101,15 @@ class VideoGenerator(nnx.Module):
         check_tokens(tokens, z.shape[0], self.frame.text.max_tokens)
         (batch, _), steps, size = z.shape, self.num_frames, self.image_size
         s = self.frame.text(tokens)  # [B, E]
-        e = s[:, None, :] + self.motion(s, frame_times(steps))  # [B, T, E]: s + m_t
-        # Frames as one batch of B T images, row b T + t = frame t of clip b, so the 2-D generator is reused.
-        frames = self.frame.draw(jnp.repeat(z, steps, axis=0), e.reshape(batch * steps, -1))  # [B T, H, W, 3]
+        times = frame_times(steps)  # [T]
+        if self.moves_by == "shift":
+            shifts = times[None, :, None] * size * self.motion(s)[:, None, :]  # [B, T, 2] d_t in pixels
+            first = self.frame.draw(z, s)  # [B, H, W, 3]
+            frames = translate(jnp.repeat(first, steps, axis=0), shifts.reshape(batch * steps, 2))  # [B T, H, W, 3]
+        else:
+            e = s[:, None, :] + self.motion(s, times)  # [B, T, E]: s + m_t
+            # Frames as one batch of B T images, row b T + t = frame t of clip b: the 2-D generator is reused.
+            frames = self.frame.draw(jnp.repeat(z, steps, axis=0), e.reshape(batch * steps, -1))  # [B T, H, W, 3]
         return frames.reshape(batch, steps, size, size, 3)
 
 
@@ -116,7 +155,8 @@ class VideoDiscriminator(nnx.Module):
         self.clips = ClipDiscriminator(config, rngs=rngs)
 
     def judge(self, frames: jax.Array, frame_tokens: jax.Array, clips: jax.Array, clip_tokens: jax.Array) -> dict:
-        """``{"frame": D_frame's outputs (logits, u, v, words) for frames [N, H, W, 3], "clip": logits [M]}``."""
+        """``{"frame": D_frame's outputs (logits, u, v, words) for frames [N, H, W, 3], "clip": D_clip's logits
+        [M] for clips [M, T, H, W, 3]}``."""
         return {"frame": self.frames.judge(frames, frame_tokens), "clip": self.clips(clips, clip_tokens)}
 
 

@@ -8,15 +8,18 @@ Each round: one update of both discriminators, then one G update against them, t
 With x a real clip, t its caption, t' another clip's caption, rev(x) x played backwards, x_k the K frames
 drawn at random from each clip (K = frames_judged) and L_img the text-to-image losses on those frames:
 
-    L_D = L_img,D(x_k, G(z, t)_k, t, t') + c [sp(-D_c(x, t)) + 1/2 E[sp(D_c(G(z, t), t))]
+    L_D = L_img,D(x_k, G(z, t)_k, t, t') + c [E[sp(-D_c(x, t))] + 1/2 E[sp(D_c(G(z, t), t))]
                                               + 1/4 (E[sp(D_c(x, t'))] + E[sp(D_c(rev(x), t))])]
-    L_G = L_img,G(G(z, t)_k, t) + c E[sp(-D_c(G(z, t), t))]
+    L_G = L_img,G(G(z, t)_k, t) + c E[sp(-D_c(G(z, t), t))] + c delta E[sp(D_c(rev(G(z, t)), t) - D_c(G(z, t), t))]
 
-sp = softplus, c = clip_weight, D_c the clip discriminator. The clip term is GAN-INT-CLS's
-matching-aware loss with its "mismatched" half split between a wrong caption (anything may differ) and
-the clip played backwards under its own caption: every object right, the motion exactly opposite, so
-D_c must read the direction. The frames' InfoNCE is taken over the clips of the batch, one frame slot
-at a time (two frames of one clip share a caption, so they cannot be told apart by it).
+sp = softplus, c = clip_weight, delta = direction_weight, D_c the clip discriminator. Its term is
+GAN-INT-CLS's matching-aware loss with the "mismatched" half split between a wrong caption (anything may
+differ) and the clip played backwards under its own caption: every object right, the motion exactly
+opposite, so D_c must learn to read the direction. G's last term asks D_c to prefer G's clip to the same
+clip played backwards: the two look alike frame by frame, so the term teaches which way to move and
+nothing else (the relativistic pairing of Jolicoeur-Martineau 2019, applied to a clip and its reverse).
+The frames' InfoNCE is taken over the clips of the batch, one frame slot at a time (two frames of one
+clip share a caption, so they cannot be told apart by it).
 """
 
 from __future__ import annotations
@@ -148,14 +151,21 @@ def generator_loss(config, g_params, state, tokens, key) -> tuple[jax.Array, dic
     count = config.frames_judged
     frame_tokens = jnp.repeat(tokens, count, axis=0)
     fake_frames = pick_frames(fake, count, key_frames)
-    out = F.call(graphs(config)[1], state["discriminator"], fake_frames, frame_tokens, fake, tokens, method="judge")[0]
+    clips, clip_tokens = jnp.concatenate([fake, fake[:, ::-1]]), jnp.concatenate([tokens, tokens])  # forwards, back
+    d_graph = graphs(config)[1]
+    out = F.call(d_graph, state["discriminator"], fake_frames, frame_tokens, clips, clip_tokens, method="judge")[0]
     frame = out["frame"]
     nce, nce_accuracy = frame_info_nce(frame["u"], frame["v"], count, config.temperature)
     words = image_step.word_loss(frame["words"], frame_tokens)
-    clip_loss = losses.non_saturating_generator_loss(out["clip"])
+    forwards, backwards = jnp.split(out["clip"], 2)  # [B] each
+    # The clip and the same clip played backwards differ only in which way things move: D_c's preference
+    # between them is a signal about the direction alone, whatever the frames look like.
+    direction = jnp.mean(jax.nn.softplus(backwards - forwards))
+    clip_loss = losses.non_saturating_generator_loss(forwards) + config.direction_weight * direction
     loss = losses.non_saturating_generator_loss(frame["logits"]) + config.contrastive_weight * nce
     loss = loss + config.word_weight * words + config.clip_weight * clip_loss
-    return loss, {"g_nce": nce, "g_nce_accuracy": nce_accuracy, "g_word_loss": words, "g_clip_loss": clip_loss}
+    metrics = {"g_nce": nce, "g_nce_accuracy": nce_accuracy, "g_word_loss": words, "g_clip_loss": clip_loss}
+    return loss, {**metrics, "g_direction": direction}
 
 
 def train_step(
