@@ -88,6 +88,7 @@ TINY = {
         "batch_size": 4,
         "num_train_examples": 16,
         "num_eval_examples": 4,
+        "frames_from": "",  # the shipped text-to-image GAN has other sizes
     },
 }
 

@@ -7,7 +7,8 @@ import dataclasses
 from mmjax.data.tokenizer import Tokenizer
 from mmjax.text2image.config import TextToImageConfig
 
-MOTIONS = ("shift", "code")  # how a generated scene moves from frame to frame (TextToVideoConfig.motion)
+MOTIONS = ("shift", "cell", "code")  # how a generated scene moves from frame to frame (TextToVideoConfig.motion)
+MOTION_READERS = ("frame", "own", "words")  # which caption encoder the motion reads (TextToVideoConfig.motion_reader)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,20 +27,28 @@ class TextToVideoConfig:
     text_layers: int = 2  # self-attention blocks of each caption encoder
     text_heads: int = 4  # attention heads of the caption encoders (text_dim must be divisible by it)
     text_hidden: int = 128  # hidden width of the caption encoders' MLPs
-    motion: str = "shift"  # "shift": one frame drawn, moved by t / (T - 1) of a displacement read from the caption;
+    motion: str = "cell"  # "shift": one frame drawn, moved by t / (T - 1) of a displacement read from the caption;
+    #   "cell": the same, the displacement one grid cell in a direction chosen from the caption;
     #   "code": every frame drawn from the caption plus a motion code m_t (MoCoGAN); see model.py
+    motion_reader: str = "words"  # motion read from "frame": the frame generator's caption vector s; "own": a
+    #   caption encoder of its own; "words": a bag of the words after the motion verb. With "own" and "words" the
+    #   frame players read the still part of the caption (the words before the verb), as text2image did
+    train_frames: bool = False  # False: G's frame generator (caption encoder included) keeps its first weights
+    #   (frames_from's) and D_frame is left out; only the motion and D_clip learn
     motion_hidden: int = 128  # hidden width of the MLP that turns (caption, t / (T - 1)) into m_t ("code" only)
     clip_hidden: int = 256  # width of the clip discriminator's clip feature (the caption is projected onto it)
     frames_judged: int = 2  # frames per clip, drawn at random each step, that the frame discriminator judges
     clip_weight: float = 1.0  # weight of the clip discriminator's terms in both players' losses
     reversed_clips: bool = True  # a real clip played backwards, with its own caption, counts as mismatched
-    direction_weight: float = 1.0  # weight of G's "D_clip prefers my clip to it played backwards" term (0 = off)
+    direction_weight: float = 1.0  # weight of G's direction term (step.py: "cell" a cross-entropy towards D_clip's
+    #   ranking of the four slides, otherwise "D_clip prefers my clip to it played backwards"; 0 = off)
     contrastive_dim: int = 64  # width of the frame D's frame/caption matching space
     contrastive_weight: float = 1.0  # weight of the frame-caption InfoNCE in both players' losses (0 = off)
     temperature: float = 0.1  # InfoNCE temperature tau: logits are cos(u, v) / tau
     word_weight: float = 1.0  # weight of the frame D's caption-word classifier (0 = off)
-    frames_from: str = ""  # start G's frame generator and D_frame from a text2image .npz or run folder ("" = fresh)
-    ema_decay: float = 0.999  # G's sampling weights: theta_ema <- d theta_ema + (1 - d) theta (0 = no EMA)
+    frames_from: str = "shipped"  # start G's frame generator and D_frame from a text2image .npz or run folder;
+    #   "shipped": mmjax's own text2image.npz; "" = fresh
+    ema_decay: float = 0.99  # G's sampling weights: theta_ema <- d theta_ema + (1 - d) theta (0 = no EMA)
     batch_size: int = 16  # (clip, caption) pairs per step
     g_learning_rate: float = 5e-4  # Adam step size of G
     d_learning_rate: float = 5e-4  # Adam step size of both discriminators
@@ -52,6 +61,8 @@ class TextToVideoConfig:
     def __post_init__(self):
         if self.motion not in MOTIONS:
             raise ValueError(f"motion must be one of {', '.join(MOTIONS)}, got {self.motion!r}")
+        if self.motion_reader not in MOTION_READERS:
+            raise ValueError(f"motion_reader must be one of {', '.join(MOTION_READERS)}, got {self.motion_reader!r}")
         if self.num_frames < 2:
             raise ValueError(f"num_frames must be >= 2 (a clip must be able to move), got {self.num_frames}")
         if not 1 <= self.frames_judged <= self.num_frames:

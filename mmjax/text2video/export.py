@@ -23,7 +23,7 @@ from mmjax.text2video.model import VideoGenerator
 from mmjax.utils import artifacts, npz_checkpoint
 
 ARTIFACT = "shapes-video/text2video.npz"
-MAKE_COMMAND = "mmjax train text2video --steps 3000 --run-dir runs/text2video && mmjax export runs/text2video"
+MAKE_COMMAND = "mmjax train text2video --steps 1000 --run-dir runs/text2video && mmjax export runs/text2video"
 
 
 def export(state: dict, config: TextToVideoConfig, path: str | Path, extra: dict | None = None) -> None:

@@ -24,6 +24,7 @@ clip share a caption, so they cannot be told apart by it).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
 
@@ -32,15 +33,17 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from mmjax.data import attributes as A
 from mmjax.gan import losses, two_player
 from mmjax.nn import functional as F
+from mmjax.text2image import export as image_export
 from mmjax.text2image import step as image_step
 from mmjax.text2image import tuning
 from mmjax.text2image.export import sampling_variables
 from mmjax.text2video import export
 from mmjax.text2video.config import TextToVideoConfig
 from mmjax.text2video.data import model_batch
-from mmjax.text2video.model import build_players
+from mmjax.text2video.model import build_players, cell_steps, frame_tokens, slide
 from mmjax.train.state import apply_gradients
 from mmjax.utils.batching import padded_chunks
 
@@ -60,10 +63,13 @@ def init(config: TextToVideoConfig, key: jax.Array, optimizers: dict) -> dict:
     With ``frames_from``, G's frame generator (caption encoder included) and D_frame start as the players
     of that text-to-image GAN: frames are then drawn well from the first step, and motion is what is learned.
     """
-    state = _init_players(config, key, optimizers)
+    # The image GAN is read first, so a file that does not fit is refused before anything is compiled.
+    source = str(image_export.default_path()) if config.frames_from == "shipped" else config.frames_from
+    image = tuning.state_from(source, config.frame_config(), optimizers) if source else None
+    # Where the players start from is not part of their architecture: one compiled init serves every frames_from.
+    state = _init_players(dataclasses.replace(config, frames_from=""), key, optimizers)
     g, d = state["generator"], state["discriminator"]
-    if config.frames_from:
-        image = tuning.state_from(config.frames_from, config.frame_config(), optimizers)
+    if image is not None:
         g = {
             **g,
             "params": {**g["params"], "frame": image["generator"]["params"]},
@@ -102,70 +108,110 @@ def _generate(config: TextToVideoConfig, g_vars: dict, tokens: jax.Array, key: j
     return F.call(graphs(config)[0], g_vars, z, tokens)[0]  # [B, T, H, W, 3] in [-1, 1]
 
 
+def _frame_terms(config, frame: dict, frame_ids: jax.Array) -> tuple[jax.Array, dict]:
+    """L_img,D: D_frame's outputs for [real, fake, real with a wrong caption] frames, ``frame_ids`` the real
+    frames' caption ids ``[B K, L]``."""
+    num = frame_ids.shape[0]
+    real_logits, fake_logits, wrong_logits = jnp.split(frame["logits"], 3)  # [B K] each
+    frame_loss = losses.matching_aware_discriminator_loss(real_logits, wrong_logits, fake_logits)
+    nce, nce_accuracy = frame_info_nce(frame["u"][:num], frame["v"][:num], config.frames_judged, config.temperature)
+    # Real frames call for their caption's words, fakes for none (the text-to-image twin classifier).
+    words = image_step.word_loss(frame["words"][:num], frame_ids) + image_step.word_loss(
+        frame["words"][num : 2 * num], None
+    )
+    loss = frame_loss + config.contrastive_weight * nce + config.word_weight * words
+    aux = {"real": real_logits, "fake": fake_logits, "wrong": wrong_logits}
+    return loss, {**aux, "nce": nce, "nce_accuracy": nce_accuracy, "word_loss": words}
+
+
 def discriminator_loss(config, d_params, state, real, tokens, key) -> tuple[jax.Array, dict]:
-    """L_D above, and what the metrics report; D's spectral-norm state advances once per update."""
+    """L_D above, and what the metrics report; D's spectral-norm state advances once per update.
+
+    With ``train_frames=False`` G's frames never change, so D_frame could teach G nothing: only D_clip is
+    trained (the L_img,D terms are left out).
+    """
     key_z, key_frames = jax.random.split(key)
     g = state["generator"]
     fake = jax.lax.stop_gradient(_generate(config, {"params": g["params"], "state": g["state"]}, tokens, key_z))
-    count = config.frames_judged
-    real_frames, fake_frames = pick_frames(real, count, key_frames), pick_frames(fake, count, key_frames)
     wrong = jnp.roll(tokens, 1, axis=0)  # another clip's caption
-    frame_tokens, wrong_frame_tokens = jnp.repeat(tokens, count, axis=0), jnp.repeat(wrong, count, axis=0)
     clips, clip_tokens = [real, fake, real], [tokens, tokens, wrong]
     if config.reversed_clips:
         clips, clip_tokens = clips + [real[:, ::-1]], clip_tokens + [tokens]
-    # One call judges every pair: one power iteration per update, one copy of each D in the compiled program.
-    out, new_vars = F.call(
-        graphs(config)[1],
-        {"params": d_params, "state": state["discriminator"]["state"]},
-        jnp.concatenate([real_frames, fake_frames, real_frames]),  # [3 B K, H, W, 3]
-        jnp.concatenate([frame_tokens, frame_tokens, wrong_frame_tokens]),
-        jnp.concatenate(clips),  # [3 B or 4 B, T, H, W, 3]
-        jnp.concatenate(clip_tokens),
-        method="judge",
-    )
-    frame, num = out["frame"], real_frames.shape[0]
-    real_logits, fake_logits, wrong_logits = jnp.split(frame["logits"], 3)  # [B K] each
-    frame_loss = losses.matching_aware_discriminator_loss(real_logits, wrong_logits, fake_logits)
-    nce, nce_accuracy = frame_info_nce(frame["u"][:num], frame["v"][:num], count, config.temperature)
-    # Real frames call for their caption's words, fakes for none (the text-to-image twin classifier).
-    words = image_step.word_loss(frame["words"][:num], frame_tokens) + image_step.word_loss(
-        frame["words"][num : 2 * num], None
-    )
-    clip_logits = jnp.split(out["clip"], len(clips))  # [B] each: real, fake, wrong caption(, reversed)
+    clips, clip_tokens = jnp.concatenate(clips), jnp.concatenate(clip_tokens)  # [3 B or 4 B, T, H, W, 3], [.., L]
+    d_vars = {"params": d_params, "state": state["discriminator"]["state"]}
+    if config.train_frames:
+        count = config.frames_judged
+        real_frames, fake_frames = pick_frames(real, count, key_frames), pick_frames(fake, count, key_frames)
+        still = frame_tokens(config, tokens)  # what D_frame reads
+        frame_ids = jnp.repeat(still, count, axis=0)  # [B K, L]
+        wrong_frame_ids = jnp.repeat(jnp.roll(still, 1, axis=0), count, axis=0)
+        # One call judges every pair: one power iteration per update, one copy of each D in the compiled program.
+        out, new_vars = F.call(
+            graphs(config)[1],
+            d_vars,
+            jnp.concatenate([real_frames, fake_frames, real_frames]),  # [3 B K, H, W, 3]
+            jnp.concatenate([frame_ids, frame_ids, wrong_frame_ids]),
+            clips,
+            clip_tokens,
+            method="judge",
+        )
+        loss, aux = _frame_terms(config, out["frame"], frame_ids)
+        clip_out = out["clip"]
+    else:
+        clip_out, new_vars = F.call(graphs(config)[1], d_vars, clips, clip_tokens, method="judge_clips")
+        loss, aux = 0.0, {}
+    clip_logits = jnp.split(clip_out, len(clips) // len(real))  # [B] each: real, fake, wrong caption(, reversed)
     clip_loss = losses.matching_aware_discriminator_loss(
         clip_logits[0], jnp.concatenate(clip_logits[2:]), clip_logits[1]
     )
-    loss = frame_loss + config.contrastive_weight * nce + config.word_weight * words + config.clip_weight * clip_loss
-    aux = {"state": new_vars["state"], "real": real_logits, "fake": fake_logits, "wrong": wrong_logits}
-    aux.update(clip_real=clip_logits[0], clip_fake=clip_logits[1], clip_wrong=clip_logits[2])
+    aux.update(state=new_vars["state"], clip_real=clip_logits[0], clip_fake=clip_logits[1], clip_wrong=clip_logits[2])
     if config.reversed_clips:
         aux["clip_reversed"] = clip_logits[3]
-    return loss, {**aux, "nce": nce, "nce_accuracy": nce_accuracy, "word_loss": words, "clip_loss": clip_loss}
+    return loss + config.clip_weight * clip_loss, {**aux, "clip_loss": clip_loss}
 
 
 def generator_loss(config, g_params, state, tokens, key) -> tuple[jax.Array, dict]:
-    """L_G above, against the current discriminators held fixed."""
+    """L_G above, against the current discriminators held fixed (D_clip alone with ``train_frames=False``)."""
     key_z, key_frames = jax.random.split(key)
-    fake = _generate(config, {"params": g_params, "state": state["generator"]["state"]}, tokens, key_z)
-    count = config.frames_judged
-    frame_tokens = jnp.repeat(tokens, count, axis=0)
-    fake_frames = pick_frames(fake, count, key_frames)
-    clips, clip_tokens = jnp.concatenate([fake, fake[:, ::-1]]), jnp.concatenate([tokens, tokens])  # forwards, back
+    g_vars = {"params": g_params, "state": state["generator"]["state"]}
+    fake = _generate(config, g_vars, tokens, key_z)
+    batch = fake.shape[0]
+    if config.motion == "cell":  # G's clip, then its first frame slid one cell each way (held fixed) [B 4, T, ...]
+        first = jax.lax.stop_gradient(jnp.repeat(fake[:, 0], len(A.MOTIONS), axis=0))
+        slides = slide(first, jnp.tile(cell_steps(config.image_size), (batch, 1)), config.num_frames, True)
+        clips, clip_tokens = jnp.concatenate([fake, slides]), jnp.concatenate([tokens, jnp.repeat(tokens, 4, axis=0)])
+    else:  # G's clip, then the same clip played backwards
+        clips, clip_tokens = jnp.concatenate([fake, fake[:, ::-1]]), jnp.concatenate([tokens, tokens])
     d_graph = graphs(config)[1]
-    out = F.call(d_graph, state["discriminator"], fake_frames, frame_tokens, clips, clip_tokens, method="judge")[0]
-    frame = out["frame"]
-    nce, nce_accuracy = frame_info_nce(frame["u"], frame["v"], count, config.temperature)
-    words = image_step.word_loss(frame["words"], frame_tokens)
-    forwards, backwards = jnp.split(out["clip"], 2)  # [B] each
-    # The clip and the same clip played backwards differ only in which way things move: D_c's preference
-    # between them is a signal about the direction alone, whatever the frames look like.
-    direction = jnp.mean(jax.nn.softplus(backwards - forwards))
+    if config.train_frames:
+        count = config.frames_judged
+        frame_ids = jnp.repeat(frame_tokens(config, tokens), count, axis=0)
+        fake_frames = pick_frames(fake, count, key_frames)
+        out = F.call(d_graph, state["discriminator"], fake_frames, frame_ids, clips, clip_tokens, method="judge")[0]
+        frame = out["frame"]
+        nce, nce_accuracy = frame_info_nce(frame["u"], frame["v"], count, config.temperature)
+        words = image_step.word_loss(frame["words"], frame_ids)
+        loss = losses.non_saturating_generator_loss(frame["logits"]) + config.contrastive_weight * nce
+        loss = loss + config.word_weight * words
+        metrics = {"g_nce": nce, "g_nce_accuracy": nce_accuracy, "g_word_loss": words}
+        clip_out = out["clip"]
+    else:
+        clip_out = F.call(d_graph, state["discriminator"], clips, clip_tokens, method="judge_clips")[0]
+        loss, metrics = 0.0, {}
+    forwards, others = clip_out[:batch], clip_out[batch:]  # [B], [B] or [B 4]
+    if config.motion == "cell":
+        # Which of the four slides of its own picture D_c finds likeliest for the caption is what G's choice q
+        # should be: a cross-entropy that reaches every direction (the reversed clip only tells opposites apart).
+        p = jax.nn.softmax(jax.lax.stop_gradient(others.reshape(batch, len(A.MOTIONS))), axis=-1)  # [B, 4]
+        log_q = jax.nn.log_softmax(F.call(graphs(config)[0], g_vars, tokens, method="direction_logits")[0], axis=-1)
+        direction = jnp.mean(-jnp.sum(p * log_q, axis=-1))
+    else:
+        # The clip and the same clip played backwards differ only in which way things move: D_c's preference
+        # between them is a signal about the direction alone, whatever the frames look like.
+        direction = jnp.mean(jax.nn.softplus(others - forwards))
     clip_loss = losses.non_saturating_generator_loss(forwards) + config.direction_weight * direction
-    loss = losses.non_saturating_generator_loss(frame["logits"]) + config.contrastive_weight * nce
-    loss = loss + config.word_weight * words + config.clip_weight * clip_loss
-    metrics = {"g_nce": nce, "g_nce_accuracy": nce_accuracy, "g_word_loss": words, "g_clip_loss": clip_loss}
-    return loss, {**metrics, "g_direction": direction}
+    loss = loss + config.clip_weight * clip_loss
+    return loss, {**metrics, "g_clip_loss": clip_loss, "g_direction": direction}
 
 
 def train_step(
@@ -183,6 +229,8 @@ def train_step(
 
     g_fn = functools.partial(generator_loss, config, state=state, tokens=tokens, key=key_g)
     (g_loss, g_aux), g_grads = jax.value_and_grad(g_fn, has_aux=True)(state["generator"]["params"])
+    if not config.train_frames:  # zero gradients: Adam leaves the frame generator where it is (and XLA skips them)
+        g_grads = {**g_grads, "frame": jax.tree.map(jnp.zeros_like, g_grads["frame"])}
     g_state = apply_gradients(state["generator"], g_grads, optimizer["generator"])
     state = {**state, "generator": image_step.moving_average(g_state, config.ema_decay)}
 
