@@ -5,7 +5,8 @@
 * ``prompts.py``: normalising and checking prompts (``UnknownWordsError`` names words the model lacks);
 * ``images.py``: any picture (PIL, path, HWC or ToTensor-style CHW array) -> the uint8 array models read;
 * ``agreement.py``: whether a caption states the facts a prompt states;
-* ``demo.py``: both directions and a sheet of samples, run by ``mmjax demo [TEXT]`` (``cli.py``).
+* ``demo.py``: both directions and a sheet of samples, run by ``mmjax demo [TEXT]`` (``cli.py``);
+* ``video.py``: ``VideoModel``, text -> clip (``generate_video``), and ``mmjax demo --video TEXT``.
 
 The weights are package data (``mmjax/artifacts/shapes/``, or ``$MMJAX_ARTIFACTS/shapes/``): safe
 ``.npz`` files with each model's config beside its arrays, read without any network access.
@@ -13,11 +14,15 @@ The weights are package data (``mmjax/artifacts/shapes/``, or ``$MMJAX_ARTIFACTS
 
 from __future__ import annotations
 
-AVAILABLE = {"shapes": "the Shapes world: text -> 32 x 32 image (a GAN) and image -> caption (a Transformer)"}
+AVAILABLE = {
+    "shapes": "the Shapes world: text -> 32 x 32 image (a GAN) and image -> caption (a Transformer)",
+    "shapes-video": "the Shapes world in motion: text -> a clip of 32 x 32 frames (a video GAN; video.py)",
+}
 
 
 def load_pretrained(name: str = "shapes"):
-    """The shipped model ``name`` (see ``AVAILABLE``): a :class:`mmjax.pretrained.model.ShapesModel`.
+    """The shipped model ``name`` (see ``AVAILABLE``): a :class:`mmjax.pretrained.model.ShapesModel`, or for
+    "shapes-video" a :class:`mmjax.pretrained.video.VideoModel`.
 
     Raises ValueError for a name mmjax does not ship, and FileNotFoundError naming the command that makes a
     missing weights file.
@@ -28,6 +33,10 @@ def load_pretrained(name: str = "shapes"):
         listing = "; ".join(f"{key!r}: {text}" for key, text in AVAILABLE.items())
         raise ValueError(f"no pretrained model named {name!r}; available: {listing}")
     # Imported here so that ``import mmjax`` and the CLI's start-up stay free of JAX.
+    if name == "shapes-video":
+        from mmjax.pretrained.video import load_video_model
+
+        return load_video_model()
     from mmjax.captioner import export as captioner_export
     from mmjax.pretrained.model import ShapesModel
     from mmjax.text2image import export as text2image_export

@@ -9,12 +9,24 @@ def _demo(args: argparse.Namespace) -> int:
     from mmjax.pretrained.demo import DEFAULT_PROMPT, run_demo
     from mmjax.pretrained.prompts import check_prompt
 
-    check_prompt(DEFAULT_PROMPT if args.text is None else args.text)  # a bad prompt fails before JAX loads
+    if args.video is not None:
+        from mmjax.pretrained.video_prompts import check_video_prompt
+
+        if args.text is not None:
+            raise ValueError("give either TEXT (a picture) or --video TEXT (a clip), not both")
+        check_video_prompt(args.video)  # a bad prompt fails before JAX loads
+    else:
+        check_prompt(DEFAULT_PROMPT if args.text is None else args.text)
     if args.compile_cache:  # a second demo loads the compiled models instead of compiling them again
         from mmjax.train.compile_cache import enable_compilation_cache
 
         enable_compilation_cache(args.compile_cache_dir)
-    run_demo(args.text, args.out, args.sheet, args.seed)
+    if args.video is not None:
+        from mmjax.pretrained.video import run_video_demo
+
+        run_video_demo(args.video, args.gif, args.out, args.seed)
+    else:
+        run_demo(args.text, args.out, args.sheet, args.seed)
     return 0
 
 
@@ -29,7 +41,11 @@ def register(subparsers) -> None:
     parser.add_argument(
         "text", nargs="?", default=None, help='the prompt (default: "a big red circle at the upper left")'
     )
-    parser.add_argument("--out", default="output.png", help="PNG file for the prompt's picture")
+    parser.add_argument("--out", default="output.png", help="PNG file for the prompt's picture (--video: its frames)")
+    parser.add_argument(
+        "--video", default=None, metavar="TEXT", help='draw TEXT as a clip instead ("... moving left"; writes --gif)'
+    )
+    parser.add_argument("--gif", default="output.gif", help="animated GIF of the --video clip")
     parser.add_argument("--sheet", default="samples.png", help="PNG file for the sheet of samples")
     parser.add_argument("--seed", type=int, default=0, help="seed of the picture (the sheet uses seed, seed+1, ...)")
     parser.add_argument(

@@ -88,7 +88,8 @@ class UnknownWordsError(ValueError):
     """A prompt holds words the model was not trained on; ``unknown`` lists them, ``suggestions`` maps each
     to close known words (possibly none)."""
 
-    def __init__(self, prompt: str, unknown: list[str], suggestions: dict[str, list[str]]):
+    def __init__(self, prompt: str, unknown: list[str], suggestions: dict[str, list[str]], summary: str = ""):
+        """``summary``: what the model can draw (default: :func:`vocabulary_summary`, the still pictures')."""
         self.prompt, self.unknown, self.suggestions = prompt, unknown, suggestions
         names = ", ".join(repr(word) for word in unknown)
         hints = "; ".join(f"{word} -> {' or '.join(close)}" for word, close in suggestions.items() if close)
@@ -98,7 +99,7 @@ class UnknownWordsError(ValueError):
             lines.append(f"Close known words: {hints}.")
         if motion:
             lines.append(f"{', '.join(motion)}: words of video captions; the model draws still pictures.")
-        super().__init__("\n".join([*lines, vocabulary_summary()]))
+        super().__init__("\n".join([*lines, summary or vocabulary_summary()]))
 
 
 def normalise(text: str) -> str:
