@@ -97,6 +97,7 @@ def test_video_evaluation_catches_a_frozen_video(judge):
     frozen = evaluate_videos(G.frozen_video_generator, judge, "test", 32, seed=0)
     assert real["coherence_motion"] >= 0.95 and real["coherence_frame_all_correct"] >= 0.95
     assert frozen["coherence_motion"] == 0.0 and frozen["coherence_frame_shape"] >= 0.95
+    assert frozen["temporal_change"] == 0.0 < real["temporal_change"]
 
 
 def test_audio_to_image_evaluation_scores_cells_too(judge):

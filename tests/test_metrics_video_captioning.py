@@ -8,7 +8,7 @@ from mmjax.data.captions import describe
 from mmjax.data.scene import sample_scene
 from mmjax.metrics.captioning import caption_attribute_scores, caption_facts, scene_facts
 from mmjax.metrics.judge.data import moved
-from mmjax.metrics.video import motion_from_cells, video_accuracy
+from mmjax.metrics.video import motion_from_cells, temporal_smoothness, video_accuracy
 
 
 def stacked(scenes):
@@ -64,3 +64,15 @@ def test_caption_scores_count_wrong_and_unparseable_captions():
     assert repeated["repetition"] == pytest.approx(1 - 3 / 8)
     with pytest.raises(ValueError, match="one caption per scene"):
         caption_attribute_scores(captions[:3], scenes)
+
+
+def test_temporal_smoothness_of_still_steady_and_flickering_clips():
+    still = np.full((2, 5, 4, 4, 3), 100, np.uint8)
+    assert temporal_smoothness(still) == {"change": 0.0, "jerk": 0.0}
+    steady = np.broadcast_to((np.arange(5) * 51).astype(np.uint8)[None, :, None, None, None], (2, 5, 4, 4, 3))
+    np.testing.assert_allclose(temporal_smoothness(steady)["change"], 51 / 255, rtol=1e-6)  # a steady fade ...
+    np.testing.assert_allclose(temporal_smoothness(steady)["jerk"], 0.0, atol=1e-7)  # ... changes evenly
+    flicker = np.broadcast_to((np.arange(5) % 2 * 255).astype(np.uint8)[None, :, None, None, None], (1, 5, 2, 2, 3))
+    assert temporal_smoothness(flicker) == {"change": 1.0, "jerk": 2.0}
+    with pytest.raises(ValueError, match="T >= 3"):
+        temporal_smoothness(still[:, :2])

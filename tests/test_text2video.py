@@ -147,14 +147,16 @@ def test_cell_moves_one_grid_cell_in_the_likeliest_direction_and_reads_still_cap
         s = generator.motion_text(tokens)  # the motion's own reader
         tie = generator.displacement(s)  # W_q = 0: every direction as likely, the first (left) taken
         generator.motion.bias[...] = jnp.asarray([0.0, 0.2, 0.1, 0.0])  # right the likeliest
-        return tie, generator.displacement(s), generator(jnp.zeros((2, CELL.latent_dim)), tokens)
+        z = jnp.zeros((2, CELL.latent_dim))
+        drawn = generator.frame.draw(z, generator.frame.text(frame_tokens(CELL, tokens)))  # [B, H, W, 3]
+        return tie, generator.displacement(s), generator(z, tokens), drawn
 
     tokens = video_captions(2)
     cell = (1 - 2 * MARGIN) * CELL.image_size / (GRID - 1)  # the grid's spacing, pixels: 4.8 at 16 x 16
-    tie, right, clips = in_jit(displacements, variables(CELL), tokens, config=CELL)
+    tie, right, clips, drawn = in_jit(displacements, variables(CELL), tokens, config=CELL)
     np.testing.assert_allclose(tie, [[0.0, -cell]] * 2, atol=1e-5)
     np.testing.assert_allclose(right, [[0.0, cell]] * 2, atol=1e-5)
-    np.testing.assert_allclose(clips[:, -1], translate(clips[:, 0], right), atol=1e-5)  # the last frame: one cell on
+    np.testing.assert_allclose(clips, slide(drawn, right, 4, stay_on_canvas=True), atol=1e-5)  # one cell right
     # The frame generator reads the still caption: the words before the motion verb, then <eos>.
     tokenizer = CELL.tokenizer()
     still = np.asarray(frame_tokens(CELL, tokens))
@@ -171,7 +173,7 @@ def test_motion_words_add_up_the_embeddings_of_the_words_after_the_motion_verb()
     tokens = video_captions(3)
 
     def bag_and_table(generator, discriminator, tokens):
-        return generator.motion_text(tokens), generator.motion_text.embedding.embedding.value
+        return generator.motion_text(tokens), generator.motion_text.embedding.embedding[...]
 
     bags, table = in_jit(bag_and_table, variables(words), tokens, config=words)
     tokenizer = words.tokenizer()

@@ -24,7 +24,7 @@ from mmjax.metrics.judge.inference import judge_features, judge_labels_and_featu
 from mmjax.metrics.kid import kernel_distance
 from mmjax.metrics.precision_recall import precision_recall
 from mmjax.metrics.r_precision import r_precision_of_images
-from mmjax.metrics.video import video_accuracy
+from mmjax.metrics.video import temporal_smoothness, video_accuracy
 
 NUM_REFERENCES = 5  # reference paraphrases per image for BLEU / CIDEr-D
 MIN_SAMPLES_FOR_R_PRECISION = 150  # 99 negatives with facts different from each prompt's must exist
@@ -137,7 +137,8 @@ def evaluate_images(
 
 
 def evaluate_videos(generate, judge, split: str, num_samples: int, seed: int, batch_size: int = 64) -> dict[str, float]:
-    """Per-frame attribute accuracy, motion accuracy and first-frame quality of a video generator."""
+    """Per-frame attribute accuracy, motion accuracy, temporal smoothness and first-frame quality of a video
+    generator."""
     prompts = prompt_batch(split, 0, num_samples, video=True)
     prompts_for_video = {**prompts, "caption": prompts["video_caption"], "tokens": prompts["video_tokens"]}
     videos = generate_in_batches(generate, prompts_for_video, jax.random.key(seed), batch_size)
@@ -147,6 +148,7 @@ def evaluate_videos(generate, judge, split: str, num_samples: int, seed: int, ba
         f"coherence_{k}": v
         for k, v in video_accuracy(judge_videos(judge, videos), caption_targets(prompts["video_caption"])).items()
     }
+    scores.update({f"temporal_{k}": v for k, v in temporal_smoothness(videos).items()})
     real = np.stack([render_image(s) for s in prompt_batch(split, num_samples, num_samples)["scenes"]])
     first_frames = judge_features(judge, videos[:, 0])
     scores.update({f"first_frame_{k}": v for k, v in quality_scores(judge, real, first_frames, seed).items()})

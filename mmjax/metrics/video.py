@@ -6,6 +6,9 @@ cell in the prompt's direction. The judge reads the cells of the first and the l
     (d_row, d_col) = cell(last) - cell(first)   for every object, and must equal MOTION_STEP[motion]
 
 (a scene that does not move, moves two cells, or tears apart has no valid motion: ``ABSENT``).
+
+Temporal smoothness, from the pixels (:func:`temporal_smoothness`): how much a clip changes per frame and
+how unevenly; a real clip's values (``mmjax eval real_video``) are the reference.
 """
 
 from __future__ import annotations
@@ -60,3 +63,17 @@ def video_accuracy(frame_labels: dict, target: dict) -> dict[str, float]:
     scores["motion"] = float(motion_ok.mean())
     scores["all_correct"] = float((per_frame_ok.reshape(num_videos, num_frames).all(axis=1) & motion_ok).mean())
     return scores
+
+
+def temporal_smoothness(videos: np.ndarray) -> dict[str, float]:
+    """``change``: mean |x_{t+1} - x_t|, how much a frame differs from the one before (0 for a still clip);
+    ``jerk``: mean |x_{t+1} - 2 x_t + x_{t-1}|, how unevenly it changes (0 for a steady fade, large when
+    frames flicker or jump). Pixels in [0, 1], uint8 videos ``[N, T, H, W, C]`` with T >= 3.
+    """
+    videos = np.asarray(videos)
+    if videos.ndim != 5 or videos.shape[1] < 3:
+        raise ValueError(f"videos must be [N, T, H, W, C] with T >= 3 frames, got shape {videos.shape}")
+    x = videos.astype(np.float32) / 255.0
+    change = np.abs(x[:, 1:] - x[:, :-1]).mean()
+    jerk = np.abs(x[:, 2:] - 2.0 * x[:, 1:-1] + x[:, :-2]).mean()
+    return {"change": float(change), "jerk": float(jerk)}
