@@ -72,8 +72,7 @@ def variables(config: TextToVideoConfig = TINY, motion: bool = False) -> dict:
 
 PLAYERS = ("generator", "discriminator")
 CODE = dataclasses.replace(TINY, motion="code")
-CELL = dataclasses.replace(TINY, motion="cell", motion_reader="own")
-RUN = dataclasses.replace(CELL, motion_reader="words", train_frames=False)  # the shipped model's kind
+RUN = dataclasses.replace(TINY, motion="cell", motion_reader="words", train_frames=False)  # the shipped kind
 
 
 def in_jit(fn, players: dict, *args, config: TextToVideoConfig = TINY):
@@ -147,19 +146,19 @@ def test_cell_moves_one_grid_cell_in_the_likeliest_direction_and_reads_still_cap
         s = generator.motion_text(tokens)  # the motion's own reader
         tie = generator.displacement(s)  # W_q = 0: every direction as likely, the first (left) taken
         generator.motion.bias[...] = jnp.asarray([0.0, 0.2, 0.1, 0.0])  # right the likeliest
-        z = jnp.zeros((2, CELL.latent_dim))
-        drawn = generator.frame.draw(z, generator.frame.text(frame_tokens(CELL, tokens)))  # [B, H, W, 3]
+        z = jnp.zeros((2, RUN.latent_dim))
+        drawn = generator.frame.draw(z, generator.frame.text(frame_tokens(RUN, tokens)))  # [B, H, W, 3]
         return tie, generator.displacement(s), generator(z, tokens), drawn
 
     tokens = video_captions(2)
-    cell = (1 - 2 * MARGIN) * CELL.image_size / (GRID - 1)  # the grid's spacing, pixels: 4.8 at 16 x 16
-    tie, right, clips, drawn = in_jit(displacements, variables(CELL), tokens, config=CELL)
+    cell = (1 - 2 * MARGIN) * RUN.image_size / (GRID - 1)  # the grid's spacing, pixels: 4.8 at 16 x 16
+    tie, right, clips, drawn = in_jit(displacements, variables(RUN), tokens, config=RUN)
     np.testing.assert_allclose(tie, [[0.0, -cell]] * 2, atol=1e-5)
     np.testing.assert_allclose(right, [[0.0, cell]] * 2, atol=1e-5)
     np.testing.assert_allclose(clips, slide(drawn, right, 4, stay_on_canvas=True), atol=1e-5)  # one cell right
     # The frame generator reads the still caption: the words before the motion verb, then <eos>.
-    tokenizer = CELL.tokenizer()
-    still = np.asarray(frame_tokens(CELL, tokens))
+    tokenizer = RUN.tokenizer()
+    still = np.asarray(frame_tokens(RUN, tokens))
     for row, text in zip(still, (example(0, "train", i, modalities=("video",)) for i in range(2))):
         words = text["video_caption"].split()
         cut = max(i for i, word in enumerate(words) if word in MOTION_VERBS)
@@ -169,14 +168,13 @@ def test_cell_moves_one_grid_cell_in_the_likeliest_direction_and_reads_still_cap
 
 
 def test_motion_words_add_up_the_embeddings_of_the_words_after_the_motion_verb():
-    words = dataclasses.replace(CELL, motion_reader="words")
     tokens = video_captions(3)
 
     def bag_and_table(generator, discriminator, tokens):
         return generator.motion_text(tokens), generator.motion_text.embedding.embedding[...]
 
-    bags, table = in_jit(bag_and_table, variables(words), tokens, config=words)
-    tokenizer = words.tokenizer()
+    bags, table = in_jit(bag_and_table, variables(RUN), tokens, config=RUN)
+    tokenizer = RUN.tokenizer()
     verbs = [tokenizer.index[verb] for verb in MOTION_VERBS]
     for row, bag in zip(tokens, np.asarray(bags)):
         ids = list(row)
@@ -232,7 +230,6 @@ def softplus(x):
 
 def test_discriminator_loss_is_the_frame_loss_plus_the_matching_aware_clip_loss():
     config = dataclasses.replace(TINY, clip_weight=0.7, word_weight=0.3)
-    forwards_only = dataclasses.replace(config, reversed_clips=False)  # the same players, no reversed clips
     state = step.init(config, jax.random.key(0), step.make_optimizer(config, 10))
     batch = real_batch(config)
     real = jnp.asarray(batch["video"], jnp.float32) / 127.5 - 1.0
@@ -241,7 +238,6 @@ def test_discriminator_loss_is_the_frame_loss_plus_the_matching_aware_clip_loss(
     @jax.jit
     def loss_and_groups(state, real, tokens, key):
         loss, aux = step.discriminator_loss(config, state["discriminator"]["params"], state, real, tokens, key)
-        without = step.discriminator_loss(forwards_only, state["discriminator"]["params"], state, real, tokens, key)
         # The same pairs judged one group at a time (the step judges them in one call).
         key_z, key_frames = jax.random.split(key)
         g = state["generator"]
@@ -263,26 +259,18 @@ def test_discriminator_loss_is_the_frame_loss_plus_the_matching_aware_clip_loss(
         words = image_step.word_loss(groups["real"]["frame"]["words"], frame_tokens) + image_step.word_loss(
             groups["fake"]["frame"]["words"], None
         )
-        return (loss, aux), without, groups, nce[0], words
+        return loss, aux, groups, nce[0], words
 
-    (loss, aux), (loss_without, aux_without), groups, nce, words = loss_and_groups(
-        state, real, tokens, jax.random.key(3)
-    )
+    loss, aux, groups, nce, words = loss_and_groups(state, real, tokens, jax.random.key(3))
     frame = {name: np.asarray(out["frame"]["logits"]) for name, out in groups.items()}
     clip = {name: np.asarray(out["clip"]) for name, out in groups.items()}
     frame_loss = np.mean(softplus(-frame["real"])) + 0.5 * (
         np.mean(softplus(frame["wrong"])) + np.mean(softplus(frame["fake"]))
     )
-    for mismatched, (total, terms) in [
-        ([softplus(clip["wrong"]), softplus(clip["reversed"])], (loss, aux)),
-        ([softplus(clip["wrong"])], (loss_without, aux_without)),
-    ]:
-        clip_loss = np.mean(softplus(-clip["real"])) + 0.5 * (
-            np.mean(np.concatenate(mismatched)) + np.mean(softplus(clip["fake"]))
-        )
-        np.testing.assert_allclose(terms["clip_loss"], clip_loss, rtol=1e-4)
-        np.testing.assert_allclose(total, frame_loss + nce + 0.3 * words + 0.7 * clip_loss, rtol=1e-4)
-    assert "clip_reversed" in aux and "clip_reversed" not in aux_without
+    mismatched = np.concatenate([softplus(clip["wrong"]), softplus(clip["reversed"])])
+    clip_loss = np.mean(softplus(-clip["real"])) + 0.5 * (np.mean(mismatched) + np.mean(softplus(clip["fake"])))
+    np.testing.assert_allclose(aux["clip_loss"], clip_loss, rtol=1e-4)
+    np.testing.assert_allclose(loss, frame_loss + nce + 0.3 * words + 0.7 * clip_loss, rtol=1e-4)
 
 
 def test_generator_loss_reads_both_discriminators_and_prefers_its_clip_to_the_clip_backwards():
@@ -436,7 +424,7 @@ def test_bad_shapes_and_configs_are_clear_errors():
         dataclasses.replace(TINY, text_heads=3)
     with pytest.raises(ValueError, match="motion must be one of shift, cell, code"):
         dataclasses.replace(TINY, motion="warp")
-    with pytest.raises(ValueError, match="motion_reader must be one of frame, own, words"):
+    with pytest.raises(ValueError, match="motion_reader must be one of frame, words"):
         dataclasses.replace(TINY, motion_reader="both")
 
 

@@ -8,7 +8,7 @@ from mmjax.data.tokenizer import Tokenizer
 from mmjax.text2image.config import TextToImageConfig
 
 MOTIONS = ("shift", "cell", "code")  # how a generated scene moves from frame to frame (TextToVideoConfig.motion)
-MOTION_READERS = ("frame", "own", "words")  # which caption encoder the motion reads (TextToVideoConfig.motion_reader)
+MOTION_READERS = ("frame", "words")  # which caption encoder the motion reads (TextToVideoConfig.motion_reader)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,9 +30,9 @@ class TextToVideoConfig:
     motion: str = "cell"  # "shift": one frame drawn, moved by t / (T - 1) of a displacement read from the caption;
     #   "cell": the same, the displacement one grid cell in a direction chosen from the caption;
     #   "code": every frame drawn from the caption plus a motion code m_t (MoCoGAN); see model.py
-    motion_reader: str = "words"  # motion read from "frame": the frame generator's caption vector s; "own": a
-    #   caption encoder of its own; "words": a bag of the words after the motion verb. With "own" and "words" the
-    #   frame players read the still part of the caption (the words before the verb), as text2image did
+    motion_reader: str = "words"  # motion read from "frame": the frame generator's caption vector s; "words": a
+    #   bag of the words after the motion verb, the frame players then reading the still part of the caption (the
+    #   words before the verb), as text2image did
     train_frames: bool = False  # False: G's frame generator (caption encoder included) keeps its first weights
     #   (frames_from's) and D_frame is left out; only the motion and D_clip learn
     motion_hidden: int = 128  # hidden width of the MLP that turns (caption, t / (T - 1)) into m_t ("code" only)

@@ -26,8 +26,8 @@ by a cross-entropy towards D_clip's ranking of the four slides (step.py), not th
 With W_d zero at first "shift" starts still; "cell" starts sliding every scene left (argmax of a tie).
 
 What the motion reads (``motion_reader``): "frame", the frame generator's s, so the frames see the motion
-words too; "own", a caption encoder of its own; "words", a bag of the words after the motion verb
-(:class:`MotionWords`). With "own" and "words" the frame players read only the still part of the caption
+words too; or "words", a bag of the words after the motion verb (:class:`MotionWords`), and the frame
+players then read only the still part of the caption
 (:func:`still_caption`): content and motion come from the caption's own two parts, and a text-to-image GAN
 (``frames_from``) reads captions like those it was trained on.
 
@@ -88,7 +88,7 @@ def still_caption(tokens: jax.Array, verb_ids: tuple[int, ...], pad_id: int, eos
 
 def still_ids(config: TextToVideoConfig) -> tuple | None:
     """``(verb ids, pad id, eos id)`` for :func:`still_caption` if the frame players read still captions
-    (``motion_reader`` "own" or "words": what every frame shows, as the text-to-image players read it), else None."""
+    (``motion_reader="words"``: what every frame shows, as the text-to-image players read it), else None."""
     if config.motion_reader == "frame":
         return None
     tokenizer = config.tokenizer()
@@ -178,9 +178,7 @@ class VideoGenerator(nnx.Module):
             outputs = 2 if config.motion == "shift" else len(A.MOTIONS)
             self.motion = nnx.Linear(config.text_dim, outputs, rngs=rngs, kernel_init=nnx.initializers.zeros)
         # The motion's own reader of the caption, or None: it reads the frame generator's s.
-        if config.motion_reader == "own":
-            self.motion_text = CaptionEncoder(config.frame_config(), config.text_dim, rngs=rngs)
-        elif config.motion_reader == "words":
+        if config.motion_reader == "words":
             vocab_size = config.tokenizer().vocab_size
             self.motion_text = MotionWords(vocab_size, config.text_dim, still_ids(config), rngs=rngs)
         else:
