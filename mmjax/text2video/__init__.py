@@ -3,13 +3,13 @@ right") as clips of 8 frames of 32x32.
 
 * ``config.py``: :class:`TextToVideoConfig`, the frozen dataclass of hyper-parameters;
 * ``data.py``: the (clip, video caption) source and the batch the step reads (pixels and token ids only);
-* ``model.py``: the text-to-image generator with a motion code per frame (a slide of one drawing, or a code
-  every frame is drawn from), the frame and clip discriminators;
+* ``model.py``: the text-to-image generator with motion (one drawing slid one grid cell in a chosen direction
+  or freely, or a code every frame is drawn from), the frame and clip discriminators;
 * ``step.py``: the optimisers, ``init``, the two-player step, generation (``generate_video``), evaluation, samples;
 * ``task.py``: the :class:`~mmjax.train.task.Task` that ``mmjax train text2video`` runs;
 * ``export.py``: the trained generator as a safe ``.npz`` (weights, config, caption vocabulary).
 
-    mmjax train text2video --steps 3000 --run-dir runs/text2video
+    mmjax train text2video --steps 1000 --run-dir runs/text2video     # starts from the shipped text2image.npz
     mmjax export runs/text2video --out text2video.npz
     mmjax eval text2video --checkpoint text2video.npz
 

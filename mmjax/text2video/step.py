@@ -1,6 +1,6 @@
 """Training the text-to-video GAN: optimisers, init, the two-player step over frames and clips, generation.
 
-result = loop.train(TASK, config, TrainConfig(steps=3000))          # TASK of mmjax.text2video.task
+result = loop.train(TASK, config, TrainConfig(steps=1000))          # TASK of mmjax.text2video.task
 clips = generate_videos(config, result.state, tokens, key)          # [B, T, 32, 32, 3] uint8 for captions
 clip = generate_video("a small red circle in the left moving right", gif="circle.gif")   # the shipped model
 
@@ -20,6 +20,15 @@ clip played backwards: the two look alike frame by frame, so the term teaches wh
 nothing else (the relativistic pairing of Jolicoeur-Martineau 2019, applied to a clip and its reverse).
 The frames' InfoNCE is taken over the clips of the batch, one frame slot at a time (two frames of one
 clip share a caption, so they cannot be told apart by it).
+
+With ``motion="cell"`` G picks one of four slides, k = argmax_k q_k, and q gets no gradient through the
+pixels; its direction term is instead a cross-entropy towards D_c's ranking of the four slides of G's own
+first frame x_0 (held fixed):
+
+    p = softmax_k D_c(slide_k(x_0), t),    delta E[-sum_k p_k log q_k]      (replaces the reversed-clip term)
+
+The reversed clip only tells a direction from its opposite; the ranking reaches all four.
+With ``train_frames=False`` the frames never change, so L_img is left out of both losses.
 """
 
 from __future__ import annotations
