@@ -23,6 +23,7 @@ TASK_MODULES: dict[str, str] = {
     "captioner": "mmjax.captioner.task",  # image-to-text Transformer on Shapes images
     "text2image": "mmjax.text2image.task",  # text-to-image GAN conditioned on Shapes captions
     "text2video": "mmjax.text2video.task",  # text-to-video GAN conditioned on Shapes video captions
+    "audio2image": "mmjax.audio2image.task",  # audio-to-image GAN conditioned on Shapes sounds
 }
 
 

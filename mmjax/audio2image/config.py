@@ -1,0 +1,65 @@
+"""Hyper-parameters of the audio-to-image GAN: a frozen dataclass, one comment per field."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from mmjax.audio.features import num_frames
+from mmjax.data.audio import NUM_SAMPLES
+
+
+@dataclasses.dataclass(frozen=True)
+class AudioToImageConfig:
+    """A sound-conditioned GAN for 32x32 Shapes images; each player hears the clip with its own encoder.
+
+    The clip is the scene's sonification (``mmjax.data.audio``): 4608 samples at 8 kHz, read by both players
+    as its log-mel spectrogram (``mmjax.audio.mel``, default settings: 37 frames of 40 bands).
+    """
+
+    image_size: int = 32  # output resolution (4 x 2^k)
+    latent_dim: int = 16  # z ~ N(0, I): all the sound leaves free is each object's sub-cell jitter
+    width: int = 16  # base channels; G uses 4w, 2w, w from 4x4 up, D uses w, 2w, 4w
+    audio_dim: int = 64  # width of the audio encoders' frame states and of the pooled clip vector
+    audio_layers: int = 2  # self-attention blocks of each player's audio encoder
+    audio_heads: int = 4  # attention heads of the audio encoders (audio_dim must be divisible by it)
+    audio_hidden: int = 128  # hidden width of the audio encoders' MLPs
+    contrastive_dim: int = 64  # width of D's image/audio matching space
+    contrastive_weight: float = 1.0  # lambda: the image-audio InfoNCE in both players' losses (0 = off)
+    temperature: float = 0.1  # InfoNCE temperature tau: logits are cos(u, v) / tau
+    cell_weight: float = 1.0  # mu: D's per-cell attribute classifier (AC-GAN on the scene labels; 0 = off)
+    reconstruction_weight: float = 0.0  # rho: L1 between G(z, a) and the real image of clip a (0 = off)
+    matching_aware: bool = True  # GAN-INT-CLS: a real image with another example's clip counts as fake
+    ema_decay: float = 0.999  # G's sampling weights: theta_ema <- d theta_ema + (1 - d) theta (0 = no EMA)
+    batch_size: int = 32  # (image, clip) pairs per step
+    g_learning_rate: float = 5e-4  # Adam step size of G
+    d_learning_rate: float = 5e-4  # Adam step size of D
+    beta1: float = 0.0  # Adam first-moment decay: none, as SNGAN / BigGAN use at higher step sizes
+    beta2: float = 0.999  # Adam second-moment decay
+    num_train_examples: int = 50_000  # (image, clip) pairs of the Shapes train split, rendered on demand
+    num_eval_examples: int = 256  # clips of test and of test_heldout that the loop's evaluation draws
+    data_seed: int = 0  # which Shapes world (independent of the run's seed)
+
+    def __post_init__(self):
+        if self.audio_dim % self.audio_heads:
+            raise ValueError(f"audio_dim ({self.audio_dim}) must be divisible by audio_heads ({self.audio_heads})")
+        if self.audio_dim % 2:
+            raise ValueError(f"audio_dim must be even (sinusoidal position codes), got {self.audio_dim}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        weights = ("contrastive_weight", "cell_weight", "reconstruction_weight")
+        negative = {name: getattr(self, name) for name in weights if getattr(self, name) < 0}
+        if negative:
+            raise ValueError(f"loss weights must be >= 0 (0 switches a term off), got {negative}")
+        if min(self.num_train_examples, self.num_eval_examples, self.batch_size) < 2:
+            raise ValueError(
+                "num_train_examples, num_eval_examples and batch_size must be >= 2 (the matching losses pair "
+                f"each example with another), got {self.num_train_examples}, {self.num_eval_examples}, "
+                f"{self.batch_size}"
+            )
+
+    @property
+    def num_frames(self) -> int:
+        """Spectrogram frames of one clip: 37 for 4608 samples (frames of 256 samples, 128 apart, centred)."""
+        return num_frames(NUM_SAMPLES)

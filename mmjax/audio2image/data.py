@@ -1,0 +1,100 @@
+"""The audio-to-image GAN's data: Shapes images with the sound of their scene, and any sound as a clip.
+
+A Shapes clip (``mmjax.data.audio``) gives each of the 9 grid cells a 512-sample slot: silence when the
+cell is empty, one note when it holds an object (pitch = colour, timbre = shape, loudness = size). So the
+sound states *every* attribute of the picture, cells included; only the sub-cell jitter is left free.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from mmjax.audio.wav import SILENCE, read_wav, resample
+from mmjax.audio2image.config import AudioToImageConfig
+from mmjax.data import attributes as A
+from mmjax.data.audio import NUM_SAMPLES, SAMPLE_RATE
+from mmjax.data.shapes import ShapesSource
+
+NUM_CELLS = A.GRID * A.GRID
+# The attributes D's classifier names per cell; each gets one more class, "empty", for a cell with no object.
+CELL_ATTRIBUTES = (("shape", len(A.SHAPES)), ("colour", len(A.COLOURS)), ("size", len(A.SIZES)))
+
+
+def make_source(config: AudioToImageConfig, split: str = "train") -> ShapesSource:
+    """(image, clip) pairs with their labels: ``num_train_examples`` of train, ``num_eval_examples`` otherwise."""
+    num_examples = config.num_train_examples if split == "train" else config.num_eval_examples
+    return ShapesSource(split, num_examples, ("image", "audio"), seed=config.data_seed, image_size=config.image_size)
+
+
+def cell_targets(labels: dict) -> dict[str, jax.Array]:
+    """What each grid cell holds: per attribute, ids ``[B, 9]`` with the extra id ``count`` for an empty cell.
+
+    ``labels``: batched Shapes labels (``shape``, ``colour``, ``size``, ``row``, ``col``, each ``[B, 2]``,
+    ``ABSENT`` for a missing second object). Naming cells rather than objects needs no object order.
+    """
+    row, col = jnp.asarray(labels["row"]), jnp.asarray(labels["col"])
+    cell = jnp.where(row == A.ABSENT, A.ABSENT, A.GRID * row + col)  # [B, 2]
+    in_cell = jax.nn.one_hot(cell, NUM_CELLS, dtype=jnp.int32)  # [B, 2, 9]: an absent object (-1) is nowhere
+    occupied = jnp.sum(in_cell, axis=1) > 0  # [B, 9]
+    targets = {}
+    for name, count in CELL_ATTRIBUTES:
+        value = jnp.sum(in_cell * jnp.asarray(labels[name])[:, :, None], axis=1)  # [B, 9]: the object's value
+        targets[name] = jnp.where(occupied, value, count).astype(jnp.int32)
+    return targets
+
+
+def model_batch(batch: dict) -> dict:
+    """A Loader batch -> {"x": images in [-1, 1] ``[B, H, W, 3]``, "audio": clips ``[B, 4608]``, "cells": ...}.
+
+    ``cells`` (:func:`cell_targets`) is read only by D's auxiliary classifier, never by G.
+    """
+    images = jnp.asarray(batch["image"]).astype(jnp.float32) / 127.5 - 1.0
+    return {"x": images, "audio": jnp.asarray(batch["audio"], jnp.float32), "cells": cell_targets(batch)}
+
+
+def clip_from(wav_path_or_array, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Any sound as the float32 clip ``[4608]`` at 8 kHz the model hears.
+
+    A path is read with :func:`mmjax.audio.wav.read_wav` (bit depths scaled, stereo averaged, other rates
+    resampled; empty, silent or non-WAV files refused). An array must be a mono float clip ``[N]`` with
+    samples in [-1, 1], sampled at ``rate`` Hz (resampled to 8 kHz if that differs). Length: a Shapes clip is
+    4608 samples (0.576 s, 64 ms per grid cell). A shorter clip is padded with silence at its end, so the
+    cells it does not reach are heard as empty; a longer one is cut to its first 4608 samples, and what
+    follows is not heard.
+    """
+    if isinstance(wav_path_or_array, (str, Path)):
+        clip = read_wav(wav_path_or_array, rate=SAMPLE_RATE)
+    else:
+        clip = _checked_array(wav_path_or_array, rate)
+    clip = clip[:NUM_SAMPLES]
+    return np.pad(clip, (0, NUM_SAMPLES - len(clip))).astype(np.float32)  # [4608]
+
+
+def _checked_array(audio, rate: int) -> np.ndarray:
+    if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or rate < 1:
+        raise ValueError(f"rate must be a positive int (Hz), got {rate!r}")
+    clip = np.asarray(audio)
+    if not np.issubdtype(clip.dtype, np.floating):
+        raise TypeError(
+            f"audio must be a float array with samples in [-1, 1], got dtype {clip.dtype}; "
+            "divide integer PCM by its full scale (e.g. int16 / 32768), or pass the WAV file's path"
+        )
+    if clip.ndim != 1:
+        raise ValueError(
+            f"audio must be one mono clip [samples], got shape {clip.shape}; average a stereo clip's channels "
+            "(clip.mean(axis=1)) or pass the WAV file's path"
+        )
+    if clip.size == 0:
+        raise ValueError("audio holds no samples")
+    if not np.all(np.isfinite(clip)):
+        raise ValueError("audio holds NaN or infinite samples")
+    peak = float(np.abs(clip).max())
+    if peak > 1.0:
+        raise ValueError(f"audio samples must lie in [-1, 1], got a peak of {peak:.3g}; scale the clip first")
+    if peak < SILENCE:
+        raise ValueError(f"audio is silent: its peak {peak:.2g} is below {SILENCE:g} of full scale (nothing to hear)")
+    return resample(clip.astype(np.float64), int(rate), SAMPLE_RATE).astype(np.float32)
