@@ -5,6 +5,7 @@ mmjax eval references --kind image --out refs.json           # every built-in re
 mmjax eval dcgan --checkpoint runs/dcgan/ckpt --out dcgan.json  # a trained model (registered adapter)
 mmjax eval text2image --out t2i.json                          # the shipped text-to-image model
 mmjax eval captioner --checkpoint runs/captioner              # a captioner run (or an exported .npz)
+mmjax eval audio2image --checkpoint runs/audio2image          # sounds -> images, beside: mmjax eval audio_decoder
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def register(subparsers) -> None:
         "--checkpoint",
         default=None,
         help="a trained model (registered adapters only): a run folder or an exported .npz; "
-        "text2image and captioner default to the shipped file",
+        "text2image, captioner and audio2image default to the shipped file",
     )
     parser.add_argument(
         "--kind",

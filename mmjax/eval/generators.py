@@ -44,6 +44,7 @@ ADAPTER_MODULES: dict[str, str] = {
     "text2image": "mmjax.eval.adapters.text2image",  # a run folder, an exported .npz, or the shipped file
     "captioner": "mmjax.eval.adapters.captioner",  # a run folder, an exported .npz, or the shipped file
     "text2video": "mmjax.eval.adapters.text2video",  # a run folder, an exported .npz, or the shipped file
+    "audio2image": "mmjax.eval.adapters.audio2image",  # sounds -> images; scored like audio_decoder
 }
 
 

@@ -1,0 +1,261 @@
+"""The audio-to-image GAN: shapes, the per-cell targets and losses against hand computations, any sound as a
+clip, a short run through the loop, export -> load -> the same images, and ``mmjax eval audio2image``."""
+
+import dataclasses
+import json
+import shutil
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from mmjax.audio.wav import write_wav
+from mmjax.audio2image import export, step
+from mmjax.audio2image.config import AudioToImageConfig
+from mmjax.audio2image.data import NUM_CELLS, cell_targets, clip_from, make_source, model_batch
+from mmjax.audio2image.model import CELL_CLASSES, build_players
+from mmjax.audio2image.task import TASK
+from mmjax.cli import main
+from mmjax.data import attributes as A
+from mmjax.data.audio import NUM_SAMPLES, SAMPLE_RATE
+from mmjax.data.shapes import example
+from mmjax.eval.generators import load_generator
+from mmjax.eval.prompts import prompt_batch
+from mmjax.nn import functional as F
+from mmjax.train import loop
+from mmjax.train.config import TrainConfig
+from mmjax.train.metrics_log import read_metrics
+from mmjax.utils import artifacts
+
+TINY = AudioToImageConfig(
+    latent_dim=4,
+    width=4,
+    audio_dim=8,
+    audio_layers=1,
+    audio_heads=2,
+    audio_hidden=16,
+    cross_attention=True,
+    contrastive_dim=8,
+    batch_size=4,
+    num_train_examples=16,
+    num_eval_examples=4,
+)
+LABELS = ("shape", "colour", "size", "row", "col")
+
+
+def clips(count: int, split: str = "train") -> np.ndarray:
+    return np.stack([example(0, split, i, modalities=("audio",))["audio"] for i in range(count)])
+
+
+def raw_batch(count: int = 4) -> dict:
+    source = make_source(TINY)
+    return {k: np.stack([source[i][k] for i in range(count)]) for k in ("image", "audio", *LABELS)}
+
+
+def test_players_draw_images_in_range_and_judge_them():
+    generator, discriminator = build_players(TINY, jax.random.key(0))
+    (g_graph, g_vars), (d_graph, d_vars) = F.split(generator), F.split(discriminator)
+
+    @jax.jit
+    def play(z, audio):
+        images = F.call(g_graph, g_vars, z, audio)[0]
+        # every call starts from the same spectral-norm state, so the outputs can be compared
+        judged = F.call(d_graph, d_vars, images, audio, method="judge")[0]
+        game = F.call(d_graph, d_vars, images, images, audio, method="game")[0]
+        wrong = F.call(d_graph, d_vars, images, jnp.roll(audio, 1, axis=0))[0]
+        return images, judged, game, wrong
+
+    images, out, game, wrong = play(jnp.zeros((3, TINY.latent_dim)), jnp.asarray(clips(3)))
+    assert images.shape == (3, 32, 32, 3) and images.dtype == jnp.float32 and float(jnp.abs(images).max()) <= 1.0
+    assert out["logits"].shape == (3,) and out["u"].shape == (3, TINY.contrastive_dim)
+    np.testing.assert_allclose(jnp.linalg.norm(out["v"], axis=1), 1.0, rtol=1e-5)
+    assert {k: v.shape for k, v in out["cells"].items()} == {
+        name: (3, NUM_CELLS, classes) for name, classes in zip(("shape", "colour", "size"), CELL_CLASSES)
+    }
+    # the game's "wrong" pairs are the real images against the next example's clip: roll(a, 1)
+    np.testing.assert_allclose(game["wrong"]["logits"], wrong, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(game["fake"]["logits"], game["real"]["logits"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(game["real"]["logits"], out["logits"], rtol=1e-5, atol=1e-5)
+
+
+def test_the_clip_and_the_latent_both_change_the_image():
+    graph, variables = F.split(build_players(TINY, jax.random.key(1))[0])
+    draw = jax.jit(lambda z, audio: F.call(graph, variables, z, audio)[0])
+    z = jax.random.normal(jax.random.key(2), (2, TINY.latent_dim))
+    audio = jnp.asarray(clips(2))
+    a = draw(z, audio)
+    assert float(jnp.abs(a - draw(z, audio[::-1])).max()) > 1e-4  # the sound reaches the pixels
+    assert float(jnp.abs(a - draw(z[::-1], audio)).max()) > 1e-4  # so does the latent
+
+
+@pytest.mark.parametrize(
+    "audio, message",
+    [
+        (np.zeros((2, 4000), np.float32), "shape \\[2, 4608\\]"),
+        (np.zeros((2, NUM_SAMPLES), np.int32), "float clips"),
+        (np.zeros((3, NUM_SAMPLES), np.float32), "shape \\[2, 4608\\]"),
+    ],
+)
+def test_bad_audio_for_the_players_is_a_clear_error(audio, message):
+    generator, _ = build_players(TINY, jax.random.key(0))
+    with pytest.raises(ValueError, match=message):
+        generator(jnp.zeros((2, TINY.latent_dim)), jnp.asarray(audio))
+
+
+def test_bad_config_is_a_clear_error():
+    with pytest.raises(ValueError, match="divisible"):
+        dataclasses.replace(TINY, audio_dim=10, audio_heads=4)
+    with pytest.raises(ValueError, match=">= 0"):
+        dataclasses.replace(TINY, cell_weight=-1.0)
+    with pytest.raises(ValueError, match="ema_decay"):
+        dataclasses.replace(TINY, ema_decay=1.0)
+
+
+def test_cell_targets_lay_the_objects_out_on_the_grid():
+    labels = {  # two scenes: a large blue cross at (2, 0) with a small red circle at (0, 1); a lone green square
+        "shape": np.array([[3, 0], [1, A.ABSENT]]),
+        "colour": np.array([[2, 0], [1, A.ABSENT]]),
+        "size": np.array([[1, 0], [0, A.ABSENT]]),
+        "row": np.array([[2, 0], [1, A.ABSENT]]),
+        "col": np.array([[0, 1], [2, A.ABSENT]]),
+    }
+    targets = {k: np.asarray(v) for k, v in cell_targets(labels).items()}
+    empty = {"shape": len(A.SHAPES), "colour": len(A.COLOURS), "size": len(A.SIZES)}
+    expected = {k: np.full((2, NUM_CELLS), n) for k, n in empty.items()}
+    for name, values in (("shape", (3, 0, 1)), ("colour", (2, 0, 1)), ("size", (1, 0, 0))):
+        expected[name][0, 6], expected[name][0, 1], expected[name][1, 5] = values  # cells 3 row + col
+    for name in empty:
+        np.testing.assert_array_equal(targets[name], expected[name])
+
+
+def test_cell_loss_is_the_summed_cross_entropy_and_counts_object_cells_only():
+    rng = np.random.default_rng(0)
+    targets = {k: np.asarray(v) for k, v in cell_targets(raw_batch(3)).items()}
+    logits = {k: rng.normal(size=(3, NUM_CELLS, n)).astype(np.float32) for k, n in zip(targets, CELL_CLASSES)}
+    by_hand, right = 0.0, np.ones((3, NUM_CELLS), bool)
+    for name in targets:
+        log_p = logits[name] - np.log(np.exp(logits[name]).sum(-1, keepdims=True))
+        by_hand += -np.take_along_axis(log_p, targets[name][..., None], -1).sum() / 3
+        right &= logits[name].argmax(-1) == targets[name]
+    occupied = targets["shape"] != len(A.SHAPES)
+    loss, accuracy = step.cell_loss({k: jnp.asarray(v) for k, v in logits.items()}, targets)
+    np.testing.assert_allclose(loss, by_hand, rtol=1e-5)
+    np.testing.assert_allclose(accuracy, right[occupied].mean(), rtol=1e-6)
+
+
+def test_model_batch_scales_pixels_and_keeps_labels_away_from_g():
+    batch = model_batch(raw_batch())
+    assert set(batch) == {"x", "audio", "cells"} and batch["audio"].shape == (4, NUM_SAMPLES)
+    assert float(batch["x"].min()) >= -1.0 and float(batch["x"].max()) <= 1.0
+
+
+def test_any_sound_becomes_a_shapes_clip(tmp_path):
+    clip = next(c for c in clips(20) if np.abs(c[:1000]).max() > 0.1)  # a note sounds in its first 1000 samples
+    np.testing.assert_array_equal(clip_from(clip), clip)
+    # shorter: silence after it; longer: cut to the first 4608 samples
+    np.testing.assert_array_equal(clip_from(clip[:1000]), np.concatenate([clip[:1000], np.zeros(NUM_SAMPLES - 1000)]))
+    np.testing.assert_array_equal(clip_from(np.concatenate([clip, clip])), clip)
+    # another rate is resampled to 8 kHz: a 16 kHz clip of the same sound gives back (nearly) the 8 kHz one
+    doubled = np.interp(np.arange(2 * NUM_SAMPLES) / 2, np.arange(NUM_SAMPLES), clip).astype(np.float32)
+    assert np.abs(clip_from(doubled, rate=2 * SAMPLE_RATE) - clip).max() < 0.05
+    # a WAV file goes through read_wav (16-bit: within two quantisation steps)
+    path = write_wav(tmp_path / "scene.wav", clip)
+    np.testing.assert_allclose(clip_from(path), clip, atol=2 / 32767)
+    np.testing.assert_allclose(clip_from(str(path)), clip, atol=2 / 32767)
+
+
+@pytest.mark.parametrize(
+    "audio, error, message",
+    [
+        ((np.ones(NUM_SAMPLES) * 1000).astype(np.int16), TypeError, "float array"),
+        (np.zeros((NUM_SAMPLES, 2), np.float32) + 0.1, ValueError, "stereo"),
+        (np.zeros(0, np.float32), ValueError, "no samples"),
+        (np.zeros(NUM_SAMPLES, np.float32), ValueError, "silent"),
+        (np.full(NUM_SAMPLES, np.nan, np.float32), ValueError, "NaN"),
+        (np.full(NUM_SAMPLES, 2.0, np.float32), ValueError, "\\[-1, 1\\]"),
+    ],
+)
+def test_bad_sounds_are_clear_errors(audio, error, message):
+    with pytest.raises(error, match=message):
+        clip_from(audio)
+
+
+def test_bad_paths_and_rates_are_clear_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no WAV file"):
+        clip_from(tmp_path / "missing.wav")
+    (tmp_path / "notes.txt").write_text("not a sound")
+    with pytest.raises(ValueError, match="not an uncompressed integer-PCM WAV"):
+        clip_from(tmp_path / "notes.txt")
+    with pytest.raises(ValueError, match="rate"):
+        clip_from(clips(1)[0], rate=0)
+
+
+def test_train_step_updates_both_players_and_the_moving_average():
+    optimizers = step.make_optimizer(TINY, 10)
+    state = step.init(TINY, jax.random.key(0), optimizers)
+    run = jax.jit(lambda s, b, k: step.train_step(s, b, k, TINY, optimizers))
+    new, metrics = run(state, raw_batch(), jax.random.key(1))
+    for player in ("generator", "discriminator"):
+        assert int(new[player]["step"]) == 1
+        moved = jax.tree.map(lambda a, b: float(jnp.abs(a - b).max()), new[player]["params"], state[player]["params"])
+        assert max(jax.tree.leaves(moved)) > 0
+    d = min(TINY.ema_decay, 2 / 11)  # theta_ema = d_1 theta_0 + (1 - d_1) theta_1 after the first update
+    expected = jax.tree.map(lambda e, p: d * e + (1 - d) * p, state["generator"]["ema"], new["generator"]["params"])
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7), new["generator"]["ema"], expected)
+    assert all(np.isfinite(float(v)) for v in metrics.values())
+    assert 0.0 <= float(metrics["cell_accuracy"]) <= 1.0
+
+
+def shipped_folder(tmp_path, monkeypatch, state) -> str:
+    """``MMJAX_ARTIFACTS`` pointing at a folder holding the judge and ``shapes-audio/audio2image.npz``."""
+    folder = tmp_path / "artifacts"
+    shutil.copytree(artifacts.artifacts_dir() / "judge", folder / "judge")
+    TASK.export(state, TINY, folder / export.ARTIFACT)
+    monkeypatch.setenv(artifacts.ENV_VAR, str(folder))
+    return str(folder / export.ARTIFACT)
+
+
+def test_a_short_run_evaluates_exports_and_draws_the_same_images_everywhere(tmp_path, monkeypatch):
+    run_dir = tmp_path / "run"
+    settings = TrainConfig(steps=3, run_dir=str(run_dir), progress=False, sample_every=-1, async_checkpoints=False)
+    result = loop.train(TASK, TINY, settings, log=lambda message: None)
+    evals = [row for row in read_metrics(run_dir / "metrics.jsonl") if row.get("split") == "eval"]
+    assert evals and set(step.EVAL_KEYS) <= set(evals[-1])
+    assert all(0.0 <= evals[-1][k] <= 1.0 for k in step.EVAL_KEYS)
+
+    # the run's state, its exported file and the shipped default draw the same images
+    audio, key = clips(5, "test"), jax.random.key(3)
+    images = step.images_for_audio(TINY, result.state, audio, key)
+    assert images.dtype == np.uint8 and images.shape == (5, 32, 32, 3)
+    shipped = shipped_folder(tmp_path, monkeypatch, result.state)
+    config, g_vars = export.load()
+    assert config == TINY
+    np.testing.assert_array_equal(step.images_for_audio(config, g_vars, audio, key), images)
+    one = step.generate_image_from_audio(audio[0], seed=7)
+    assert one.shape == (32, 32, 3) and one.dtype == np.uint8
+    np.testing.assert_array_equal(one, step.generate_images(TINY, result.state, audio[:1], jax.random.key(7))[0])
+    from_wav = step.generate_image_from_audio(write_wav(tmp_path / "a.wav", audio[0]), seed=7)
+    assert np.abs(from_wav.astype(int) - one).max() <= 2  # the same sound, 16-bit quantised
+
+    # mmjax eval audio2image: the same images, scored against every label the clip states
+    prompts = prompt_batch("test", 0, 5, audio=True)
+    for checkpoint in (str(run_dir), shipped, None):
+        kind, generate = load_generator("audio2image", checkpoint)
+        assert kind == "audio_image" and generate.step == 3
+        np.testing.assert_array_equal(generate(prompts, key), images)
+    out = tmp_path / "report.json"
+    assert main(["eval", "audio2image", "--splits", "test", "--num-samples", "16", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    scores = report["results"]["audio2image"]["test"]
+    assert report["kind"] == "audio_image" and report["checkpoint"] == shipped
+    assert 0.0 <= scores["coherence_all_correct"] <= 1.0 and "coherence_row" in scores
+    assert "distinct_free_line" not in scores  # a clip states every cell: nothing is free
+
+
+def test_missing_shipped_file_names_the_command_that_makes_it(tmp_path, monkeypatch):
+    monkeypatch.setenv(artifacts.ENV_VAR, str(tmp_path / "empty"))
+    with pytest.raises(FileNotFoundError, match="mmjax train audio2image"):
+        export.load()
+    with pytest.raises(FileNotFoundError, match="shapes-audio/audio2image.npz"):
+        load_generator("audio2image")
