@@ -7,6 +7,8 @@ import dataclasses
 from mmjax.audio.features import num_frames
 from mmjax.data.audio import NUM_SAMPLES
 
+LISTEN = ("cells", "attention", "pooled")
+
 
 @dataclasses.dataclass(frozen=True)
 class AudioToImageConfig:
@@ -23,11 +25,13 @@ class AudioToImageConfig:
     audio_layers: int = 2  # self-attention blocks of each player's audio encoder
     audio_heads: int = 4  # attention heads of the audio encoders (audio_dim must be divisible by it)
     audio_hidden: int = 128  # hidden width of the audio encoders' MLPs
-    cross_attention: bool = True  # G's 4x4 and 8x8 maps also attend to the clip's frames (False: FiLM only)
+    listen: str = "cells"  # how G's maps hear the clip: "cells" (each place its own cell's slot), "attention"
+    # (one learned query per place of the 4x4 and 8x8 maps attends to the frames) or "pooled" (one clip vector)
     contrastive_dim: int = 64  # width of D's image/audio matching space
     contrastive_weight: float = 1.0  # lambda: the image-audio InfoNCE in both players' losses (0 = off)
     temperature: float = 0.1  # InfoNCE temperature tau: logits are cos(u, v) / tau
     cell_weight: float = 1.0  # mu: D's per-cell attribute classifier (AC-GAN on the scene labels; 0 = off)
+    slot_weight: float = 1.0  # nu: G's ear names what each slot of the clip holds (labels' cross-entropy; 0 = off)
     matching_aware: bool = True  # GAN-INT-CLS: a real image with another example's clip counts as fake
     ema_decay: float = 0.999  # G's sampling weights: theta_ema <- d theta_ema + (1 - d) theta (0 = no EMA)
     batch_size: int = 32  # (image, clip) pairs per step
@@ -44,11 +48,13 @@ class AudioToImageConfig:
             raise ValueError(f"audio_dim ({self.audio_dim}) must be divisible by audio_heads ({self.audio_heads})")
         if self.audio_dim % 2:
             raise ValueError(f"audio_dim must be even (sinusoidal position codes), got {self.audio_dim}")
+        if self.listen not in LISTEN:
+            raise ValueError(f"listen must be one of {LISTEN}, got {self.listen!r}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
-        weights = ("contrastive_weight", "cell_weight")
+        weights = ("contrastive_weight", "cell_weight", "slot_weight")
         negative = {name: getattr(self, name) for name in weights if getattr(self, name) < 0}
         if negative:
             raise ValueError(f"loss weights must be >= 0 (0 switches a term off), got {negative}")

@@ -11,14 +11,24 @@ loudness).
 Generator: the DCGAN's sub-pixel generator (mmjax.gan.dcgan.model.UpBlock) with the clip vector in place
 of the label embedding, as text2image's: the stem reads [z; s] and lays out a 4x4 map, every block is
 modulated by s: h * (1 + gamma(s)) + beta(s). One vector must then say which object sits in which cell,
-and a mean over frames says that slowly: trained directly to name what each cell holds, a linear read-out
-of s was right for 34% of the objects after 500 steps, where 9 learned queries attending to the frames
-were right for 82% after 400. So G also *listens* (``cross_attention``): at 4x4 and at 8x8,
+and a mean over frames says that slowly (``listen="pooled"``). The clip is cell-aligned (slot k of the
+clip is grid cell k), so with ``listen="cells"`` each place of each block's map is modulated by what *its*
+cell's slot says:
 
-    h <- h + MultiHead(P, frames)        P: one learned query per place of the map,
+    s_k  = mean of h_t over the frames t whose windows lie inside slot k          # [B, 9, D]
+    e(p) = s + W s_{cell(p)} + P_p        cell(p): the grid cell whose centre is nearest to place p
+    h(p) <- h(p) * (1 + gamma(e(p))) + beta(e(p))
 
-each place asks what sounds at the time of its own cell (slot k of the clip is grid cell k) and the
-convolutions that follow draw it there.
+P_p (learned, one per place) tells a place where in its cell it lies, so the convolutions can draw the
+object's outline round the cell's centre; the colour, shape and size come from s_{cell(p)}. Binding an
+attribute to its cell is then built in rather than learned. (``listen="attention"`` learns it instead: at
+4x4 and at 8x8 one learned query per place attends to the frames, h <- h + MultiHead(P, frames); trained
+directly to name what each cell holds, 9 such queries were right for 82% of the objects after 400 steps,
+a linear read-out of the pooled s for 34% after 500.)
+
+G's ear names what each slot holds, q(y_k | a) = softmax(V s_k) per attribute (shape, colour, size or
+empty): trained on the scene's labels (``slot_weight`` in step.py), it teaches G's encoder pitch, timbre
+and loudness directly, where otherwise only D's reading of G's images would, once D can read real ones.
 
 Discriminator, with phi(x) its final 4x4 feature map flattened (pooling would hide *where* things are):
     D(x, a)    = psi(phi(x)) + <W_p s_D(a), phi(x)>                 projection (Miyato & Koyama 2018)
@@ -29,16 +39,21 @@ Discriminator, with phi(x) its final 4x4 feature map flattened (pooling would hi
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
+from mmjax.audio.features import FRAME_LENGTH, HOP_LENGTH
 from mmjax.audio.mel import EPS, N_MELS, log_mel_spectrogram
 from mmjax.audio2image.config import AudioToImageConfig
 from mmjax.audio2image.data import CELL_ATTRIBUTES, NUM_CELLS
-from mmjax.data.audio import NUM_SAMPLES
-from mmjax.gan.dcgan.model import UpBlock, num_upsamplings, pixel_norm
+from mmjax.data import attributes as A
+from mmjax.data.audio import NUM_SAMPLES, SLOT
+from mmjax.data.render import cell_centre
+from mmjax.gan.dcgan.model import UpBlock, depth_to_space, num_upsamplings, pixel_norm
 from mmjax.gan.spectral_norm import SNConv, SNLinear
 from mmjax.nn.attention import MultiHeadAttention
 from mmjax.nn.encoder import Encoder
@@ -60,6 +75,12 @@ def check_audio(audio: jax.Array, batch: int | None = None) -> None:
             f"audio must be float clips of shape [{rows}, {NUM_SAMPLES}] (Shapes clips at 8 kHz; "
             f"mmjax.audio2image.data.clip_from makes one of any sound), got {got}"
         )
+
+
+def split_cells(logits: jax.Array) -> dict[str, jax.Array]:
+    """Logits ``[B, 9, 15]`` -> per attribute ``[B, 9, values + 1]`` (the last class of each: empty)."""
+    pieces = jnp.split(logits, np.cumsum(CELL_CLASSES)[:-1].tolist(), axis=-1)
+    return {name: piece for (name, _), piece in zip(CELL_ATTRIBUTES, pieces)}
 
 
 class AudioEncoder(nnx.Module):
@@ -102,6 +123,52 @@ class FrameAttention(nnx.Module):
         return h + self.attention(queries, frames).reshape(b, height, width, c)
 
 
+@functools.cache
+def slot_weights(num_frames: int) -> np.ndarray:
+    """``[9, T]``: row k averages the frames whose windows lie inside slot k (frames 4k+1 .. 4k+3).
+
+    Frame t is centred on sample t H and spans [t H - L/2, t H + L/2); slot k spans [k S, (k + 1) S).
+    """
+    weights = np.zeros((NUM_CELLS, num_frames), np.float32)
+    for k in range(NUM_CELLS):
+        first, last = (k * SLOT + FRAME_LENGTH // 2) // HOP_LENGTH, ((k + 1) * SLOT - FRAME_LENGTH // 2) // HOP_LENGTH
+        weights[k, first : last + 1] = 1.0 / (last + 1 - first)
+    return weights
+
+
+@functools.cache
+def place_cells(size: int) -> np.ndarray:
+    """``[size * size, 9]`` one-hot: the grid cell whose centre is nearest to each place of a size x size map."""
+    centres = np.array([cell_centre(r, 0, size)[0] for r in range(A.GRID)])  # [3]: rows' (and cols') centres
+    nearest = np.argmin(np.abs((np.arange(size) + 0.5)[:, None] - centres[None, :]), axis=1)  # [size]
+    cell = A.GRID * nearest[:, None] + nearest[None, :]  # [size, size]: row-major cell ids
+    return np.eye(NUM_CELLS, dtype=np.float32)[cell.reshape(-1)]
+
+
+class CellCondition(nnx.Module):
+    """The condition of each place of a size x size map: e(p) = s + W s_{cell(p)} + P_p, ``[B, size, size, E]``."""
+
+    def __init__(self, size: int, dim: int, *, rngs: nnx.Rngs):
+        self.slot = nnx.Linear(dim, dim, rngs=rngs)  # W
+        self.places = nnx.Param(jnp.zeros((size * size, dim)))  # P: where in its cell each place lies
+        self.size = size
+
+    def __call__(self, s: jax.Array, slots: jax.Array) -> jax.Array:
+        placed = jnp.einsum("pk,bke->bpe", place_cells(self.size), self.slot(slots))  # [B, size^2, E]
+        e = s[:, None, :] + placed + self.places[...]  # [B, size^2, E]
+        return e.reshape(s.shape[0], self.size, self.size, -1)
+
+
+class PlaceUpBlock(UpBlock):
+    """UpBlock whose scale and shift may differ per place: ``e`` is ``[B, 2H, 2W, E]`` or one vector ``[B, E]``."""
+
+    def __call__(self, h: jax.Array, e: jax.Array) -> jax.Array:
+        h = pixel_norm(depth_to_space(self.conv(h)))  # [B, 2H, 2W, C]
+        e = e[:, None, None, :] if e.ndim == 2 else e  # [B, 1 or 2H, 1 or 2W, E]
+        gamma, beta = jnp.split(self.film(e), 2, axis=-1)
+        return jax.nn.relu(h * (1.0 + gamma) + beta)
+
+
 class AudioToImageGenerator(nnx.Module):
     """(z ``[B, latent]``, clips ``[B, 4608]``) -> images ``[B, H, W, 3]`` in [-1, 1]."""
 
@@ -112,26 +179,35 @@ class AudioToImageGenerator(nnx.Module):
         self.audio = AudioEncoder(config, embed, rngs=rngs)
         self.stem = nnx.Linear(config.latent_dim + embed, 4 * 4 * 4 * width, rngs=rngs)
         self.blocks = nnx.List(
-            [UpBlock(c_in, c_out, embed, rngs=rngs) for c_in, c_out in zip([4 * width] + channels[:-1], channels)]
+            [PlaceUpBlock(c_in, c_out, embed, rngs=rngs) for c_in, c_out in zip([4 * width] + channels[:-1], channels)]
         )
         self.to_rgb = nnx.Conv(channels[-1], 3, (3, 3), rngs=rngs)
         self.latent_dim, self.width = config.latent_dim, width
-        # with cross_attention: at 4x4 (before the first block) and at 8x8 (after it)
-        maps = ((4, 4 * width), (8, channels[0])) if config.cross_attention else ()
+        # "attention": at 4x4 (before the first block) and at 8x8 (after it); "cells": every block's output
+        maps = ((4, 4 * width), (8, channels[0])) if config.listen == "attention" else ()
         self.listen = nnx.List([FrameAttention(n, c, embed, config.audio_heads, rngs=rngs) for n, c in maps])
+        sizes = [8 * 2**i for i in range(num_up)] if config.listen == "cells" else []
+        self.cells = nnx.List([CellCondition(n, embed, rngs=rngs) for n in sizes])
+        self.hear = nnx.Linear(config.audio_dim, sum(CELL_CLASSES), rngs=rngs)  # V: what each slot holds
 
     def __call__(self, z: jax.Array, audio: jax.Array) -> jax.Array:
+        return self.draw(z, audio)[0]
+
+    def draw(self, z: jax.Array, audio: jax.Array) -> tuple[jax.Array, dict[str, jax.Array]]:
+        """(images ``[B, H, W, 3]`` in [-1, 1], what G's ear makes of each slot: logits ``[B, 9, K]``)."""
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"latent must have shape [batch, {self.latent_dim}], got {tuple(z.shape)}")
         check_audio(audio, z.shape[0])
         frames, s = self.audio(audio)  # [B, T, D], [B, E]
+        slots = jnp.einsum("kt,btd->bkd", slot_weights(frames.shape[1]), frames)  # [B, 9, D]: s_k
         h = self.stem(jnp.concatenate([z, s], axis=1)).reshape(z.shape[0], 4, 4, 4 * self.width)
         h = jax.nn.relu(pixel_norm(h))  # [B, 4, 4, 4w]
         for i, block in enumerate(self.blocks):
             if i < len(self.listen):
                 h = self.listen[i](h, frames)  # the map's places fetch their cells' notes
-            h = block(h, s)  # [B, 2H, 2W, C]
-        return jnp.tanh(self.to_rgb(h))  # [B, H, W, 3] in [-1, 1]
+            e = self.cells[i](s, slots) if self.cells else s  # [B, 2H, 2W, E] per place, or [B, E]
+            h = block(h, e)  # [B, 2H, 2W, C]
+        return jnp.tanh(self.to_rgb(h)), split_cells(self.hear(slots))  # [B, H, W, 3] in [-1, 1], {[B, 9, K]}
 
 
 class AudioToImageDiscriminator(nnx.Module):
@@ -166,9 +242,7 @@ class AudioToImageDiscriminator(nnx.Module):
 
     def cell_logits(self, phi: jax.Array) -> dict[str, jax.Array]:
         """Per attribute, logits ``[B, 9, values + 1]`` of what each cell holds (the last class: empty)."""
-        logits = self.cells(phi).reshape(phi.shape[0], NUM_CELLS, sum(CELL_CLASSES))  # [B, 9, 15]
-        pieces = jnp.split(logits, np.cumsum(CELL_CLASSES)[:-1].tolist(), axis=-1)
-        return {name: piece for (name, _), piece in zip(CELL_ATTRIBUTES, pieces)}
+        return split_cells(self.cells(phi).reshape(phi.shape[0], NUM_CELLS, sum(CELL_CLASSES)))  # [B, 9, 15]
 
     def __call__(self, x: jax.Array, audio: jax.Array) -> jax.Array:
         return self.judge(x, audio)["logits"]

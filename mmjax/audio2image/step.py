@@ -8,16 +8,18 @@ Each round: one D update, then one G update against the updated D, then G's movi
 
     L_D = E[sp(-D(x, a))] + 1/2 (E[sp(D(x, a'))] + E[sp(D(G(z, a), a))])
           + lambda NCE(u(x), v(a)) + mu CE_cells(x, y)
-    L_G = E[sp(-D(G(z, a), a))] + lambda NCE(u(G(z, a)), v(a)) + mu CE_cells(G(z, a), y)
+    L_G = E[sp(-D(G(z, a), a))] + lambda NCE(u(G(z, a)), v(a)) + mu CE_cells(G(z, a), y) + nu CE_slots(a, y)
     NCE(u, v)     = 1/2 [CE(u v^T / tau, I) + CE(v u^T / tau, I)]          (rows: the batch's images / clips)
     CE_cells(x, y) = sum_{cells c} sum_{k in shape, colour, size} -log p_k(y_ck | x, c)
+    CE_slots(a, y) = the same sum with G's ear q_k(y_ck | s_c(a)) = softmax(V s_c): a linear read-out of slot c
 
 sp = softplus; a' is another example's clip (a real image with the wrong sound counts as fake); y are the
 scene's labels laid out per cell (:func:`mmjax.audio2image.data.cell_targets`), "empty" where no object is.
 The classifier is AC-GAN (Odena et al. 2017) on the labels every Shapes example carries: D learns from real
 images what each cell holds, and G must draw images in which D reads the layout its clip describes. It is
-trained on real images only, so it cannot learn to accept a fake's layout. Only D reads the labels; G hears
-nothing but the clip.
+trained on real images only, so it cannot learn to accept a fake's layout. G's images depend on the clip
+alone; the labels reach G only through CE_slots, which teaches G's audio encoder what each slot holds
+directly instead of through D's reading of G's images, a signal that only starts once D reads real ones.
 """
 
 from __future__ import annotations
@@ -76,9 +78,11 @@ def cell_loss(cell_logits: dict, targets: dict) -> tuple[jax.Array, jax.Array]:
     return jnp.mean(total), jnp.sum(right & occupied) / jnp.maximum(jnp.sum(occupied), 1)
 
 
-def _generate(config: AudioToImageConfig, g_vars: dict, audio: jax.Array, key: jax.Array) -> jax.Array:
+def _generate(config: AudioToImageConfig, g_vars: dict, audio: jax.Array, key: jax.Array, heard: bool = False):
+    """G's images ``[B, H, W, 3]`` in [-1, 1] for ``audio``; with ``heard``, also its slots' logits."""
     z = jax.random.normal(key, (audio.shape[0], config.latent_dim))  # [B, latent]
-    return F.call(graphs(config)[0], g_vars, z, audio)[0]  # [B, H, W, 3] in [-1, 1]
+    images, slots = F.call(graphs(config)[0], g_vars, z, audio, method="draw")[0]
+    return (images, slots) if heard else images
 
 
 def discriminator_loss(config, d_params, state, batch, key) -> tuple[jax.Array, dict]:
@@ -103,13 +107,17 @@ def discriminator_loss(config, d_params, state, batch, key) -> tuple[jax.Array, 
 def generator_loss(config, g_params, state, batch, key) -> tuple[jax.Array, dict]:
     """L_G above, against the current D held fixed."""
     g = state["generator"]
-    fake = _generate(config, {"params": g_params, "state": g["state"]}, batch["audio"], key)
+    fake, heard = _generate(config, {"params": g_params, "state": g["state"]}, batch["audio"], key, heard=True)
     out = F.call(graphs(config)[1], state["discriminator"], fake, batch["audio"], method="judge")[0]
     nce, nce_accuracy = info_nce(out["u"], out["v"], config.temperature)
     cells, cell_accuracy = cell_loss(out["cells"], batch["cells"])
+    slots, slot_accuracy = cell_loss(heard, batch["cells"])
     loss = losses.non_saturating_generator_loss(out["logits"]) + config.contrastive_weight * nce
-    loss = loss + config.cell_weight * cells
-    return loss, {"g_nce": nce, "g_nce_accuracy": nce_accuracy, "g_cell_loss": cells, "g_cell_accuracy": cell_accuracy}
+    loss = loss + config.cell_weight * cells + config.slot_weight * slots
+    return loss, {
+        **{"g_nce": nce, "g_nce_accuracy": nce_accuracy, "g_cell_loss": cells, "g_cell_accuracy": cell_accuracy},
+        **{"slot_loss": slots, "slot_accuracy": slot_accuracy},
+    }
 
 
 def train_step(
