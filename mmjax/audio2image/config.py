@@ -37,6 +37,7 @@ class AudioToImageConfig:
     batch_size: int = 32  # (image, clip) pairs per step
     g_learning_rate: float = 1e-3  # Adam step size of G
     d_learning_rate: float = 2e-3  # Adam step size of D (5e-4 learned its cell classifier ~2x slower)
+    cosine_decay: bool = False  # both step sizes fall as a cosine to 0 over the run (False: constant)
     beta1: float = 0.0  # Adam first-moment decay: none, as SNGAN / BigGAN use at higher step sizes
     beta2: float = 0.999  # Adam second-moment decay
     num_train_examples: int = 50_000  # (image, clip) pairs of the Shapes train split, rendered on demand

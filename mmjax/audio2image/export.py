@@ -21,7 +21,10 @@ from mmjax.text2image.export import sampling_variables
 from mmjax.utils import artifacts, npz_checkpoint
 
 ARTIFACT = "shapes-audio/audio2image.npz"
-MAKE_COMMAND = "mmjax train audio2image --steps 6000 --run-dir runs/audio2image && mmjax export runs/audio2image"
+MAKE_COMMAND = (
+    "mmjax train audio2image --steps 2000 --seed 0 --eval-every 250 --run-dir runs/audio2image && "
+    "mmjax export runs/audio2image --out mmjax/artifacts/shapes-audio/audio2image.npz"
+)
 
 __all__ = ["ARTIFACT", "default_path", "export", "load", "load_players", "sampling_variables"]
 

@@ -39,8 +39,8 @@ from mmjax.audio2image.model import build_players
 from mmjax.gan import losses, two_player
 from mmjax.gan.ema import update_ema
 from mmjax.nn import functional as F
-from mmjax.text2image import step as text2image_step
 from mmjax.text2image.step import info_nce, judge_size
+from mmjax.train import schedules
 from mmjax.train.state import apply_gradients
 from mmjax.utils.batching import padded_chunks
 
@@ -54,8 +54,14 @@ def graphs(config: AudioToImageConfig) -> tuple:
 
 
 def make_optimizer(config: AudioToImageConfig, num_steps: int) -> dict[str, optax.GradientTransformation]:
-    """Adam at a constant step size per player, text2image's recipe."""
-    return text2image_step.make_optimizer(config, num_steps)
+    """Adam per player, at a constant step size (text2image's recipe) or, with ``cosine_decay``, falling as a
+    cosine to 0 at the last update, so the last updates are small and G's moving average settles."""
+
+    def adam(rate: float) -> optax.GradientTransformation:
+        rate = schedules.constant_or_cosine(rate, num_steps, config.cosine_decay)
+        return optax.inject_hyperparams(optax.adam)(learning_rate=rate, b1=config.beta1, b2=config.beta2)
+
+    return {"generator": adam(config.g_learning_rate), "discriminator": adam(config.d_learning_rate)}
 
 
 def init(config: AudioToImageConfig, key: jax.Array, optimizers: dict) -> dict:
