@@ -22,7 +22,7 @@ from mmjax.utils import artifacts, npz_checkpoint
 
 ARTIFACT = "shapes-audio/audio2image.npz"
 MAKE_COMMAND = (
-    "mmjax train audio2image --steps 2000 --seed 0 --eval-every 250 --run-dir runs/audio2image && "
+    "mmjax train audio2image --steps 1750 --seed 0 --eval-every 250 --run-dir runs/audio2image && "
     "mmjax export runs/audio2image --out mmjax/artifacts/shapes-audio/audio2image.npz"
 )
 
