@@ -6,7 +6,8 @@
 * ``images.py``: any picture (PIL, path, HWC or ToTensor-style CHW array) -> the uint8 array models read;
 * ``agreement.py``: whether a caption states the facts a prompt states;
 * ``demo.py``: both directions and a sheet of samples, run by ``mmjax demo [TEXT]`` (``cli.py``);
-* ``video.py``: ``VideoModel``, text -> clip (``generate_video``), and ``mmjax demo --video TEXT``.
+* ``video.py``: ``VideoModel``, text -> clip (``generate_video``), and ``mmjax demo --video TEXT``;
+* ``audio.py``: ``AudioImageModel``, sound -> image (``generate_image_from_audio``), and ``mmjax demo --audio``.
 
 The weights are package data (``mmjax/artifacts/shapes/``, or ``$MMJAX_ARTIFACTS/shapes/``): safe
 ``.npz`` files with each model's config beside its arrays, read without any network access.
@@ -17,12 +18,14 @@ from __future__ import annotations
 AVAILABLE = {
     "shapes": "the Shapes world: text -> 32 x 32 image (a GAN) and image -> caption (a Transformer)",
     "shapes-video": "the Shapes world in motion: text -> a clip of 32 x 32 frames (a video GAN; video.py)",
+    "shapes-audio": "the Shapes world's sounds: a WAV clip -> the 32 x 32 image it describes (a GAN)",
 }
 
 
 def load_pretrained(name: str = "shapes"):
     """The shipped model ``name`` (see ``AVAILABLE``): a :class:`mmjax.pretrained.model.ShapesModel`, or for
-    "shapes-video" a :class:`mmjax.pretrained.video.VideoModel`.
+    "shapes-video" a :class:`mmjax.pretrained.video.VideoModel`, for
+    "shapes-audio" a :class:`mmjax.pretrained.audio.AudioImageModel`.
 
     Raises ValueError for a name mmjax does not ship, and FileNotFoundError naming the command that makes a
     missing weights file.
@@ -37,6 +40,10 @@ def load_pretrained(name: str = "shapes"):
         from mmjax.pretrained.video import load_video_model
 
         return load_video_model()
+    if name == "shapes-audio":
+        from mmjax.pretrained.audio import load_audio_model
+
+        return load_audio_model()
     from mmjax.captioner import export as captioner_export
     from mmjax.pretrained.model import ShapesModel
     from mmjax.text2image import export as text2image_export
