@@ -14,7 +14,7 @@ from mmjax.audio.wav import write_wav
 from mmjax.audio2image import export, step
 from mmjax.audio2image.config import AudioToImageConfig
 from mmjax.audio2image.data import NUM_CELLS, cell_targets, clip_from, make_source, model_batch
-from mmjax.audio2image.model import CELL_CLASSES, build_players
+from mmjax.audio2image.model import CELL_CLASSES, build_players, place_cells, slot_weights
 from mmjax.audio2image.task import TASK
 from mmjax.cli import main
 from mmjax.data import attributes as A
@@ -22,6 +22,7 @@ from mmjax.data.audio import NUM_SAMPLES, SAMPLE_RATE
 from mmjax.data.shapes import example
 from mmjax.eval.generators import load_generator
 from mmjax.eval.prompts import prompt_batch
+from mmjax.gan.ema import update_ema
 from mmjax.nn import functional as F
 from mmjax.train import loop
 from mmjax.train.config import TrainConfig
@@ -35,7 +36,7 @@ TINY = AudioToImageConfig(
     audio_layers=1,
     audio_heads=2,
     audio_hidden=16,
-    cross_attention=True,
+    listen="cells",
     contrastive_dim=8,
     batch_size=4,
     num_train_examples=16,
@@ -103,7 +104,24 @@ def test_bad_audio_for_the_players_is_a_clear_error(audio, message):
         generator(jnp.zeros((2, TINY.latent_dim)), jnp.asarray(audio))
 
 
+def test_each_cell_hears_its_own_slot_and_each_place_its_nearest_cell():
+    # frame t (256 samples, centred on sample 128 t) lies inside slot k (samples 512 k .. 512 k + 511)
+    # for t = 4k + 1 .. 4k + 3; the frames that straddle two slots are left out
+    weights = slot_weights(37)
+    expected = np.zeros((NUM_CELLS, 37), np.float32)
+    for k in range(NUM_CELLS):
+        expected[k, 4 * k + 1 : 4 * k + 4] = 1 / 3
+    np.testing.assert_allclose(weights, expected)
+    # at 32x32 the cells' centres sit at 6.4, 16 and 25.6 px: pixels 0-10, 11-20, 21-31 are nearest to each
+    rows = np.repeat(np.arange(3), (11, 10, 11))
+    np.testing.assert_array_equal(place_cells(32).argmax(1).reshape(32, 32), 3 * rows[:, None] + rows[None, :])
+    np.testing.assert_array_equal(place_cells(8).argmax(1).reshape(8, 8)[:, 0], [0, 0, 0, 3, 3, 6, 6, 6])
+    assert place_cells(8).sum() == 64  # one cell per place
+
+
 def test_bad_config_is_a_clear_error():
+    with pytest.raises(ValueError, match="listen"):
+        dataclasses.replace(TINY, listen="both")
     with pytest.raises(ValueError, match="divisible"):
         dataclasses.replace(TINY, audio_dim=10, audio_heads=4)
     with pytest.raises(ValueError, match=">= 0"):
@@ -191,20 +209,13 @@ def test_bad_paths_and_rates_are_clear_errors(tmp_path):
         clip_from(clips(1)[0], rate=0)
 
 
-def test_train_step_updates_both_players_and_the_moving_average():
-    optimizers = step.make_optimizer(TINY, 10)
-    state = step.init(TINY, jax.random.key(0), optimizers)
-    run = jax.jit(lambda s, b, k: step.train_step(s, b, k, TINY, optimizers))
-    new, metrics = run(state, raw_batch(), jax.random.key(1))
-    for player in ("generator", "discriminator"):
-        assert int(new[player]["step"]) == 1
-        moved = jax.tree.map(lambda a, b: float(jnp.abs(a - b).max()), new[player]["params"], state[player]["params"])
-        assert max(jax.tree.leaves(moved)) > 0
-    d = min(TINY.ema_decay, 2 / 11)  # theta_ema = d_1 theta_0 + (1 - d_1) theta_1 after the first update
-    expected = jax.tree.map(lambda e, p: d * e + (1 - d) * p, state["generator"]["ema"], new["generator"]["params"])
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7), new["generator"]["ema"], expected)
-    assert all(np.isfinite(float(v)) for v in metrics.values())
-    assert 0.0 <= float(metrics["cell_accuracy"]) <= 1.0
+def test_the_moving_average_warms_up_then_decays_at_the_configured_rate():
+    # theta_ema <- d theta_ema + (1 - d) theta with d = min(decay, (1 + t) / (10 + t)), t = G's updates so far
+    g = {"step": jnp.asarray(1), "params": {"w": jnp.full(3, 2.0)}, "ema": {"w": jnp.zeros(3)}}
+    d = min(TINY.ema_decay, 2 / 11)
+    np.testing.assert_allclose(update_ema(g, TINY.ema_decay)["ema"]["w"], (1 - d) * 2.0, rtol=1e-6)
+    late = update_ema({**g, "step": jnp.asarray(10**6)}, 0.9)
+    np.testing.assert_allclose(late["ema"]["w"], 0.1 * 2.0, rtol=1e-5)
 
 
 def shipped_folder(tmp_path, monkeypatch, state) -> str:
@@ -218,11 +229,33 @@ def shipped_folder(tmp_path, monkeypatch, state) -> str:
 
 def test_a_short_run_evaluates_exports_and_draws_the_same_images_everywhere(tmp_path, monkeypatch):
     run_dir = tmp_path / "run"
-    settings = TrainConfig(steps=3, run_dir=str(run_dir), progress=False, sample_every=-1, async_checkpoints=False)
+    settings = TrainConfig(
+        steps=3, run_dir=str(run_dir), progress=False, sample_every=-1, async_checkpoints=False, log_every=1
+    )
     result = loop.train(TASK, TINY, settings, log=lambda message: None)
-    evals = [row for row in read_metrics(run_dir / "metrics.jsonl") if row.get("split") == "eval"]
+    rows = read_metrics(run_dir / "metrics.jsonl")
+    evals, trains = [r for r in rows if r.get("split") == "eval"], [r for r in rows if r.get("split") == "train"]
     assert evals and set(step.EVAL_KEYS) <= set(evals[-1])
     assert all(0.0 <= evals[-1][k] <= 1.0 for k in step.EVAL_KEYS)
+    logged = {"d_loss", "g_loss", "cell_loss", "g_cell_loss", "slot_loss", "slot_accuracy", "nce", "g_nce"}
+    assert (
+        trains
+        and logged <= set(trains[-1])
+        and all(np.isfinite(v) for v in trains[-1].values() if isinstance(v, float))
+    )
+    # both players moved from the loop's initial state, and G's moving average trails G
+    before = TASK.init_state(TINY, jax.random.split(jax.random.key(0))[0], 3)
+    after = result.state
+    for player in ("generator", "discriminator"):
+        assert int(after[player]["step"]) == 3
+        moved = jax.tree.map(
+            lambda a, b: float(jnp.abs(a - b).max()), after[player]["params"], before[player]["params"]
+        )
+        assert max(jax.tree.leaves(moved)) > 0, player
+    lag = jax.tree.map(
+        lambda e, p: float(jnp.abs(e - p).max()), after["generator"]["ema"], after["generator"]["params"]
+    )
+    assert max(jax.tree.leaves(lag)) > 0
 
     # the run's state, its exported file and the shipped default draw the same images
     audio, key = clips(5, "test"), jax.random.key(3)
