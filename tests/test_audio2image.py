@@ -22,8 +22,8 @@ from mmjax.data.audio import NUM_SAMPLES, SAMPLE_RATE
 from mmjax.data.shapes import example
 from mmjax.eval.generators import load_generator
 from mmjax.eval.prompts import prompt_batch
-from mmjax.gan.ema import update_ema
 from mmjax.nn import functional as F
+from mmjax.text2image.step import moving_average
 from mmjax.train import loop
 from mmjax.train.config import TrainConfig
 from mmjax.train.metrics_log import read_metrics
@@ -222,8 +222,8 @@ def test_the_moving_average_warms_up_then_decays_at_the_configured_rate():
     # theta_ema <- d theta_ema + (1 - d) theta with d = min(decay, (1 + t) / (10 + t)), t = G's updates so far
     g = {"step": jnp.asarray(1), "params": {"w": jnp.full(3, 2.0)}, "ema": {"w": jnp.zeros(3)}}
     d = min(TINY.ema_decay, 2 / 11)
-    np.testing.assert_allclose(update_ema(g, TINY.ema_decay)["ema"]["w"], (1 - d) * 2.0, rtol=1e-6)
-    late = update_ema({**g, "step": jnp.asarray(10**6)}, 0.9)
+    np.testing.assert_allclose(moving_average(g, TINY.ema_decay)["ema"]["w"], (1 - d) * 2.0, rtol=1e-6)
+    late = moving_average({**g, "step": jnp.asarray(10**6)}, 0.9)
     np.testing.assert_allclose(late["ema"]["w"], 0.1 * 2.0, rtol=1e-5)
 
 

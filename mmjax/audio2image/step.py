@@ -37,9 +37,8 @@ from mmjax.audio2image.config import AudioToImageConfig
 from mmjax.audio2image.data import CELL_ATTRIBUTES, clip_from, model_batch
 from mmjax.audio2image.model import build_players
 from mmjax.gan import losses, two_player
-from mmjax.gan.ema import update_ema
 from mmjax.nn import functional as F
-from mmjax.text2image.step import info_nce, judge_size
+from mmjax.text2image.step import info_nce, judge_size, moving_average
 from mmjax.train import schedules
 from mmjax.train.state import apply_gradients
 from mmjax.utils.batching import padded_chunks
@@ -141,7 +140,7 @@ def train_step(
     g_fn = functools.partial(generator_loss, config, state=state, batch=batch, key=key_g)
     (g_loss, g_aux), g_grads = jax.value_and_grad(g_fn, has_aux=True)(state["generator"]["params"])
     g_state = apply_gradients(state["generator"], g_grads, optimizer["generator"])
-    state = {**state, "generator": update_ema(g_state, config.ema_decay)}
+    state = {**state, "generator": moving_average(g_state, config.ema_decay)}
 
     d_norm, g_norm = optax.tree.norm(d_grads), optax.tree.norm(g_grads)
     metrics = {
