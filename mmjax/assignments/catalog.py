@@ -99,7 +99,10 @@ ASSIGNMENTS = {
         Assignment(
             "stft_mel",
             "The short-time Fourier transform and the mel filterbank",
-            ("chapters/02_core_concepts/01_one_scene_four_modalities.py",),
+            (
+                "chapters/06_applications/02_music_visualisation.py",
+                "chapters/02_core_concepts/01_one_scene_four_modalities.py",
+            ),
             (
                 ("audio/features.py", ("hann_window", "frame", "stft")),
                 ("audio/mel.py", ("hz_to_mel", "mel_to_hz", "triangles")),
