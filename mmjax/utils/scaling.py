@@ -119,6 +119,8 @@ def plot_scaling(
     the point of the largest ``x``. ``variable`` names ``x`` in the legend ("fit: ∝ batch^1.02").
     Returns the fit ``(exponent, prefactor)``. Axis titles are the caller's.
     """
+    from matplotlib.ticker import FuncFormatter, NullFormatter  # plotting only: the sweep needs no matplotlib
+
     x, y = _positive_pairs(x, y)
     keep = x >= (fit_min if fit_min is not None else x.min())
     exponent, prefactor = fit_power_law(x[keep], y[keep])
@@ -140,4 +142,7 @@ def plot_scaling(
         ax.plot(grid, through_point(expected, grid, x[last], y[last]), "--", color=color, alpha=0.6, label=name)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis):  # plain numbers ("0.5", "128") rather than powers of ten, majors only
+        axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.set_minor_formatter(NullFormatter())
     return exponent, prefactor
