@@ -15,6 +15,18 @@ from mmjax.train import loop, registry
 from mmjax.train.config import TrainConfig, apply_overrides
 
 TINY = {
+    "audio2image": {
+        "latent_dim": 4,
+        "width": 2,
+        "audio_dim": 8,
+        "audio_layers": 1,
+        "audio_heads": 2,
+        "audio_hidden": 8,
+        "contrastive_dim": 4,
+        "batch_size": 4,
+        "num_train_examples": 16,
+        "num_eval_examples": 4,
+    },
     "toy": {"num_train_examples": 40, "batch_size": 8},
     "gan2d": {
         "g_width": 8,

@@ -1,14 +1,13 @@
-"""The text-to-video GAN: shapes, the motion code, its losses against hand computations, a run through the
-loop, export and load, GIF/PNG files, bad input."""
+"""The text-to-video GAN's pieces: clip shapes, the three motions (code, shift, cell), the slide, and the losses
+against hand computations."""
 
 import dataclasses
-import json
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from PIL import Image, ImageSequence
+from text2video_fixtures import CODE, RUN, TINY, draw, in_jit, real_batch, softplus, variables, video_captions
 
 from mmjax.data.attributes import GRID
 from mmjax.data.captions import MOTION_VERBS, MOTION_WORDS
@@ -16,79 +15,8 @@ from mmjax.data.render import MARGIN
 from mmjax.data.shapes import example
 from mmjax.nn import functional as F
 from mmjax.text2image import step as image_step
-from mmjax.text2video import export, step
-from mmjax.text2video.config import TextToVideoConfig
-from mmjax.text2video.data import make_source
+from mmjax.text2video import step
 from mmjax.text2video.model import frame_times, frame_tokens, slide, translate
-from mmjax.text2video.task import TASK
-from mmjax.train import loop
-from mmjax.train.config import TrainConfig
-from mmjax.train.metrics_log import read_metrics
-from mmjax.utils import animation
-
-TINY = TextToVideoConfig(
-    image_size=16,  # the judge reads frames resized to 32 x 32
-    num_frames=4,
-    latent_dim=8,
-    width=4,
-    text_dim=16,
-    text_layers=1,
-    text_heads=2,
-    text_hidden=16,
-    motion_hidden=16,
-    clip_hidden=16,
-    contrastive_dim=8,
-    batch_size=4,
-    num_train_examples=16,
-    num_eval_examples=4,
-    # the general path: the frame generator trained from scratch, its caption vector s read by a free slide
-    motion="shift",
-    motion_reader="frame",
-    train_frames=True,
-    frames_from="",
-)
-
-
-def video_captions(count: int, split: str = "train") -> np.ndarray:
-    return np.stack([example(0, split, i, modalities=("video",))["video_tokens"] for i in range(count)])
-
-
-def real_batch(config: TextToVideoConfig) -> dict:
-    source = make_source(config)
-    return {k: np.stack([source[i][k] for i in range(config.batch_size)]) for k in ("video", "video_tokens")}
-
-
-def variables(config: TextToVideoConfig = TINY, motion: bool = False) -> dict:
-    """Both players' ``{"params", "state"}``; with ``motion``, G's motion layer (zero at first) gets random
-    weights."""
-    state = step.init(config, jax.random.key(0), step.make_optimizer(config, 10))
-    players = {name: {"params": state[name]["params"], "state": state[name]["state"]} for name in PLAYERS}
-    if motion:
-        g = players["generator"]["params"]["motion"]
-        layer = g["out"] if config.motion == "code" else g
-        layer["kernel"] = 0.1 * jax.random.normal(jax.random.key(7), layer["kernel"].shape)
-    return players
-
-
-PLAYERS = ("generator", "discriminator")
-CODE = dataclasses.replace(TINY, motion="code")
-RUN = dataclasses.replace(TINY, motion="cell", motion_reader="words", train_frames=False)  # the shipped kind
-
-
-def in_jit(fn, players: dict, *args, config: TextToVideoConfig = TINY):
-    """``fn(generator, discriminator, *args)`` on the modules rebuilt from ``players``, compiled as one program
-    (calling NNX modules eagerly compiles every operation on its own)."""
-    g_graph, d_graph = step.graphs(config)
-
-    @jax.jit
-    def run(players, *args):
-        return fn(F.merge(g_graph, players["generator"]), F.merge(d_graph, players["discriminator"]), *args)
-
-    return run(players, *args)
-
-
-def draw(generator, discriminator, z, tokens):
-    return generator(z, tokens)
 
 
 def test_clips_have_the_configured_shape_and_range_and_both_discriminators_score_them():
@@ -224,10 +152,6 @@ def test_frame_info_nce_averages_the_image_info_nce_over_frame_slots():
     np.testing.assert_allclose(accuracy, np.mean([s[1] for s in slots]), rtol=1e-6)
 
 
-def softplus(x):
-    return np.logaddexp(0.0, np.asarray(x, np.float64))
-
-
 def test_discriminator_loss_is_the_frame_loss_plus_the_matching_aware_clip_loss():
     config = dataclasses.replace(TINY, clip_weight=0.7, word_weight=0.3)
     state = step.init(config, jax.random.key(0), step.make_optimizer(config, 10))
@@ -326,154 +250,3 @@ def test_cell_direction_loss_is_the_cross_entropy_towards_d_clips_ranking_of_the
     np.testing.assert_allclose(aux["g_direction"], np.mean(-np.sum(p * log_q, axis=1)), rtol=1e-5)
     # L_G = c (E[sp(-D_c(G))] + delta CE): D_frame is not asked when the frames are kept
     np.testing.assert_allclose(loss, np.mean(softplus(-forwards)) + aux["g_direction"], rtol=1e-5)
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    """A 3-step run that evaluates and samples at its end, and its export."""
-    folder = tmp_path_factory.mktemp("text2video")
-    settings = TrainConfig(steps=3, run_dir=str(folder / "run"), progress=False, eval_every=3, sample_every=3)
-    result = loop.train(TASK, RUN, settings, log=lambda message: None)
-    export.export(result.state, RUN, folder / "video.npz")
-    return result, folder
-
-
-def test_train_frames_false_keeps_the_frame_generator_and_learns_the_rest(tiny_run):
-    result, _ = tiny_run
-    first = step.init(RUN, jax.random.split(jax.random.key(0))[0], step.make_optimizer(RUN, 10))["generator"]
-    trained = result.state["generator"]["params"]
-    jax.tree.map(np.testing.assert_array_equal, trained["frame"], first["params"]["frame"])
-    for name in ("motion", "motion_text"):
-        moved = jax.tree.map(lambda a, b: float(jnp.abs(a - b).max()), trained[name], first["params"][name])
-        assert max(jax.tree.leaves(moved)) > 0
-
-
-def test_a_few_steps_through_the_loop_log_finite_metrics_evaluate_and_sample(tiny_run):
-    _, folder = tiny_run
-    records = read_metrics(folder / "run" / "metrics.jsonl")
-    facts = ("step", "split", "time")
-    train = [{k: v for k, v in r.items() if k not in facts} for r in records if r["split"] == "train"]
-    assert train and all(np.isfinite(v) for metrics in train for v in metrics.values())
-    for name in ("d_clip_real", "d_clip_reversed", "g_clip_loss", "g_direction"):
-        assert name in train[-1]
-    assert "nce_accuracy" not in train[-1] and "d_real" not in train[-1]  # frames kept: D_frame not consulted
-    (evaluated,) = [{k: v for k, v in r.items() if k not in facts} for r in records if r["split"] == "eval"]
-    assert sorted(evaluated) == sorted(step.EVAL_KEYS)
-    assert all(0.0 <= v <= 1.0 for v in evaluated.values())
-    samples = folder / "run" / "samples" / "step_0000003"
-    assert (samples / "text2video_samples.png").is_file() and (samples / "text2video_samples.gif").is_file()
-
-
-def test_export_then_load_draws_the_same_clips_and_generate_video_writes_them(tiny_run, tmp_path):
-    result, folder = tiny_run
-    config, g_vars = export.load(folder / "video.npz")
-    assert config == RUN
-    text = example(0, "test", 0, modalities=("video",))["video_caption"]
-    tokens = config.tokenizer().encode_batch([text])  # one shape for every call below: one compilation
-    from_state = step.generate_videos(RUN, result.state, tokens, jax.random.key(5))
-    from_file = step.generate_videos(config, g_vars, tokens, jax.random.key(5))
-    assert from_file.dtype == np.uint8 and from_file.shape == (1, 4, 16, 16, 3)
-    np.testing.assert_array_equal(from_state, from_file)
-    clip = step.generate_video(text, seed=5, model=(config, g_vars), gif=tmp_path / "c.gif", png=tmp_path / "c.png")
-    np.testing.assert_array_equal(clip, from_file[0])
-    assert Image.open(tmp_path / "c.png").size == (4 * 64 + 3 * 2, 64)  # 4 frames enlarged 4x, 2-px gaps
-
-
-def test_mmjax_eval_scores_the_run_and_its_export_alike(tiny_run, tmp_path):
-    from mmjax.cli import main
-
-    _, folder = tiny_run
-    reports = []
-    for checkpoint in (folder / "run", folder / "video.npz"):
-        out = tmp_path / "report.json"
-        args = ["eval", "text2video", "--checkpoint", str(checkpoint), "--splits", "test", "--num-samples", "16"]
-        assert main([*args, "--out", str(out)]) == 0
-        reports.append(json.loads(out.read_text()))
-    scores = [report["results"]["text2video"]["test"] for report in reports]
-    assert reports[0]["kind"] == "video" and reports[0]["checkpoint_step"] == reports[1]["checkpoint_step"] == 3
-    assert scores[0] == scores[1]  # the run's moving average is what the file holds
-    assert {"coherence_all_correct", "coherence_motion", "coherence_frame_shape"} <= set(scores[0])
-
-
-def test_generate_video_refuses_bad_captions():
-    state = step.init(TINY, jax.random.key(0), step.make_optimizer(TINY, 10))
-    model = (TINY, step.sampling_variables(TINY, state))
-    with pytest.raises(ValueError, match="not in the vocabulary"):
-        step.generate_video("a small red dragon moving left", model=model)
-    with pytest.raises(ValueError, match="non-empty caption"):
-        step.generate_video("   ", model=model)
-    with pytest.raises(ValueError, match="more than max_len"):
-        step.generate_video("a " * 30, model=model)
-
-
-def test_bad_shapes_and_configs_are_clear_errors():
-    players, tokens = variables(), jnp.asarray(video_captions(2))
-    with pytest.raises(ValueError, match="content code"):
-        in_jit(lambda g, d, *a: g(*a), players, jnp.zeros((2, 3)), tokens)
-    with pytest.raises(ValueError, match="integer token ids"):
-        in_jit(lambda g, d, *a: g(*a), players, jnp.zeros((2, TINY.latent_dim)), tokens.astype(jnp.float32))
-    with pytest.raises(ValueError, match=r"clips must have shape \[batch, 4, 16, 16, 3\]"):
-        in_jit(lambda g, d, *a: d.clips(*a), players, jnp.zeros((2, 3, 16, 16, 3)), tokens)
-    with pytest.raises(ValueError, match="frames_judged"):
-        dataclasses.replace(TINY, frames_judged=5)
-    with pytest.raises(ValueError, match="num_frames"):
-        dataclasses.replace(TINY, num_frames=1)
-    with pytest.raises(ValueError, match="clip_weight"):
-        dataclasses.replace(TINY, clip_weight=-1.0)
-    with pytest.raises(ValueError, match="divisible"):
-        dataclasses.replace(TINY, text_heads=3)
-    with pytest.raises(ValueError, match="motion must be one of shift, cell, code"):
-        dataclasses.replace(TINY, motion="warp")
-    with pytest.raises(ValueError, match="motion_reader must be one of frame, words"):
-        dataclasses.replace(TINY, motion_reader="both")
-
-
-def test_a_file_of_another_model_is_refused(tmp_path):
-    state = step.init(TINY, jax.random.key(0), step.make_optimizer(TINY, 10))
-    export.export(state, TINY, tmp_path / "video.npz")
-    stored = np.load(tmp_path / "video.npz")
-    arrays = {k: stored[k] for k in stored.files}
-    meta = json.loads(str(arrays["__config__"]))
-    meta["config"]["width"] = 8
-    arrays["__config__"] = np.array(json.dumps(meta))
-    np.savez(tmp_path / "other.npz", **arrays)
-    with pytest.raises(ValueError, match="does not match the model"):
-        export.load(tmp_path / "other.npz")
-
-
-def test_gif_strip_and_tile_hold_the_frames(tmp_path):
-    clip = example(0, "train", 3, modalities=("video",))["video"]  # [8, 32, 32, 3]
-    gif = Image.open(animation.save_gif(clip, tmp_path / "clip.gif", fps=4, scale=2))
-    frames = np.stack([np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(gif)])
-    assert gif.info["duration"] == 250 and gif.info["loop"] == 0
-    np.testing.assert_array_equal(frames, animation.enlarge(clip, 2))  # few colours: the palette is exact
-    strip = np.asarray(Image.open(animation.save_strip(clip, tmp_path / "clip.png", scale=1, gap=1)))
-    assert strip.shape == (32, 8 * 33 - 1, 3)
-    np.testing.assert_array_equal(strip[:, 33:65], clip[1])
-    grid = animation.tile(np.stack([clip, clip[::-1], clip]), columns=2, gap=1)  # [8, 65, 65, 3]
-    assert grid.shape == (8, 65, 65, 3)
-    np.testing.assert_array_equal(grid[2, :32, 33:], clip[5])  # clip 1 (reversed) at the top right
-    np.testing.assert_array_equal(grid[2, 33:, 33:], 255)  # no fourth clip: the fill
-    with pytest.raises(ValueError, match="uint8 frames"):
-        animation.save_gif(clip.astype(np.float32), tmp_path / "x.gif")
-
-
-def test_frames_from_a_text2image_file_starts_the_frame_players_from_it(tmp_path):
-    from mmjax.text2image import export as image_export
-
-    image_config = TINY.frame_config()
-    image_state = image_step.init(image_config, jax.random.key(1), image_step.make_optimizer(image_config, 10))
-    image_export.export(image_state, image_config, tmp_path / "t2i.npz")
-    config = dataclasses.replace(TINY, frames_from=str(tmp_path / "t2i.npz"))
-    state = step.init(config, jax.random.key(0), step.make_optimizer(config, 10))
-    fresh = step.init(TINY, jax.random.key(0), step.make_optimizer(TINY, 10))
-    g, d = state["generator"], state["discriminator"]
-    jax.tree.map(np.testing.assert_array_equal, g["params"]["frame"], image_state["generator"]["ema"])
-    jax.tree.map(np.testing.assert_array_equal, g["ema"]["frame"], image_state["generator"]["ema"])
-    jax.tree.map(np.testing.assert_array_equal, d["params"]["frames"], image_state["discriminator"]["params"])
-    # what the image GAN has no counterpart of starts fresh
-    jax.tree.map(np.testing.assert_array_equal, g["params"]["motion"], fresh["generator"]["params"]["motion"])
-    jax.tree.map(np.testing.assert_array_equal, d["params"]["clips"], fresh["discriminator"]["params"]["clips"])
-    with pytest.raises(ValueError, match="width"):
-        wider = dataclasses.replace(config, width=8)
-        step.init(wider, jax.random.key(0), step.make_optimizer(wider, 10))

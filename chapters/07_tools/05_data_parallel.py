@@ -23,7 +23,8 @@
 # %%
 import os
 
-os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=8")  # before importing jax
+if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):  # keep flags already set
+    os.environ["XLA_FLAGS"] = os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=8"
 import shutil
 
 import matplotlib
