@@ -19,9 +19,6 @@
 # %%
 import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -38,7 +35,7 @@ from mmjax.metrics.video import video_accuracy
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("01_background/01_multimodal_generation")
 COUNT = 16 if chapter.quick else 256  # prompts, pictures, videos and sounds counted in the last section
 
 # %% [markdown]

@@ -12,9 +12,7 @@
 # Prerequisites: NumPy and matplotlib. Run time: a few seconds (quick and full mode).
 
 # %%
-import matplotlib
 
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -26,7 +24,7 @@ from mmjax.data.shapes import example
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("02_core_concepts/01_one_scene_four_modalities")
 NUM_EXAMPLES = 200 if chapter.quick else 5000  # scenes counted per split in the last section
 
 # %% [markdown]

@@ -15,9 +15,7 @@
 # Prerequisites: chapter 2.1; `jax.numpy` arrays and `jax.grad`. Run time: a few seconds.
 
 # %%
-import matplotlib
 
-matplotlib.use("Agg")
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -30,7 +28,7 @@ from mmjax.data.tokenizer import MAX_TOKENS, Tokenizer
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("02_core_concepts/02_text_to_tokens")
 tokenizer = Tokenizer.default()
 print(f"vocabulary: {tokenizer.vocab_size} tokens, sequences padded to {MAX_TOKENS}")
 print(tokenizer.vocabulary)

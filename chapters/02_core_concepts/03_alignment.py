@@ -10,9 +10,6 @@
 # %%
 import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy import ndimage
@@ -27,7 +24,7 @@ from mmjax.data.shapes import ShapesSource
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("02_core_concepts/03_alignment")
 N = 100 if chapter.quick else 2000  # test examples checked
 
 # %% [markdown]

@@ -20,9 +20,6 @@
 # %%
 import dataclasses
 
-import matplotlib
-
-matplotlib.use("Agg")
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -37,7 +34,7 @@ from mmjax.nn import functional as F
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("03_algorithms/01_gan_two_player_loop")
 num_steps = 300 if chapter.quick else 20_000
 config = Gan2dConfig(mixture="ring")
 if chapter.quick:

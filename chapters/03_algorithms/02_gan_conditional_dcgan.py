@@ -26,9 +26,6 @@ import dataclasses
 import shutil
 import time
 
-import matplotlib
-
-matplotlib.use("Agg")
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -50,7 +47,7 @@ from mmjax.train.metrics_log import read_metrics
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("03_algorithms/02_gan_conditional_dcgan")
 config = DCGANConfig(g_learning_rate=8e-4, d_learning_rate=8e-4)
 if chapter.quick:
     config = dataclasses.replace(

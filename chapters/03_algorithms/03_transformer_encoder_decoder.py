@@ -16,9 +16,7 @@
 # Captions paraphrase ("tiny", "little", "small" all mean *small*), so the model must read, not copy.
 
 # %%
-import matplotlib
 
-matplotlib.use("Agg")
 import time
 
 import jax
@@ -42,7 +40,7 @@ from mmjax.train.state import new_train_state
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("03_algorithms/03_transformer_encoder_decoder")
 QUICK = chapter.quick  # 512 training captions, a 1+1-layer model and 40 steps instead of 4000, 2+2 and 1000
 tokenizer = Tokenizer.default()
 

@@ -14,9 +14,6 @@
 import shutil
 import time
 
-import matplotlib
-
-matplotlib.use("Agg")
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -37,7 +34,7 @@ from mmjax.train.schedules import warmup_cosine
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("03_algorithms/04_transformer_reversal")
 
 # %% [markdown]
 # ## The configuration

@@ -28,9 +28,6 @@ import dataclasses
 import shutil
 import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -51,7 +48,7 @@ from mmjax.train.metrics_log import read_metrics
 from mmjax.utils import artifacts, figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("03_algorithms/05_cycle")
 COUNT = 16 if chapter.quick else 256  # prompts per split
 ROUNDS = 3 if chapter.quick else 5  # K
 SPLITS = ("test",) if chapter.quick else ("test", "test_heldout")

@@ -18,9 +18,7 @@
 # the discriminator, 4000 per GAN).
 
 # %%
-import matplotlib
 
-matplotlib.use("Agg")
 import functools
 
 import jax
@@ -37,7 +35,7 @@ from mmjax.train.state import apply_gradients, new_train_state
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("04_math/01_gan_value_function")
 xs = jnp.linspace(-6.0, 8.0, 4001)  # integration grid for 1-D densities
 dx = float(xs[1] - xs[0])
 

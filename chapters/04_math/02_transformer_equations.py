@@ -8,9 +8,7 @@
 # why $\sqrt{d_k}$, what $M$ does, how position gets in, and why the whole thing is a *soft lookup*.
 
 # %%
-import matplotlib
 
-matplotlib.use("Agg")
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -21,7 +19,7 @@ from mmjax.nn.position import sinusoidal_encoding
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("04_math/02_transformer_equations")
 rng = np.random.default_rng(0)
 
 # %% [markdown]

@@ -26,9 +26,7 @@
 # the same chapter: nothing here trains).
 
 # %%
-import matplotlib
 
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image
@@ -41,7 +39,7 @@ from mmjax.pretrained.prompts import UnknownWordsError, normalise
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("05_practice/01_source_listings")
 files = chapter.out / "listing_files"  # what the listings read and write (the figures stay in chapter.out)
 files.mkdir(exist_ok=True)
 

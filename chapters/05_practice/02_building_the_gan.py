@@ -15,9 +15,6 @@
 import shutil
 import time
 
-import matplotlib
-
-matplotlib.use("Agg")
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -37,7 +34,7 @@ from mmjax.train.metrics_log import read_metrics
 from mmjax.utils import figures, npz_checkpoint
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("05_practice/02_building_the_gan")
 
 # %% [markdown]
 # ## The model

@@ -16,9 +16,6 @@ import shutil
 import textwrap
 import time
 
-import matplotlib
-
-matplotlib.use("Agg")
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -40,7 +37,7 @@ from mmjax.train.restore import load_run
 from mmjax.utils import figures, npz_checkpoint
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("05_practice/03_building_the_captioner")
 tokenizer = Tokenizer.default()
 
 # %% [markdown]

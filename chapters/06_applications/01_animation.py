@@ -16,9 +16,6 @@
 # %%
 import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -34,7 +31,7 @@ from mmjax.text2video.model import cell_steps, slide, translate
 from mmjax.utils import animation, figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("06_applications/01_animation")
 NUM_CLIPS = 32 if chapter.quick else 512  # test captions each animator is scored on
 
 # %% [markdown]

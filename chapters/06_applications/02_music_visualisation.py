@@ -22,9 +22,6 @@
 # %%
 import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
@@ -44,7 +41,7 @@ from mmjax.metrics.judge.export import load_judge
 from mmjax.utils import animation, figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("06_applications/02_music_visualisation")
 NUM_SOUNDS = 32 if chapter.quick else 512  # test sounds the visualiser and the ceiling are scored on
 
 # %% [markdown]

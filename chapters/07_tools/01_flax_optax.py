@@ -16,9 +16,7 @@
 
 # %%
 
-import matplotlib
 
-matplotlib.use("Agg")
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -34,7 +32,7 @@ from mmjax.train.toy.model import MLP
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("07_tools/01_flax_optax")
 STEPS = 60 if chapter.quick else 600
 
 # %% [markdown]

@@ -20,9 +20,6 @@ import contextlib
 import socket
 import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow_datasets as tfds
@@ -34,7 +31,7 @@ from mmjax.data.tfds_source import TfdsSource
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("07_tools/02_data_sources")
 NUM_TRAIN = 32 if chapter.quick else 512
 
 # %% [markdown]

@@ -24,9 +24,6 @@ import shutil
 
 import jax
 import jax.numpy as jnp
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import orbax.checkpoint as ocp
@@ -41,7 +38,7 @@ from mmjax.train.toy.task import TASK
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("07_tools/03_checkpoints_resume")
 RUNS = chapter.out / "runs"
 shutil.rmtree(RUNS, ignore_errors=True)
 STEPS = 30 if chapter.quick else 400

@@ -20,9 +20,6 @@
 import shutil
 import time
 
-import matplotlib
-
-matplotlib.use("Agg")
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -33,7 +30,7 @@ from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 from mmjax.utils.flops import compiled_flops
 
-chapter = Chapter(__file__)
+chapter = Chapter("07_tools/04_jit_compilation")
 DEPTHS = (1, 4, 16) if chapter.quick else (1, 4, 16, 64, 128)
 WIDTH = 64 if chapter.quick else 256
 

@@ -27,9 +27,6 @@ if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "")
     os.environ["XLA_FLAGS"] = os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=8"
 import shutil
 
-import matplotlib
-
-matplotlib.use("Agg")
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -47,7 +44,7 @@ from mmjax.train.toy.task import TASK
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("07_tools/05_data_parallel")
 N = jax.device_count()
 print(f"{N} devices: {jax.devices()[:2]}...")
 chapter.record("devices", N)

@@ -26,9 +26,6 @@
 import dataclasses
 import functools
 
-import matplotlib
-
-matplotlib.use("Agg")
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -48,7 +45,7 @@ from mmjax.text2image.task import TASK as TEXT2IMAGE
 from mmjax.utils import figures, flops, scaling
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("08_future/01_compute_cost")
 if chapter.quick:  # a tiny GAN and Transformer, two or three sizes each: the method, not the laws
     T2I = TextToImageConfig(width=4, latent_dim=16, text_dim=16, text_layers=1, text_hidden=32, contrastive_dim=16)
     BATCHES, IMAGE_SIZES, LENGTHS = (4, 16), (16, 32), (16, 128)

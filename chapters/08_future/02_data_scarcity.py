@@ -21,9 +21,6 @@ import dataclasses
 import shutil
 import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")
 import jax
 import matplotlib.pyplot as plt
 import numpy as np
@@ -41,7 +38,7 @@ from mmjax.train.config import TrainConfig
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("08_future/02_data_scarcity")
 CONFIG = TextToImageConfig(
     image_size=16, width=16, text_dim=32, text_layers=1, text_hidden=64, contrastive_dim=32, batch_size=32
 )

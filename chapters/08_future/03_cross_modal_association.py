@@ -24,9 +24,6 @@ import dataclasses
 import shutil
 import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -44,7 +41,7 @@ from mmjax.train.config import TrainConfig
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("08_future/03_cross_modal_association")
 PROMPTS = 32 if chapter.quick else 256  # images (captioner) or captions (text-to-image) scored per split
 print("held-out colour x shape pairs:", ", ".join(f"{c} {s}" for c, s in A.HELDOUT_PAIRS))
 

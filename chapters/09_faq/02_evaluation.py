@@ -33,9 +33,6 @@
 # %%
 import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")
 import jax
 import matplotlib.pyplot as plt
 import numpy as np
@@ -54,7 +51,7 @@ from mmjax.metrics.precision_recall import precision_recall
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("09_faq/02_evaluation")
 NUM_SAMPLES = 48 if chapter.quick else 500  # prompts per generator (and real reference images)
 judge = load_judge()[0]
 

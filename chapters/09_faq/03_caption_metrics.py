@@ -13,9 +13,6 @@
 # %%
 from collections import Counter
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -27,7 +24,7 @@ from mmjax.metrics.cider import cider_d
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("09_faq/03_caption_metrics")
 NUM_SAMPLES = 48 if chapter.quick else 500  # images captioned per captioner
 
 # %% [markdown]

@@ -26,9 +26,7 @@
 # 30 s in full mode (500 prompts).
 
 # %%
-import matplotlib
 
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -41,7 +39,7 @@ from mmjax.metrics.judge import load_judge, read_metadata
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
-chapter = Chapter(__file__)
+chapter = Chapter("09_faq/04_coherence_diversity")
 NUM_SAMPLES = 48 if chapter.quick else 500  # prompts per generator (and real reference images)
 DIVERSITY = (
     dict(diversity_prompts=4, samples_per_prompt=4)

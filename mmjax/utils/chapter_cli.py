@@ -1,8 +1,11 @@
-"""``mmjax chapters verify PATH [...]``: rerun chapters and report, figure by figure, whether the book holds.
+"""``mmjax chapters verify PATH [...]``: rerun chapters and report, figure by figure, whether the book holds;
+``mmjax chapters notebooks --out DIR``: write every chapter as a Jupyter notebook.
 
     mmjax chapters verify chapters/03_algorithms/04_transformer_reversal.py           # full run, pass/fail
     mmjax chapters verify chapters/03_algorithms/*.py --record                        # and commit the records
     mmjax chapters verify chapters/02_core_concepts/01_one_scene_four_modalities.py --quick
+    mmjax chapters notebooks --out notebooks                                          # .ipynb, outputs cleared
+    mmjax chapters notebooks --out nb --install "git+https://github.com/ORG/mmjax"    # for a hosted notebook
 
 Each chapter runs as a plain script in a fresh process (as a reader runs it), with its figures written to a
 temporary folder; its own ``Chapter.finish()`` checks the Expected results table and writes the record
@@ -74,6 +77,23 @@ def verify(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def notebooks(args: argparse.Namespace) -> int:
+    from mmjax.utils.notebooks import write_notebooks
+
+    clone = Path(__file__).resolve().parents[2]
+    paths = [Path(p) for p in args.paths] or sorted((clone / "chapters").glob("*/*.py"))
+    if not paths:
+        raise FileNotFoundError(f"no chapters/ beside this install ({clone}); name the chapter scripts to convert")
+    missing = [str(p) for p in paths if not p.is_file() or p.suffix != ".py"]
+    if missing:
+        raise FileNotFoundError(
+            f"not a chapter script: {', '.join(missing)} (expected chapters/NN_section/MM_topic.py)"
+        )
+    written = write_notebooks(paths, args.out, args.install or str(clone))
+    print(f"wrote {len(written)} notebooks under {args.out} (open with Jupyter; outputs cleared)")
+    return 0
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "chapters",
@@ -88,3 +108,13 @@ def register(subparsers) -> None:
     verify_parser.add_argument("--record", action="store_true", help="commit full-run records to chapters/records/")
     verify_parser.add_argument("--timeout", type=float, default=3600, help="seconds per chapter (default 3600)")
     verify_parser.set_defaults(func=verify)
+    notebook_parser = commands.add_parser("notebooks", help="write chapters as Jupyter notebooks (outputs cleared)")
+    notebook_parser.add_argument("paths", nargs="*", help="chapter scripts (default: every chapter of this clone)")
+    notebook_parser.add_argument("--out", required=True, help="folder for <section>/<topic>.ipynb")
+    notebook_parser.add_argument(
+        "--install",
+        default=None,
+        help="what the first cell pip-installs where mmjax is missing (default: this clone's folder; for a "
+        "hosted notebook, a git+https:// address or a wheel URL)",
+    )
+    notebook_parser.set_defaults(func=notebooks)

@@ -27,14 +27,18 @@ def label(
 
 
 def save(fig, path: str | Path, dpi: int = 100) -> Path:
-    """``tight_layout``, write, close: the figure's memory is freed even in a long notebook."""
+    """``tight_layout``, write, show inline when a notebook runs the chapter, close: the figure's memory is
+    freed even in a long notebook, and a script only writes the file."""
     import matplotlib.pyplot as plt
+
+    from mmjax.utils.chapter import show_inline
 
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
     plt.close(fig)
+    show_inline(path)
     return path
 
 
