@@ -1,6 +1,11 @@
 """Every chapter: named ``chapters/NN_section/MM_topic.py``, headed ``# Chapter N.M: ...`` (unique), a
 jupytext percent notebook ending with a summary and exercises, and it runs top to bottom in quick mode
-as a plain script, writing its figures. What a chapter claims it checks itself, with ``assert``."""
+as a plain script, writing its figures. What a chapter claims it checks itself, with ``assert``.
+
+Every exercise is solved once: ``tests/exercise_solutions/<section>/<topic>.py`` holds one block per exercise,
+headed ``# Exercise N``, kept out of the student's view. It runs after the chapter, in the chapter's own
+namespace (the same process, quick mode), and asserts what the exercise says a correct answer finds, so an
+exercise that cannot be passed fails the suite."""
 
 import json
 import os
@@ -17,6 +22,7 @@ from mmjax.utils.chapter import records_dir
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((REPO / "chapters").glob("*/*.py"))
+SOLUTIONS = REPO / "tests" / "exercise_solutions"
 NAME = re.compile(r"^(\d{2})_[a-z0-9_]+/(\d{2})_[a-z0-9_]+\.py$")
 HEADING = re.compile(r"^# # Chapter (\d+)\.(\d+): \S", re.MULTILINE)
 WITH_EXPECTED = [path for path in CHAPTERS if results.expected_table(path.read_text())]
@@ -47,12 +53,36 @@ def test_chapter_is_named_numbered_and_a_percent_notebook(path):
     assert "Summary" in last_markdown and "Exercises" in last_markdown
 
 
+def exercises_of(path: Path) -> list[int]:
+    """The numbers of the exercises listed in a chapter's last markdown cell (its Summary and Exercises)."""
+    last = [cell.source for cell in jupytext.read(path, fmt="py:percent").cells if cell.cell_type == "markdown"][-1]
+    exercises = last[last.index("Exercises") :]
+    return [int(n) for n in re.findall(r"^(\d+)\. ", exercises.split("## Expected results")[0], re.MULTILINE)]
+
+
+def solution_file(path: Path) -> Path:
+    return SOLUTIONS / path.parent.name / path.name
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=chapter_id)
+def test_every_exercise_has_a_solution_block(path):
+    listed = exercises_of(path)
+    assert listed, f"{chapter_id(path)} lists no exercises"
+    assert solution_file(path).is_file(), f"no solutions in {solution_file(path).relative_to(REPO)}"
+    solved = [int(n) for n in re.findall(r"^# Exercise (\d+)\b", solution_file(path).read_text(), re.MULTILINE)]
+    assert solved == listed, f"{chapter_id(path)}: exercises {listed}, solution blocks {solved}"
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=chapter_id)
 def test_chapter_runs_in_quick_mode_and_writes_figures(path, tmp_path):
+    """The chapter as a reader runs it, then its exercises solved in its namespace (one process, quick mode)."""
     env = {**os.environ, "MMJAX_QUICK": "1", "MMJAX_OUT": str(tmp_path), "MPLBACKEND": "Agg", "JAX_PLATFORMS": "cpu"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    script = tmp_path / path.name
+    solutions = solution_file(path).read_text() if solution_file(path).is_file() else ""
+    script.write_text(path.read_text() + "\n\n# %% exercise solutions (tests/exercise_solutions)\n" + solutions)
     result = subprocess.run(
-        [sys.executable, str(path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, f"{chapter_id(path)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     figures = sorted((tmp_path / path.parent.name).glob("*.png"))
