@@ -116,3 +116,15 @@ def test_syllabus_lists_every_chapter_with_its_times():
         number = ".".join(HEADING.search(path.read_text()).groups())
         row = re.search(rf"^\| {re.escape(number)} \|[^|]+\| (\d+) \| (\d+)", syllabus, re.MULTILINE)
         assert row, f"chapters/README.md has no timing row for chapter {number} ({chapter_id(path)})"
+
+
+def test_syllabus_gives_every_chapter_its_learning_outcomes():
+    """chapters/README.md says what a student can do after each chapter."""
+    syllabus = (REPO / "chapters" / "README.md").read_text()
+    section = syllabus[syllabus.index("## Learning outcomes") :].split("\n## ")[0]
+    for path in CHAPTERS:
+        number = ".".join(HEADING.search(path.read_text()).groups())
+        row = re.search(rf"^\| {re.escape(number)} \| (.+) \|$", section, re.MULTILINE)
+        assert row and len(row.group(1).split()) >= 8, (
+            f"no learning outcomes for chapter {number} in chapters/README.md"
+        )
