@@ -34,6 +34,7 @@ import jax
 from bench import scaling
 from bench.cases import all_cases, describe
 from bench.profile import print_profile, profile
+from mmjax.cli_parser import Parser
 from mmjax.train.compile_cache import enable_compilation_cache
 from mmjax.utils.flops import profile_step, stable_peak
 
@@ -90,9 +91,7 @@ def print_row(row: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = Parser(prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", metavar="CASE", help="cases to run (default: all)")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     parser.add_argument("--repeats", type=int, default=10, help="timed calls per case after 2 warm-up calls")

@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mmjax.cli_parser import Parser
 from mmjax.gan.gan2d import step as gan2d
 from mmjax.gan.gan2d.config import PAPER_NETS, Gan2dConfig
 
@@ -60,7 +61,7 @@ def mean_and_standard_error(values: np.ndarray) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=10, help="independent trainings per cell")
     parser.add_argument(
         "--steps",

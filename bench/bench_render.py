@@ -6,12 +6,12 @@ Each figure is the median of 3 timed rounds (the machine is shared: medians, not
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import time
 from pathlib import Path
 
+from mmjax.cli_parser import Parser
 from mmjax.data.shapes import example
 
 CASES = {
@@ -36,7 +36,7 @@ def examples_per_second(modalities: tuple[str, ...], seconds: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = Parser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=2.0, help="timed seconds per modality")
     parser.add_argument("--out", default="bench/results/render.json")
     args = parser.parse_args()

@@ -15,7 +15,6 @@ The machine may be shared: read medians first.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 import jax
 import numpy as np
 
+from mmjax.cli_parser import Parser
 from mmjax.train import loop
 from mmjax.train.config import TrainConfig
 from mmjax.train.metrics_log import read_metrics
@@ -80,7 +80,7 @@ def save_blocking_ms(megabytes: int, async_save: bool, saves: int = 5) -> list[f
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = Parser(description=__doc__)
     parser.add_argument("--steps", type=int, default=300, help="steps per case")
     parser.add_argument("--megabytes", type=int, default=64, help="state size for the save-blocking test")
     args = parser.parse_args()

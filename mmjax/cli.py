@@ -11,8 +11,10 @@ import argparse
 import importlib
 import sys
 
+from mmjax.cli_parser import Parser
+
 COMMAND_MODULES = [
-    "mmjax.data.cli",  # mmjax data preview | prepare
+    "mmjax.data.cli",  # mmjax data preview | prepare | sound
     "mmjax.train.cli",  # mmjax train TASK | plot RUN_DIR
     "mmjax.train.export_cli",  # mmjax export RUN_DIR --out PATH
     "mmjax.eval.cli",  # mmjax eval GENERATOR
@@ -24,7 +26,9 @@ COMMAND_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    # Sub-parsers are made of the same class (add_subparsers), so every command refuses abbreviated
+    # options and names the closest real one for a misspelt one.
+    parser = Parser(
         prog="mmjax",
         description="mmjax: multimodal generation with GANs and Transformers in JAX/Flax.",
     )

@@ -1,4 +1,4 @@
-"""``mmjax data preview`` and ``mmjax data prepare``."""
+"""``mmjax data preview``, ``mmjax data prepare`` and ``mmjax data sound``."""
 
 from __future__ import annotations
 
@@ -22,8 +22,16 @@ def _prepare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sound(args: argparse.Namespace) -> int:
+    from mmjax.data.caption_sound import run_sound
+
+    return run_sound(args.caption, args.out)
+
+
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("data", help="preview and prepare the Shapes data sets")
+    parser = subparsers.add_parser(
+        "data", help="preview and prepare the Shapes data sets; write a caption's sound (WAV)"
+    )
     commands = parser.add_subparsers(dest="data_command", metavar="SUBCOMMAND", required=True)
 
     preview = commands.add_parser("preview", help="write a PNG grid of captioned samples, videos and audio")
@@ -43,3 +51,15 @@ def register(subparsers) -> None:
     prepare.add_argument("--test-heldout", type=int, default=200, help="examples in test_heldout")
     prepare.add_argument("--seed", type=int, default=0, help="world seed")
     prepare.set_defaults(func=_prepare)
+
+    sound = commands.add_parser(
+        "sound",
+        help="write the Shapes sound of a caption as a WAV file (for `mmjax demo --audio`)",
+        description="Write the sound of a Shapes caption: one note per shape (cell -> onset, colour -> pitch, "
+        "shape -> timbre, size -> loudness), 0.576 s of 8 kHz mono 16-bit PCM; then read the file back and "
+        "print what the exact decoder hears in it. Two shapes share the middle column (above/below) or row "
+        "(left of/right of), which a caption does not state.",
+    )
+    sound.add_argument("caption", help='a still Shapes caption, e.g. "a big red circle at the upper left"')
+    sound.add_argument("--out", default="scene.wav", help="WAV file to write (default: scene.wav)")
+    sound.set_defaults(func=_sound)

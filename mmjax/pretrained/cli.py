@@ -75,7 +75,8 @@ def register(subparsers) -> None:
         "--audio",
         default=None,
         metavar="FILE.wav",
-        help="draw what a WAV file describes with the shipped audio-to-image model instead (writes --out only)",
+        help="draw what a WAV file describes with the shipped audio-to-image model instead (writes --out only); "
+        'make one with `mmjax data sound "a big red circle at the upper left" --out scene.wav`',
     )
     parser.add_argument("--sheet", default="samples.png", help="PNG file for the sheet of samples")
     parser.add_argument("--seed", type=int, default=0, help="seed of the picture (the sheet uses seed, seed+1, ...)")

@@ -15,6 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
+from mmjax.cli_parser import Parser
 from mmjax.train.metrics_log import read_metrics
 
 CURVES = {  # model -> (metric names in its metrics.jsonl, what they are)
@@ -178,7 +179,7 @@ def write_card(args: argparse.Namespace) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--text2image-run", required=True)
     parser.add_argument("--captioner-run", required=True)
     parser.add_argument("--tuning-run", default=None, help="the cycle's tuning run, if the shipped G was tuned")

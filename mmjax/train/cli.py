@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import sys
 
+from mmjax.cli_parser import Parser
 from mmjax.train import config as config_lib
 from mmjax.train.config import TrainConfig
 
@@ -25,7 +26,9 @@ def _help(text: str) -> str:
 
 def build_task_parser(task) -> argparse.ArgumentParser:
     """The parser of ``mmjax train TASK``: loop options, then the task's config fields."""
-    parser = argparse.ArgumentParser(prog=f"mmjax train {task.name}", description=task.description or None)
+    # Not a sub-parser of the top-level one (it is built once the task is known), so it names the shared
+    # class itself: without it "--step 10" would be read as "--steps 10".
+    parser = Parser(prog=f"mmjax train {task.name}", description=task.description or None)
     loop = parser.add_argument_group("loop options")
     comments = config_lib.field_comments(TrainConfig)
     for field in dataclasses.fields(TrainConfig):
