@@ -16,6 +16,12 @@ float32 clip ``[N]`` with samples in [-1, 1) at ``SAMPLE_RATE`` Hz. What it conv
 
 A file with no samples, a silent file (peak ``|x|`` below ``silence``, -60 dBFS by default), a missing file
 and a file that is not a PCM WAV file each raise a clear error. ``write_wav`` writes 16-bit mono PCM.
+
+The header is checked before any sample is read, since it decides how much is read and computed: a sample
+rate within ``MIN_RATE`` .. ``MAX_RATE`` Hz (a header saying 0 Hz divided by zero; 1 Hz asked the resampler
+for 8000 samples per sample), 1 .. ``MAX_CHANNELS`` channels, 1 to 4 bytes a sample, and at most
+``MAX_SAMPLES`` samples in the file and after resampling (about 43 s of 48 kHz stereo), so reading any
+file takes well under a second and 200 MB. Only regular files are opened: a FIFO or a device would block.
 """
 
 from __future__ import annotations
@@ -26,8 +32,12 @@ from pathlib import Path
 import numpy as np
 
 from mmjax.data.audio import SAMPLE_RATE
+from mmjax.utils.safe_files import regular_file
 
 SILENCE = 1e-3  # peak amplitude below which a file counts as silent: -60 dB below full scale
+MIN_RATE, MAX_RATE = 1_000, 768_000  # Hz: below telephone quality, above studio rates, no WAV file is sound
+MAX_CHANNELS = 32  # beyond any surround or array recording mmjax might be handed
+MAX_SAMPLES = 2**22  # samples (frames x channels) read or made: 32 MB as float64, the form they are worked in
 
 
 def _decode(raw: bytes, sample_width: int) -> np.ndarray:
@@ -50,10 +60,18 @@ def _decode(raw: bytes, sample_width: int) -> np.ndarray:
 def resample(samples: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
     """Resample a clip ``[N]`` from ``rate`` to ``new_rate`` Hz, ``[round(N new_rate / rate)]``, by the
     Fourier method (the result of ``scipy.signal.resample``)."""
+    for name, value in (("rate", rate), ("new_rate", new_rate)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive whole number of Hz, got {value!r}")
     if rate == new_rate:
         return samples
     n = len(samples)
     m = max(1, round(n * new_rate / rate))
+    if m > MAX_SAMPLES:
+        raise ValueError(
+            f"resampling {n} samples from {rate} to {new_rate} Hz would make {m}, more than the {MAX_SAMPLES} "
+            "mmjax handles; cut the clip first"
+        )
     spectrum = np.fft.rfft(samples)  # [n // 2 + 1]
     kept = np.zeros(m // 2 + 1, complex)  # [m // 2 + 1]
     # Keep the bins both lengths share: those below the lower of the two Nyquist frequencies.
@@ -69,26 +87,45 @@ def resample(samples: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
     return np.fft.irfft(kept, m) * (m / n)
 
 
+def _check_header(path: Path, channels: int, width: int, file_rate: int, count: int, rate: int) -> None:
+    """ValueError naming what in ``path``'s header no real sound has, before anything is read or computed."""
+    if not MIN_RATE <= file_rate <= MAX_RATE:
+        raise ValueError(
+            f"{path}: its header gives a sample rate of {file_rate} Hz; WAV sound is {MIN_RATE} .. {MAX_RATE}"
+        )
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise ValueError(f"{path}: its header gives {channels} channels; mmjax reads 1 .. {MAX_CHANNELS}")
+    if width not in (1, 2, 3, 4):
+        raise ValueError(f"{path}: its header gives {8 * width}-bit samples; WAV PCM uses 8, 16, 24 or 32 bits")
+    if count * channels > MAX_SAMPLES or count * rate / file_rate > MAX_SAMPLES:
+        raise ValueError(
+            f"{path}: its header gives {count} frames of {channels} channels at {file_rate} Hz "
+            f"({count / file_rate:.1f} s), more than the {MAX_SAMPLES} samples mmjax reads; cut the file first"
+        )
+
+
 def read_wav(path: str | Path, rate: int = SAMPLE_RATE, silence: float = SILENCE) -> np.ndarray:
     """float32 mono clip ``[N]`` of the WAV file at ``path``, at ``rate`` Hz (see the module docstring).
 
     Raises FileNotFoundError if there is no file, ValueError if it is not an integer-PCM WAV file, holds
     no samples or is silent (peak below ``silence``).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no WAV file at {path}")
+    path = regular_file(path, "WAV file")
     try:
         with wave.open(str(path), "rb") as f:
             channels, width, file_rate, count = f.getnchannels(), f.getsampwidth(), f.getframerate(), f.getnframes()
+            _check_header(path, channels, width, file_rate, count, rate)
             raw = f.readframes(count)
     except (wave.Error, EOFError) as err:
         raise ValueError(f"{path} is not an uncompressed integer-PCM WAV file ({err})") from err
     if count == 0 or not raw:
         raise ValueError(f"{path} holds no audio (0 samples)")
+    if len(raw) % (width * channels):
+        raise ValueError(
+            f"{path} is truncated: its {len(raw)} bytes of samples do not split into frames of {channels} "
+            f"channels x {width} bytes"
+        )
     samples = _decode(raw, width)
-    if len(samples) % channels:
-        raise ValueError(f"{path} is truncated: {len(samples)} samples do not split into {channels} channels")
     mono = samples.reshape(-1, channels).mean(axis=1)  # [N]: the channels' average
     peak = float(np.abs(mono).max())
     if peak < silence:

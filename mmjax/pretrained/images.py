@@ -19,7 +19,9 @@ filter that exactly undoes a whole-number ``NEAREST`` enlargement such as ``gene
 enlarging interpolates (``BILINEAR``). A picture that is not square is stretched to a square rather than
 cropped: positions are read relative to the frame, and a crop could cut an object out.
 
-Anything else is refused with a ValueError or TypeError saying what was wrong and how to convert it.
+Anything else is refused with a ValueError or TypeError saying what was wrong and how to convert it; a path
+that is not a regular file (a FIFO, a device) or whose header announces more than ``MAX_FILE_PIXELS`` is
+refused before anything is decoded.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from mmjax.data.render import MIN_IMAGE_SIZE, check_image_size
+from mmjax.utils.safe_files import regular_file
 
 IMAGE_SIZE = 32  # side of the pictures the shipped captioner reads
+MAX_FILE_PIXELS = 4096 * 4096  # a larger file would take over 50 MB decoded, to be shrunk to 32 x 32 anyway
 BACKGROUND = (0, 0, 0)  # the Shapes canvas: transparent pixels are composited on it
 ACCEPTED = (
     "a PIL.Image, a path to an image file, an H x W x 3 array (uint8 0..255 or float in [0, 1]) or a "
@@ -51,17 +55,18 @@ def _from_pil(image: Image.Image) -> np.ndarray:
 
 
 def _from_path(path: Path) -> np.ndarray:
-    if not path.exists():
-        raise FileNotFoundError(f"no image file at {path}")
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder, not an image file")
+    path = regular_file(path, "image file")  # a FIFO or a device would block PIL's read forever
     try:
         with Image.open(path) as image:
+            width, height = image.size  # from the header: nothing is decoded yet
+            if width * height > MAX_FILE_PIXELS:
+                raise ValueError(
+                    f"{path} is a {width} x {height} picture, more than the {MAX_FILE_PIXELS:,} pixels mmjax "
+                    f"decodes (it reads {IMAGE_SIZE} x {IMAGE_SIZE}); shrink it first"
+                )
             image.load()
             return _from_pil(image)
-    except PermissionError:
-        raise
-    except (UnidentifiedImageError, OSError) as error:  # not an image, or a damaged one
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:  # not an image, or a damaged one
         raise ValueError(f"{path} is not an image file PIL can read ({error}); expected e.g. a PNG or JPEG") from None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import math
 import os
 import re
 import types
@@ -185,8 +186,38 @@ def to_dict(config) -> dict:
     return convert(config)
 
 
-def from_dict(cls: type, data: dict):
-    """Rebuild a config from :func:`to_dict` output; unknown keys are a ValueError."""
+def _fits(value, tp) -> bool:
+    """Whether a JSON value can stand for a field annotated ``tp`` (annotations it does not know pass)."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        return any(value is None if option is type(None) else _fits(value, option) for option in args)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_fits(item, args[0]) for item in value)
+        return len(value) == len(args) and all(_fits(item, a) for item, a in zip(value, args))
+    if origin is typing.Literal:
+        return value in args
+    if tp is bool:
+        return isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is float:  # JSON writes 1.0 as 1.0 but a hand-made file may say 1; NaN and inf are no settings
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if tp is str:
+        return isinstance(value, str)
+    return True
+
+
+def from_dict(cls: type, data: dict, where: str = ""):
+    """Rebuild a config from :func:`to_dict` output.
+
+    Unknown keys, and values of the wrong type for their field (a string for an int, NaN for a float),
+    are a ValueError naming the field: a config read from a file never reaches a model it would break.
+    """
+    if not isinstance(data, dict):
+        raise ValueError(f"{where or cls.__name__} must be a JSON object of {cls.__name__} fields, got {data!r:.80}")
     hints = _hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = set(data) - names
@@ -194,9 +225,11 @@ def from_dict(cls: type, data: dict):
         raise ValueError(f"{cls.__name__} has no fields {sorted(unknown)}; it has {sorted(names)}")
     kwargs = {}
     for name, value in data.items():
-        tp = hints[name]
+        tp, path = hints[name], f"{where or cls.__name__}.{name}"
         if _is_dataclass_type(tp):
-            value = from_dict(tp, value)
+            value = from_dict(tp, value, path)
+        elif not _fits(value, tp):
+            raise ValueError(f"{path} must be {_type_name(tp)}, got {value!r:.80} ({type(value).__name__})")
         elif isinstance(value, list):
             value = tuple(value)
         kwargs[name] = value

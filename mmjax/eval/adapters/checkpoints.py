@@ -23,7 +23,7 @@ def load_model(checkpoint: str | None, task_name: str, export: ModuleType) -> tu
         if task.name != task_name:
             raise ValueError(f"{path} holds a {task.name!r} run, not a {task_name!r} run")
         return config, state, step, str(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"--checkpoint {path} is neither a run folder nor an exported .npz file")
     config, variables = export.load(path)
     return config, variables, npz_checkpoint.read_metadata(path)["extra"].get("step"), str(path)
