@@ -169,8 +169,8 @@ if chapter.quick:  # 60 steps show the start of the race only; the full run trai
 # 1. Train plain SGD with a 10x larger learning rate, `optax.chain(optax.clip_by_global_norm(1.0),
 #    optax.sgd(1e-1))`, in the comparison loop (full mode, 600 steps, a few seconds). You should observe a
 #    final loss of about 0.028, a third below SGD at 0.01 (0.042) and still well above Adam; without the clip
-#    it is nearly the same (0.027): the clip acts on a quarter of the steps, mostly early ones, and a step
-#    that is cut to norm 1 is still a good step:
+#    it is nearly the same (0.027): the clip acts on a quarter of the steps (about twice as often in the first
+#    100 as later), and a step that is cut to norm 1 is still a good step:
 #    `check(final_loss, expected=0.028, tol=0.003)` (`from mmjax.utils.selfcheck import check`).
 # 2. Print `jax.tree.map(jnp.shape, optax.adam(1e-2).init(params))`: where are the moments stored? You
 #    should see a `ScaleByAdamState` with a scalar `count` and two trees `mu`, `nu` shaped exactly like
