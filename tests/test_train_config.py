@@ -70,10 +70,15 @@ def test_field_comments_become_help():
 
 
 def test_train_config_validates():
-    with pytest.raises(ValueError, match="steps must be an int >= 0"):
-        TrainConfig(steps=-1)
-    with pytest.raises(ValueError, match="keep must be >= 1"):
+    for steps in (-1, 0):
+        with pytest.raises(ValueError, match=r"steps \(--steps\) must be an int >= 1"):
+            TrainConfig(steps=steps)
+    with pytest.raises(ValueError, match=r"keep \(--keep\) must be an int >= 1"):
         TrainConfig(keep=0)
+    for seed in (-1, 2**32, 2**64):
+        with pytest.raises(ValueError, match=r"seed \(--seed\) must be an int in 0 .. 2\*\*32 - 1"):
+            TrainConfig(seed=seed)
+    assert TrainConfig(seed=2**32 - 1, steps=1).seed == 2**32 - 1
 
 
 def test_cli_options_map_to_both_configs(monkeypatch):

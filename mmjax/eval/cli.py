@@ -33,6 +33,12 @@ def evaluate(kind: str, function, judge, split: str, num_samples: int, seed: int
 
 
 def run(args: argparse.Namespace) -> int:
+    from mmjax.utils.arguments import check_seed
+    from mmjax.utils.safe_files import output_file
+
+    check_seed(args.seed)
+    if args.out:  # checked before the scoring, which takes minutes, rather than when the report is written
+        output_file(args.out, "--out")
     if args.num_samples < 16:
         raise ValueError(f"--num-samples must be >= 16 for the distribution metrics, got {args.num_samples}")
     splits = [s.strip() for s in args.splits.split(",")]

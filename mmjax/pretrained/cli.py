@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from mmjax.utils.arguments import check_seed
+from mmjax.utils.safe_files import output_file
+
 
 def _demo(args: argparse.Namespace) -> int:
     from mmjax.pretrained.demo import DEFAULT_PROMPT, run_demo
     from mmjax.pretrained.prompts import check_prompt
 
+    check_seed(args.seed)
     if args.audio is not None:
         return _audio_demo(args)
     if args.video is not None:
@@ -17,8 +21,10 @@ def _demo(args: argparse.Namespace) -> int:
         if args.text is not None:
             raise ValueError("give either TEXT (a picture) or --video TEXT (a clip), not both")
         check_video_prompt(args.video)  # a bad prompt fails before JAX loads
+        _check_outputs(args, "--gif", "--out")
     else:
         check_prompt(DEFAULT_PROMPT if args.text is None else args.text)
+        _check_outputs(args, "--out", "--sheet")
     if args.compile_cache:  # a second demo loads the compiled models instead of compiling them again
         from mmjax.train.compile_cache import enable_compilation_cache
 
@@ -32,12 +38,20 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_outputs(args: argparse.Namespace, *options: str) -> None:
+    """Each file the demo will write must be writable: a folder or a read-only place fails now, not after
+    the models have loaded and drawn."""
+    for option in options:
+        output_file(getattr(args, option[2:]), option)
+
+
 def _audio_demo(args: argparse.Namespace) -> int:
     from mmjax.audio.wav import read_wav
 
     if args.text is not None or args.video is not None:
         raise ValueError("give either TEXT, --video TEXT or --audio FILE.wav, not both")
     read_wav(args.audio)  # a missing, empty, silent or non-WAV file fails before JAX loads
+    _check_outputs(args, "--out")
     if args.compile_cache:
         from mmjax.train.compile_cache import enable_compilation_cache
 

@@ -94,7 +94,7 @@ def run_demo(prompt: str | None = None, out="output.png", sheet="samples.png", s
     echo(f"cycle:   {verdict}")
 
     prompts = list(dict.fromkeys([prompt, *SHEET_PROMPTS]))[: len(SHEET_PROMPTS)]
-    seeds = [seed + i for i in range(SHEET_SEEDS)]
+    seeds = [(seed + i) % 2**32 for i in range(SHEET_SEEDS)]  # keys are 32-bit: the last seed wraps to 0
     grid = [model.generate_images(prompts, s) for s in seeds]  # S x [P, H, W, 3]
     images = [[grid[c][r] for c in range(len(seeds))] for r in range(len(prompts))]  # [P][S]
     captions = model.generate_texts([picture for row in images for picture in row])

@@ -15,6 +15,7 @@ import sys
 from mmjax.cli_parser import Parser
 from mmjax.train import config as config_lib
 from mmjax.train.config import TrainConfig
+from mmjax.utils.safe_files import output_file, output_folder
 
 _EXTRA_LOOP_OPTIONS = ("compile_cache", "compile_cache_dir", "distributed")
 
@@ -113,6 +114,8 @@ def run_train(args: argparse.Namespace) -> int:
         return 2
     task = registry.get_task(args.task)
     config, train_config, extras = parse_train_args(task, args.options)
+    # Before JAX loads and the step compiles: a --run-dir that is a file or cannot be written fails now.
+    output_folder(train_config.folder(task.name), "--run-dir")
     if extras["distributed"]:
         from mmjax.train.parallel import initialize_distributed
 
@@ -137,6 +140,8 @@ def run_train(args: argparse.Namespace) -> int:
 def run_plot(args: argparse.Namespace) -> int:
     from mmjax.train.plot import plot_run
 
+    if args.out is not None:
+        output_file(args.out, "--out")
     print(plot_run(args.run_dir, args.out))
     return 0
 

@@ -44,15 +44,23 @@ class TrainConfig:
     resume: bool = True  # continue from the latest checkpoint in run_dir if there is one
 
     def __post_init__(self):
+        # Named as both the field and its option, since the command line and Python both build these.
+        lowest = {"steps": 1, "keep": 1, "log_every": 1, "eval_every": -1, "sample_every": -1}
         for name in ("steps", "checkpoint_every", "keep", "log_every", "eval_every", "sample_every", "num_devices"):
             value = getattr(self, name)
-            lowest = -1 if name in ("eval_every", "sample_every") else 0
-            if not isinstance(value, int) or isinstance(value, bool) or value < lowest:
-                raise ValueError(f"TrainConfig.{name} must be an int >= {lowest}, got {value!r}")
-        if self.keep < 1:
-            raise ValueError(f"TrainConfig.keep must be >= 1, got {self.keep}")
-        if self.log_every < 1:
-            raise ValueError(f"TrainConfig.log_every must be >= 1, got {self.log_every}")
+            if not isinstance(value, int) or isinstance(value, bool) or value < lowest.get(name, 0):
+                raise ValueError(
+                    f"TrainConfig.{name} (--{name.replace('_', '-')}) must be an int >= {lowest.get(name, 0)}, "
+                    f"got {value!r}"
+                )
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
+            raise ValueError(f"TrainConfig.seed (--seed) must be an int in 0 .. 2**32 - 1, got {self.seed!r}")
+        if not isinstance(self.run_dir, str):
+            raise ValueError(f"TrainConfig.run_dir (--run-dir) must be a string, got {self.run_dir!r}")
+
+    def folder(self, task_name: str) -> str:
+        """The run folder: ``run_dir``, or ``runs/<task>`` when it is empty."""
+        return self.run_dir or os.path.join("runs", task_name)
 
 
 # Settings that may change between a run and its resumption (everything else must match).

@@ -12,6 +12,11 @@ import argparse
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from mmjax.utils.safe_files import output_file
+
+    output_file(args.out, "--out")  # a folder or a read-only place fails now, not after loading the run
+    if not args.out.endswith(".npz"):  # the file written is then OUT.npz (as np.savez names it)
+        output_file(args.out + ".npz", "--out")
     from mmjax.train.restore import load_run
 
     task, config, state, step = load_run(args.run_dir, step=args.step)

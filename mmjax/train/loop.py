@@ -34,6 +34,7 @@ from mmjax.train import guards, parallel
 from mmjax.train.config import TrainConfig
 from mmjax.train.metrics_log import MetricsLog
 from mmjax.train.task import Task
+from mmjax.utils.safe_files import output_folder
 
 
 @dataclasses.dataclass
@@ -160,7 +161,7 @@ def train(
     tc = train_config or TrainConfig()
     if not isinstance(config, task.config_cls):
         raise TypeError(f"task {task.name!r} needs a {task.config_cls.__name__}, got {type(config).__name__}")
-    run_dir = Path(tc.run_dir or Path("runs") / task.name)
+    run_dir = output_folder(tc.folder(task.name), "--run-dir")  # a file there, or no right to write, fails now
     is_main = jax.process_index() == 0
     say = _Console(log, enabled=is_main)
 

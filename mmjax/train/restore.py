@@ -23,6 +23,8 @@ def load_run(run_dir, step: int | None = None, task=None, mesh=None):
     checkpoint itself, so ``mmjax eval`` needs nothing but the run folder.
     """
     directory = Path(run_dir) / "checkpoints"
+    if Path(run_dir).exists() and not Path(run_dir).is_dir():
+        raise ValueError(f"{run_dir} is a file, not a run folder (a folder `mmjax train` wrote)")
     if not directory.is_dir():
         raise FileNotFoundError(f"no checkpoints in {run_dir} (expected {directory})")
     checkpointer = ckpt.Checkpointer(directory, log=lambda message: None, async_save=False, read_only=True)
