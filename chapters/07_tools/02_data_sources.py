@@ -151,11 +151,11 @@ figures.save(fig, chapter.out / "tfds_batch.png")
 #    `check(np.abs(np.concatenate([b0["index"], b1["index"]]) - one["index"]).max(), expected=0, tol=0)`
 #    (`from mmjax.utils.selfcheck import check`).
 # 2. Time `source[i]` for `ShapesSource` and for `TfdsSource` over all `NUM_TRAIN` examples (full mode,
-#    512, a few seconds). When is reading from disk worth it? You should find both well under a
-#    millisecond per example on 2 CPU cores: a 32x32 image renders about as fast as it is read back, the
-#    procedural source is 1 to 2 times slower (`check(t_shapes / t_tfds, expected=1.4, tol=0.6)`; timings
-#    vary between runs). Rendering all four modalities costs about 3 times more than image and caption, and
-#    real photos cannot be rendered at all: that is when files pay.
+#    512, a few seconds; take the fastest of a few passes). When is reading from disk worth it? You should find
+#    both well under a millisecond per example on 2 CPU cores: a 32x32 image renders about as fast as it is
+#    read back (`check(t_shapes / t_tfds, expected=1.2, tol=0.6)`; timings vary between runs, from 0.9 to 1.4
+#    measured). Rendering all four modalities costs about 3 times more than image and caption, and real
+#    photos cannot be rendered at all: that is when files pay.
 #
 # ## Expected results
 # | figure | full run | quick run |
