@@ -9,12 +9,15 @@ all with their defaults and comments.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import os
 import sys
 
 from mmjax.cli_parser import Parser
 from mmjax.train import config as config_lib
 from mmjax.train.config import TrainConfig
+from mmjax.train.run_lock import run_lock
 from mmjax.utils.safe_files import output_file, output_folder
 
 _EXTRA_LOOP_OPTIONS = ("compile_cache", "compile_cache_dir", "distributed")
@@ -112,10 +115,41 @@ def run_train(args: argparse.Namespace) -> int:
             + "\n`mmjax train TASK --help` lists a task's options."
         )
         return 2
-    task = registry.get_task(args.task)
-    config, train_config, extras = parse_train_args(task, args.options)
-    # Before JAX loads and the step compiles: a --run-dir that is a file or cannot be written fails now.
-    output_folder(train_config.folder(task.name), "--run-dir")
+    # A run folder in use is refused before the task's module imports JAX (seconds on a busy machine).
+    early = _existing_run_dir(args.task, args.options)
+    with contextlib.nullcontext() if early is None else run_lock(early):
+        task = registry.get_task(args.task)
+        config, train_config, extras = parse_train_args(task, args.options)
+        # Before the step compiles: a --run-dir that is a file, cannot be written or is in use fails now.
+        # (Multi-host runs share one folder: there the loop locks on process 0 alone.)
+        run_dir = output_folder(train_config.folder(task.name), "--run-dir")
+        with contextlib.nullcontext() if extras["distributed"] else run_lock(run_dir):
+            return _train(task, config, train_config, extras)
+
+
+def _existing_run_dir(task_name: str, options: list[str]) -> str | None:
+    """The run folder the options name, if that is certain without parsing them and it exists already.
+
+    None whenever in doubt (help asked, an abbreviated --run..., --distributed, a task given by module
+    address): the loop's own lock then decides, only later. A folder that does not exist yet is nobody's.
+    """
+    from mmjax.train import registry
+
+    if {"-h", "--help", "--distributed"} & set(options):
+        return None
+    named = [(i, o) for i, o in enumerate(options) if o.startswith("--run")]
+    if not named:
+        folder = TrainConfig().folder(task_name) if task_name in registry.TASK_MODULES else None
+    elif named[-1][1].startswith("--run-dir="):
+        folder = named[-1][1].split("=", 1)[1]
+    elif named[-1][1] == "--run-dir" and named[-1][0] + 1 < len(options):
+        folder = options[named[-1][0] + 1]
+    else:
+        return None
+    return folder if folder and os.path.isdir(folder) else None
+
+
+def _train(task, config, train_config: TrainConfig, extras: dict) -> int:
     if extras["distributed"]:
         from mmjax.train.parallel import initialize_distributed
 

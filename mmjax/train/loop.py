@@ -7,12 +7,16 @@ Per step ``k`` (1-based; the state after step k is "step k"):
 3. read step k's metrics and finiteness flags (the only host-device sync) and stop on a NaN;
 4. every N steps: log, evaluate, sample, checkpoint (state, PRNG key, loader position).
 
+One process writes a run folder at a time: ``train`` holds its lock (:mod:`mmjax.train.run_lock`) from
+before the checkpointer's start-up clean-up until the last save is committed.
+
 The PRNG key is part of the donated carry: ``key, step_key = split(key)`` inside the step, so the
 sequence of keys depends only on the seed and the step, and a resumed run draws the same ones.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
@@ -33,6 +37,7 @@ from mmjax.train import config as config_lib
 from mmjax.train import guards, parallel
 from mmjax.train.config import TrainConfig
 from mmjax.train.metrics_log import MetricsLog
+from mmjax.train.run_lock import run_lock
 from mmjax.train.task import Task
 from mmjax.utils.safe_files import output_folder
 
@@ -168,9 +173,14 @@ def train(
     mesh = parallel.make_mesh(tc.num_devices)
     global_batch = int(task.batch_size(config))
     parallel.check_batch_size(global_batch, mesh)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    info = ckpt.run_info(task.name, config, tc.seed)
+    # One writer per folder, from before the checkpointer's start-up clean-up until its last save commits.
+    with run_lock(run_dir) if is_main else contextlib.nullcontext():
+        return _train_holding_the_folder(task, config, tc, run_dir, mesh, global_batch, say)
 
+
+def _train_holding_the_folder(task: Task, config, tc: TrainConfig, run_dir: Path, mesh, global_batch: int, say):
+    is_main = jax.process_index() == 0
+    info = ckpt.run_info(task.name, config, tc.seed)
     checkpointer = ckpt.Checkpointer(
         run_dir / "checkpoints",
         keep=tc.keep,
