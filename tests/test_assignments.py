@@ -213,7 +213,7 @@ def test_student_sys_exit_infinite_loop_and_crash_cost_only_their_test(tmp_path,
     os_exit = "    if max_order == 2:\n        __import__('os')._exit(7)\n"
     (folder / "bleu.py").write_text(text.replace(crash, crash + os_exit))
     out = tmp_path / "report.json"
-    assert main(["assignment", "grade", str(folder), "--timeout", "5", "--out", str(out)]) == 0
+    assert main(["assignment", "grade", str(folder), "--timeout", "5", "--out", str(out)]) == 1  # tests failed
     report = json.loads(out.read_text())
     status = {t["test"]: (t["status"], t["reason"]) for t in report["tests"]}
     assert status["test_frechet_distance_diagonal"][0] == "timeout"

@@ -48,6 +48,11 @@ def readme(assignment: catalog.Assignment) -> str:
         for function in functions:
             lines.append(f"- `{function}` in `{student_file_name(library_file)}` (from `mmjax/{library_file}`)")
     lines += ["", "Each raises `NotImplementedError` until you do; the docstrings say what it computes."]
+    lines += [
+        "Write them yourself: mmjax ships its own solutions, and a graded function taken from the library",
+        "(imported, or called through an import) scores 0 with a note saying so. The imports the files already",
+        "have are the assignment's own and stay allowed.",
+    ]
     lines += ["Taught in: " + ", ".join(f"`{c}`" for c in assignment.chapters) + "."]
     lines += [
         "",
@@ -56,6 +61,8 @@ def readme(assignment: catalog.Assignment) -> str:
         "```bash",
         "mmjax assignment grade . --out report.json",
         "```",
+        "",
+        "It exits with status 1 while a test fails, 0 when all pass.",
         "",
         f"The public tests are in `mmjax/assignments/checks/{assignment.name}.py` of your mmjax install.",
         "",

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from mmjax.assignments import catalog
+from mmjax.assignments.provenance import scan_folder
 from mmjax.assignments.testing import GradedTest, collect
 from mmjax.assignments.worker import run_tests
 
@@ -33,20 +34,61 @@ def read_manifest(folder: str | Path) -> dict:
         raise FileNotFoundError(
             f"{folder} is not an assignment folder (no {MANIFEST}); make one with `mmjax assignment new NAME --dir DIR`"
         )
-    return json.loads(path.read_text())
+    try:
+        manifest = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not valid JSON ({error}); `mmjax assignment new` writes it") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("assignment"), str):
+        raise ValueError(f'{path} must hold {{"assignment": NAME}}; `mmjax assignment new` writes it')
+    return manifest
 
 
-def graded_tests(name: str, hidden: str | Path | None = None) -> list[GradedTest]:
-    """The public tests of assignment ``name``, then the hidden ones: every ``*.py`` in the ``hidden`` folder."""
+def folder_assignment(folder: str | Path, expected: str | None = None) -> str:
+    """The assignment a folder holds: its manifest's, which must be ``expected`` when that is given.
+
+    With ``expected`` (``--assignment``), a folder without a manifest is graded as that assignment: a
+    Gradescope submission holds only the files the student uploaded.
+    """
+    if expected is not None and not (Path(folder) / MANIFEST).exists():
+        if not Path(folder).is_dir():
+            raise FileNotFoundError(f"{folder} is not a folder")
+        return catalog.get(expected).name
+    name = catalog.get(read_manifest(folder)["assignment"]).name
+    if expected is not None and name != expected:
+        raise ValueError(f"{folder} holds assignment {name}, not {expected}")
+    return name
+
+
+def hidden_files(hidden: str | Path) -> list[Path]:
+    """The instructor's hidden test files: a ``.py`` file, or every ``*.py`` in a folder, as absolute paths.
+
+    A relative path is relative to the caller's working directory (the worker runs in the student's folder,
+    so it gets absolute paths).
+    """
+    path = Path(hidden).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(
+            f"hidden tests {hidden} does not exist (looked for {path.resolve()}); give a folder of test_*.py "
+            "files or one .py file"
+        )
+    if path.is_file():
+        if path.suffix != ".py":
+            raise ValueError(f"hidden tests {hidden} is not a .py file; give a folder of test_*.py files or one .py")
+        return [path.resolve()]
+    files = sorted(p.resolve() for p in path.glob("*.py"))
+    if not files:
+        raise ValueError(f"hidden tests folder {hidden} holds no *.py files")
+    return files
+
+
+def graded_tests(name: str, hidden: str | Path | list[Path] | None = None) -> list[GradedTest]:
+    """The public tests of assignment ``name``, then the hidden ones (``hidden``: see ``hidden_files``)."""
     specs = collect(catalog.get(name).checks, "public")
     if hidden is not None:
-        folder = Path(hidden)
-        if not folder.is_dir():
-            raise FileNotFoundError(f"hidden tests folder {folder} does not exist")
-        files = sorted(folder.glob("*.py"))
+        files = hidden if isinstance(hidden, list) else hidden_files(hidden)
         hidden_specs = [spec for path in files for spec in collect(path, "hidden")]
         if not hidden_specs:
-            raise ValueError(f"no test_* functions in the *.py files of {folder}")
+            raise ValueError(f"no test_* functions in the hidden tests {', '.join(str(f) for f in files)}")
         specs += hidden_specs
     return specs
 
@@ -54,11 +96,12 @@ def graded_tests(name: str, hidden: str | Path | None = None) -> list[GradedTest
 class _Worker:
     """A worker subprocess and a thread that turns its protocol lines into a queue (None at the end)."""
 
-    def __init__(self, folder: Path, specs: list[GradedTest]):
+    def __init__(self, folder: Path, specs: list[GradedTest], guard: dict):
         self.stderr = tempfile.TemporaryFile()
         package_root = str(catalog.PACKAGE.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-        payload = json.dumps({"folder": str(folder), "tests": [(s.id, s.path, s.function) for s in specs]})
+        tests = [(s.id, s.path, s.function) for s in specs]
+        payload = json.dumps({"folder": str(folder), "tests": tests, **guard})
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mmjax.assignments.worker", payload],
             stdin=subprocess.DEVNULL,
@@ -94,10 +137,10 @@ class _Worker:
         return " | ".join(tail)
 
 
-def _run_isolated(folder: Path, specs: list[GradedTest], timeout: float | None) -> dict[str, dict]:
+def _run_isolated(folder: Path, specs: list[GradedTest], timeout: float | None, guard: dict) -> dict[str, dict]:
     results, pending = {}, list(specs)
     while pending:
-        worker = _Worker(folder, pending)
+        worker = _Worker(folder, pending, guard)
         current, deadline = None, time.monotonic() + STARTUP_SECONDS
         limits = {s.id: (timeout or s.timeout) for s in pending}
         while True:
@@ -129,7 +172,7 @@ def _run_isolated(folder: Path, specs: list[GradedTest], timeout: float | None) 
     return results
 
 
-def _run_in_process(folder: Path, specs: list[GradedTest]) -> dict[str, dict]:
+def _run_in_process(folder: Path, specs: list[GradedTest], guard: dict) -> dict[str, dict]:
     """The same tests in this process, without time limits: for trusted code (the reference, tests)."""
     results = {}
 
@@ -137,7 +180,7 @@ def _run_in_process(folder: Path, specs: list[GradedTest]) -> dict[str, dict]:
         if "done" in event:
             results[event["done"]] = event
 
-    run_tests(str(folder), [(s.id, s.path, s.function) for s in specs], emit)
+    run_tests(str(folder), [(s.id, s.path, s.function) for s in specs], emit, guard["assignment"], guard["refuse"])
     return results
 
 
@@ -157,16 +200,29 @@ def summary(tests: list[dict]) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def grade(folder: str | Path, hidden: str | Path | None = None, timeout: float | None = None, isolate: bool = True):
+def grade(
+    folder: str | Path,
+    hidden: str | Path | list[Path] | None = None,
+    timeout: float | None = None,
+    isolate: bool = True,
+    assignment: str | None = None,
+):
     """Grade the student folder ``folder`` (made by ``mmjax assignment new``); returns the report dict.
 
-    ``timeout`` replaces every test's own limit; ``isolate=False`` runs the tests in this process.
+    ``timeout`` replaces every test's own limit; ``isolate=False`` runs the tests in this process;
+    ``assignment`` is the one the folder must hold (see ``folder_assignment``).
     """
+    specs = graded_tests(assignment, hidden) if assignment else None  # the instructor's errors come first
+    name = folder_assignment(folder, assignment)
     folder = Path(folder).resolve()
-    name = read_manifest(folder)["assignment"]
-    specs = graded_tests(name, hidden)
+    specs = specs or graded_tests(name, hidden)
+    taken, problems = scan_folder(name, folder)
+    refuse: dict[str, dict[str, str]] = {}
+    for t in taken:
+        refuse.setdefault(Path(t.file).stem, {})[t.function] = t.message
+    guard = {"assignment": name, "refuse": refuse}
     start = time.perf_counter()
-    results = _run_isolated(folder, specs, timeout) if isolate else _run_in_process(folder, specs)
+    results = _run_isolated(folder, specs, timeout, guard) if isolate else _run_in_process(folder, specs, guard)
     tests = []
     for spec in specs:
         result = results.get(spec.id, {"status": "not run", "reason": "the grader did not reach it", "seconds": None})
@@ -197,6 +253,7 @@ def grade(folder: str | Path, hidden: str | Path | None = None, timeout: float |
         "points": sum(t["points"] for t in tests),
         "max_points": sum(t["max_points"] for t in tests),
         "summary": summary(tests),
+        "notes": problems + [t.message for t in taken],  # found before running: missing, unparsable, imported
         "seconds": round(time.perf_counter() - start, 1),
     }
 
@@ -215,5 +272,6 @@ def format_report(report: dict) -> str:
         rows.append(f"hidden: {report['hidden']['points']} / {report['hidden']['max_points']} points")
     else:
         rows.append("hidden: not run")
+    rows += [f"note: {note}" for note in report.get("notes", [])]
     rows.append(report["summary"])
     return "\n".join(rows)

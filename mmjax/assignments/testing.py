@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -45,22 +46,30 @@ class GradedTest:
     timeout: float
 
 
-def _decorator_arguments(node: ast.FunctionDef) -> dict:
+def _decorator_arguments(node: ast.FunctionDef, path: Path) -> dict:
     for decorator in node.decorator_list:
         if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", None) == "graded":
-            return {k.arg: ast.literal_eval(k.value) for k in decorator.keywords}
+            try:
+                return {k.arg: ast.literal_eval(k.value) for k in decorator.keywords}
+            except ValueError:
+                raise ValueError(
+                    f"{path}: {node.name}: @graded takes literal keywords (points=2, timeout=20)"
+                ) from None
     return {}
 
 
 def collect(path: Path, visibility: str) -> list[GradedTest]:
     """The ``test_*`` functions of a checks file, in source order, with their points and time limits."""
-    tree = ast.parse(Path(path).read_text(), str(path))
+    try:
+        tree = ast.parse(Path(path).read_text(), str(path))
+    except SyntaxError as error:  # an instructor's typo is bad input, reported before any test runs
+        raise ValueError(f"{path} does not parse (line {error.lineno}: {error.msg})") from None
     specs = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-            arguments = _decorator_arguments(node)
+            arguments = _decorator_arguments(node, path)
             points, timeout = arguments.get("points", DEFAULT_POINTS), arguments.get("timeout", DEFAULT_TIMEOUT)
-            if not isinstance(points, int) or points < 1 or not timeout > 0:
+            if not isinstance(points, int) or points < 1 or not isinstance(timeout, int | float) or timeout <= 0:
                 raise ValueError(f"{path}: {node.name} needs points >= 1 and timeout > 0")
             test_id = f"{visibility}/{Path(path).stem}.{node.name}"
             specs.append(GradedTest(test_id, visibility, str(path), node.name, points, float(timeout)))
@@ -71,11 +80,13 @@ class Student:
     """The student's modules, imported on first use from their folder: ``student.attention`` etc.
 
     An import that fails (a syntax error, an exception, ``sys.exit`` at module level) fails every test that
-    uses the module, with the same reason, instead of stopping the grader.
+    uses the module, with the same reason, instead of stopping the grader. ``prepare(stem, module)``, when
+    given, sees each module once it has loaded (the grader replaces there what the student did not write).
     """
 
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | Path, prepare: Callable[[str, object], None] | None = None):
         self._folder = Path(folder).resolve()
+        self._prepare = prepare
         self._prefix = "mmjax_student_" + hashlib.sha1(str(self._folder).encode()).hexdigest()[:10]
         self._loaded: dict[str, object] = {}
 
@@ -104,6 +115,8 @@ class Student:
             failure = ImportError(f"importing your {stem}.py failed: {type(error).__name__}: {error}")
             failure.__cause__ = error
             return failure
+        if self._prepare is not None:
+            self._prepare(stem, module)
         return module
 
 

@@ -1,6 +1,7 @@
 """Run graded tests one by one against a student's folder, reporting each as a JSON line.
 
-    python -m mmjax.assignments.worker '{"folder": ..., "tests": [[id, path, function], ...]}'
+    python -m mmjax.assignments.worker '{"folder": ..., "tests": [[id, path, function], ...],
+                                         "assignment": "attention", "refuse": {stem: {function: reason}}}'
 
 The grader (``grader.py``) starts this in a subprocess and reads the lines from the process's original
 stdout; whatever the student's code prints goes to stderr instead, so it cannot garble the protocol.
@@ -10,6 +11,7 @@ knows which test did it, charges that test, and starts a new worker for the rest
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -19,6 +21,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from mmjax.assignments.guard import TakenFromLibrary, library_guard, prepare_student
 from mmjax.assignments.testing import Student
 
 MAX_REASON = 400  # characters: a table row, not a dump of the student's arrays
@@ -48,6 +51,8 @@ def _where(error: BaseException, folder: Path) -> str:
 
 def describe(error: BaseException, folder: Path) -> tuple[str, str]:
     """(status, reason) of a test that raised ``error``."""
+    if isinstance(error, TakenFromLibrary):
+        return "imported", str(error)
     if isinstance(error, NotImplementedError):
         return "failed", f"not implemented yet: {error}{_where(error, folder)}"
     if isinstance(error, AssertionError):
@@ -59,11 +64,29 @@ def describe(error: BaseException, folder: Path) -> tuple[str, str]:
     return "failed", f"{type(error).__name__}: {error}{_where(error, folder)}"
 
 
-def run_tests(folder: str, tests: list[tuple[str, str, str]], emit: Callable[[dict], None]) -> None:
-    """Run each (id, checks path, function name) against the student's ``folder``; ``emit`` each event."""
-    student, resolved = Student(folder), Path(folder).resolve()
+def run_tests(
+    folder: str,
+    tests: list[tuple[str, str, str]],
+    emit: Callable[[dict], None],
+    assignment: str | None = None,
+    refuse: dict[str, dict[str, str]] | None = None,
+) -> None:
+    """Run each (id, checks path, function name) against the student's ``folder``; ``emit`` each event.
+
+    With ``assignment``, the student's graded functions must be their own (``guard.py``); ``refuse`` names
+    those the syntax-tree scan found taken from the library.
+    """
+    resolved = Path(folder).resolve()
+    prepare = prepare_student(assignment, resolved, refuse) if assignment else None
+    student = Student(folder, prepare)
     # The checks (and JAX with them) are imported before the first test starts, outside its time limit.
     checks = _load_checks([path for _, path, _ in tests])
+    guard = library_guard(assignment, resolved) if assignment else contextlib.nullcontext()
+    with guard:
+        _run(student, resolved, checks, tests, emit)
+
+
+def _run(student: Student, resolved: Path, checks: dict, tests: list, emit: Callable[[dict], None]) -> None:
     for test_id, path, function in tests:
         emit({"start": test_id})
         start = time.perf_counter()
@@ -88,7 +111,8 @@ def main() -> None:
         protocol.write(json.dumps(event) + "\n")
         protocol.flush()
 
-    run_tests(spec["folder"], [tuple(t) for t in spec["tests"]], emit)
+    tests = [tuple(t) for t in spec["tests"]]
+    run_tests(spec["folder"], tests, emit, spec.get("assignment"), spec.get("refuse"))
     protocol.close()
 
 
