@@ -109,8 +109,9 @@ def test_processes_on_one_run_dir_one_trains_the_others_refuse(tmp_path):
     assert loser.returncode == 2 and f"is in use by pid {winner.pid}" in err, err
     out, err = winner.communicate(timeout=300)
     assert winner.returncode == 0, err
-    steps = [p.name for p in (run_dir / "checkpoints").iterdir()]
-    assert all(name.isdigit() for name in steps) and len(steps) <= KEEP + 1, steps  # + the best one
+    names = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
+    steps = [name for name in names if name.isdigit()]
+    assert names == sorted(steps + [f"{s}.sha256.json" for s in steps]) and len(steps) <= KEEP + 1, names  # + best
 
     solo = loop.train(
         TOY,

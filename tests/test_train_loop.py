@@ -45,6 +45,13 @@ def assert_bit_identical(a, b):
         np.testing.assert_array_equal(x, y)
 
 
+def steps_on_disk(run_dir) -> list[int]:
+    """The step folders (each has a checksum file beside it, ``<step>.sha256.json``)."""
+    names = [p.name for p in (run_dir / "checkpoints").iterdir()]
+    assert sorted(n for n in names if not n.isdigit()) == sorted(f"{n}.sha256.json" for n in names if n.isdigit())
+    return sorted(int(n) for n in names if n.isdigit())
+
+
 def train_records(run_dir):
     """The log without wall-clock fields."""
     return [{k: v for k, v in r.items() if k != "time"} for r in read_metrics(run_dir / "metrics.jsonl")]
@@ -65,7 +72,7 @@ def test_uninterrupted_run_writes_everything(reference):
     assert int(result.state["step"]) == STEPS
     saved = json.loads((run_dir / "config.json").read_text())
     assert saved["task"] == "toy" and saved["config"]["batch_size"] == 8 and saved["train"]["steps"] == STEPS
-    assert sorted(int(p.name) for p in (run_dir / "checkpoints").iterdir()) == [4, 6, 8]  # keep=3
+    assert steps_on_disk(run_dir) == [4, 6, 8]  # keep=3
     assert (run_dir / "samples" / f"step_{STEPS:07d}" / "fit.png").stat().st_size > 0
     records = train_records(run_dir)
     assert [r["step"] for r in records if r["split"] == "train"] == list(range(1, STEPS + 1))
@@ -158,7 +165,7 @@ def test_non_finite_guard_stops_and_keeps_last_good_checkpoint(tmp_path, where, 
     message = str(error.value)
     assert message.startswith(f"non-finite values (NaN or inf) at step 5 in: {path}.")
     assert "last good checkpoint is step 4" in message
-    assert sorted(int(p.name) for p in (tmp_path / "checkpoints").iterdir()) == [2, 4]
+    assert steps_on_disk(tmp_path) == [2, 4]
     _, _, state, step = restore.load_run(tmp_path, task=task)
     assert step == 4 and all(np.isfinite(x).all() for x in leaves(state))
     assert max(r["step"] for r in read_metrics(tmp_path / "metrics.jsonl")) == 4  # the bad step is not logged
@@ -172,7 +179,7 @@ def test_best_checkpoint_is_kept_beyond_the_last_n(tmp_path):
 
     task = dataclasses.replace(TOY, evaluate=evaluate_best_at_4, sample=None)
     loop.train(task, CONFIG, settings(tmp_path, keep=1, eval_every=2))
-    assert sorted(int(p.name) for p in (tmp_path / "checkpoints").iterdir()) == [4, 8]
+    assert steps_on_disk(tmp_path) == [4, 8]
 
 
 def test_plot_draws_every_metric(reference, tmp_path):

@@ -1,16 +1,26 @@
 """Checkpoints with orbax: the full run in one atomic step directory, written in the background.
 
-Layout of ``RUN_DIR/checkpoints/<step>/``:
+Layout of ``RUN_DIR/checkpoints/``:
 
-* ``state``: the loop's carry ``{"state": task state, "rng": PRNG key data}`` (orbax arrays);
-* ``loader``: the data loader's position ``{"epoch", "step"}`` (JSON);
-* ``run``: the task name, its config and the seed (JSON), checked before anything is restored.
+* ``<step>/state``: the loop's carry ``{"state": task state, "rng": PRNG key data}`` (orbax arrays);
+* ``<step>/loader``: the data loader's position ``{"epoch", "step"}`` (JSON);
+* ``<step>/run``: the task name, its config and the seed (JSON), checked before anything is restored;
+* ``<step>.sha256.json``: the step's checksum (:mod:`mmjax.train.checksums`), written before the save.
 
 Orbax writes a step into ``<step>.orbax-checkpoint-tmp`` and renames it when complete, so a process
 killed mid-save leaves only a temporary folder: :class:`Checkpointer` reports it and never loads it. A
-finished step that cannot be read (a damaged disk, a file deleted by hand) is skipped with a message
-and the next older one is tried. A checkpoint whose config differs from the current one, or whose
-arrays have other shapes than the model, raises a ValueError that says what differs.
+finished step that cannot be read (a file deleted by hand), or whose arrays no longer match its checksum
+(flipped bytes on a disk, a bad copy), is set aside, renamed ``<step>.unreadable`` or ``<step>.damaged``
+with a message, and the step before it is tried. A checkpoint whose config differs from the current one,
+or whose arrays have other shapes than the model, raises a ValueError that says what differs.
+
+What a kill costs. Saves run in the background, one at a time: the save of step s is in flight while the
+loop trains on, and the next due save (step s + N, N = ``--checkpoint-every``) first waits for it to
+commit. So when a kill lands, the newest committed step is at most 2N steps behind the loop: a kill loses
+at most ``2 x --checkpoint-every`` steps (the N since the save in flight began, and the N it covered), and
+exactly the steps since the newest committed save. The first save of a run is the slowest (orbax sets up
+the folder), so a toy run saving every 20 steps and killed at step 39, its first save still uncommitted,
+restarts from step 0; killed at 59 it restarts from 20. SIGTERM instead saves and stops cleanly.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ import numpy as np
 import orbax.checkpoint as ocp
 from orbax.checkpoint import checkpoint_managers as policies
 
+from mmjax.train import checksums
 from mmjax.train import config as config_lib
 
 TMP_MARKER = ".orbax-checkpoint-tmp"
@@ -58,6 +69,10 @@ def shape_mismatches(saved_tree, abstract_tree) -> list[str]:
         if p in saved and saved[p] != wanted[p]
     ]
     return lines
+
+
+class DamagedCheckpoint(ValueError):
+    """A step's restored contents differ from the checksum written when it was saved."""
 
 
 class Checkpointer:
@@ -104,6 +119,16 @@ class Checkpointer:
                 "run": ocp.JsonCheckpointHandler(),
             },
         )
+        self._writes_checksums = not read_only and jax.process_index() == 0
+        self._remove_orphan_checksums()
+
+    def _step_folders(self) -> set[int]:
+        return {int(p.name) for p in self.directory.iterdir() if p.name.isdigit()} if self.directory.exists() else set()
+
+    def _remove_orphan_checksums(self, *also: int) -> None:
+        """Checksums of steps whose folder is gone (deleted by the keep policy, or never committed)."""
+        if self._writes_checksums:
+            checksums.remove_orphans(self.directory, self._step_folders() | set(also))
 
     def _report_incomplete(self) -> None:
         if not self.directory.exists():
@@ -131,7 +156,10 @@ class Checkpointer:
         saved_metrics = None
         if self.best_metric and metrics and self.best_metric in metrics:
             saved_metrics = {self.best_metric: float(metrics[self.best_metric])}
+        if self._writes_checksums:  # before the save starts, so no step ever commits without one
+            checksums.write(self.directory, step, checksums.digest(carry, dict(loader_state), run_info))
         self.manager.save(step, args=args, metrics=saved_metrics, force=True)
+        self._remove_orphan_checksums(step)
 
     def read_run_info(self, step: int) -> dict:
         return self.manager.restore(step, args=ocp.args.Composite(run=ocp.args.JsonRestore()))["run"]
@@ -146,6 +174,10 @@ class Checkpointer:
             try:
                 saved_info = self.read_run_info(step)
                 saved_tree = self.manager.item_metadata(step)["state"].tree
+                self._verify(step, run_info=saved_info)  # damage first: it must not read as another config
+            except DamagedCheckpoint as error:
+                self._set_aside(step, error, "damaged")
+                continue
             except Exception as error:  # noqa: BLE001 - any unreadable checkpoint is skipped
                 self._set_aside(step, error)
                 continue
@@ -157,40 +189,72 @@ class Checkpointer:
                     + "\n  ".join(mismatches[:10])
                 )
             try:
-                restored = self.manager.restore(
-                    step,
-                    args=ocp.args.Composite(
-                        state=ocp.args.StandardRestore(abstract_carry), loader=ocp.args.JsonRestore()
-                    ),
-                )
+                carry, loader_state = self.restore_step(step, abstract_carry)
+            except DamagedCheckpoint as error:
+                self._set_aside(step, error, "damaged")
+                continue
             except Exception as error:  # noqa: BLE001
                 self._set_aside(step, error)
                 continue
-            return step, restored["state"], dict(restored["loader"])
+            return step, carry, loader_state
         return None
 
-    def _set_aside(self, step: int, error: Exception) -> None:
-        """Rename an unreadable step folder so it is neither loaded nor in the way of a new save."""
+    def restore_step(self, step: int, abstract_carry) -> tuple[object, dict]:
+        """``(carry, loader_state)`` of step ``step``, checked against its checksum: DamagedCheckpoint (a
+        ValueError naming the folder) if the restored contents differ from what was saved."""
+        restored = self.manager.restore(
+            step,
+            args=ocp.args.Composite(
+                state=ocp.args.StandardRestore(abstract_carry),
+                loader=ocp.args.JsonRestore(),
+                run=ocp.args.JsonRestore(),
+            ),
+        )
+        carry, loader_state = restored["state"], dict(restored["loader"])
+        self._verify(step, carry, loader_state, dict(restored["run"]))
+        return carry, loader_state
+
+    def _verify(self, step: int, carry=None, loader_state=None, run_info=None) -> None:
+        """DamagedCheckpoint unless the parts given match the digests written with step ``step``."""
+        expected = checksums.read(self.directory, step)
+        if expected is None:
+            if carry is not None:
+                self.log(f"checkpoint step {step} has no checksum (written by an older mmjax): restored unverified")
+            return
+        bad = checksums.mismatches(expected, checksums.digest(carry, loader_state, run_info))
+        if bad:
+            raise DamagedCheckpoint(
+                f"checkpoint {self.directory / str(step)} is damaged: its {' and '.join(bad)} no longer "
+                f"match{'es' if len(bad) == 1 else ''} the sha256 written when it was saved ({checksums.path_of(self.directory, step).name}); a disk or "
+                "copy error"
+            )
+
+    def _set_aside(self, step: int, error: Exception, label: str = "unreadable") -> None:
+        """Rename a bad step folder (and its checksum) so it is neither loaded nor in the way of a new save."""
         if self.read_only or jax.process_index() != 0:
-            self.log(f"skipping unreadable checkpoint step {step} ({type(error).__name__})")
+            self.log(f"skipping {label} checkpoint step {step} ({type(error).__name__})")
             return
         source = self.directory / str(step)
-        target = self.directory / f"{step}.unreadable"
+        target = self.directory / f"{step}.{label}"
         suffix = 1
         while target.exists():
-            target, suffix = self.directory / f"{step}.unreadable{suffix}", suffix + 1
+            target, suffix = self.directory / f"{step}.{label}{suffix}", suffix + 1
         source.rename(target)
+        checksum = checksums.path_of(self.directory, step)
+        if checksum.exists():
+            checksum.rename(target / checksum.name)  # kept with the evidence
         self.manager.reload()
         self.log(
-            f"skipping unreadable checkpoint step {step} ({type(error).__name__}: {str(error)[:200]}); "
-            f"moved to {target.name}"
+            f"skipping {label} checkpoint step {step} ({type(error).__name__}: {str(error)[:300]}); "
+            f"moved to {target.name}, trying the step before"
         )
 
     def wait(self) -> None:
         self.manager.wait_until_finished()
 
     def close(self) -> None:
-        self.manager.close()
+        self.manager.close()  # waits for the save in flight, and the keep policy's deletions
+        self._remove_orphan_checksums()
 
 
 def run_info(task_name: str, config, seed: int) -> dict:

@@ -32,7 +32,7 @@ class TrainConfig:
     steps: int = 1000  # total train steps; a resumed run continues up to this many
     seed: int = 0  # the one seed of a run: init key, per-step key chain, data order
     run_dir: str = ""  # checkpoints, config.json, metrics.jsonl, samples; "" = runs/<task>
-    checkpoint_every: int = 100  # save every N steps (and always at the last step); 0 = only at the end
+    checkpoint_every: int = 100  # save every N steps (and at the last); 0 = only at the end; a kill loses <= 2N steps
     keep: int = 3  # keep the N most recent checkpoints (plus the best one if the task names a metric)
     log_every: int = 10  # append train metrics to metrics.jsonl every N steps
     eval_every: int = 0  # call task.evaluate every N steps and at the end; 0 = only at the end; -1 = never

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orbax.checkpoint as ocp
-
 from mmjax.train import checkpoint as ckpt
 from mmjax.train import config as config_lib
 from mmjax.train import parallel, registry
@@ -40,7 +38,7 @@ def load_run(run_dir, step: int | None = None, task=None, mesh=None):
         config = config_lib.from_dict(task.config_cls, info["config"])
         mesh = mesh or parallel.make_mesh(1)
         abstract = abstract_carry(task, config, mesh)
-        restored = checkpointer.manager.restore(step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract)))
-        return task, config, restored["state"]["state"], step
+        carry, _ = checkpointer.restore_step(step, abstract)  # a damaged step is a ValueError naming it
+        return task, config, carry["state"], step
     finally:
         checkpointer.close()
