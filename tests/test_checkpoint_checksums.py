@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mmjax.cli import main
 from mmjax.train import checksums, loop, restore
 from mmjax.train.checkpoint import Checkpointer
 from mmjax.train.config import TrainConfig
@@ -88,6 +89,20 @@ def test_a_flipped_byte_in_the_run_identity_reads_as_damage_not_as_another_confi
     resumed = loop.train(TOY, CONFIG, settings_for(tmp_path), log=messages.append)
     assert resumed.resumed_from == STEPS - 2
     assert any("damaged checkpoint step 8" in m and "its run no longer matches" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("damage", ["run JSON cut short", "array metadata deleted"])
+def test_a_reader_names_an_unreadable_step_in_one_line(reference, tmp_path, capsys, damage):
+    shutil.copytree(reference[1], tmp_path, dirs_exist_ok=True)
+    step = tmp_path / "checkpoints" / str(STEPS)
+    if damage == "run JSON cut short":
+        (step / "run" / "metadata").write_text('{"task": ')
+    else:
+        (step / "state" / "_METADATA").unlink()
+    assert main(["export", str(tmp_path), "--out", str(tmp_path / "m.npz")]) == 2
+    err = capsys.readouterr().err
+    assert f"checkpoint {step} cannot be read" in err and "other steps: [4, 6] (--step)" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_a_step_without_checksum_is_restored_with_a_note_and_a_bad_checksum_file_counts_as_damage(reference, tmp_path):

@@ -174,7 +174,7 @@ class Checkpointer:
             try:
                 saved_info = self.read_run_info(step)
                 saved_tree = self.manager.item_metadata(step)["state"].tree
-                self._verify(step, run_info=saved_info)  # damage first: it must not read as another config
+                self.verify_run_info(step, saved_info)  # damage first: it must not read as another config
             except DamagedCheckpoint as error:
                 self._set_aside(step, error, "damaged")
                 continue
@@ -214,6 +214,10 @@ class Checkpointer:
         self._verify(step, carry, loader_state, dict(restored["run"]))
         return carry, loader_state
 
+    def verify_run_info(self, step: int, run_info: dict) -> None:
+        """DamagedCheckpoint unless ``run_info`` (as read from step ``step``) matches its checksum."""
+        self._verify(step, run_info=run_info)
+
     def _verify(self, step: int, carry=None, loader_state=None, run_info=None) -> None:
         """DamagedCheckpoint unless the parts given match the digests written with step ``step``."""
         expected = checksums.read(self.directory, step)
@@ -223,9 +227,10 @@ class Checkpointer:
             return
         bad = checksums.mismatches(expected, checksums.digest(carry, loader_state, run_info))
         if bad:
+            verb = "matches" if len(bad) == 1 else "match"
             raise DamagedCheckpoint(
-                f"checkpoint {self.directory / str(step)} is damaged: its {' and '.join(bad)} no longer "
-                f"match{'es' if len(bad) == 1 else ''} the sha256 written when it was saved ({checksums.path_of(self.directory, step).name}); a disk or "
+                f"checkpoint {self.directory / str(step)} is damaged: its {' and '.join(bad)} no longer {verb} the "
+                f"sha256 written when it was saved ({checksums.path_of(self.directory, step).name}): a disk or "
                 "copy error"
             )
 

@@ -33,12 +33,23 @@ def load_run(run_dir, step: int | None = None, task=None, mesh=None):
         step = max(steps) if step is None else step
         if step not in steps:
             raise ValueError(f"no checkpoint for step {step} in {directory}; available: {steps}")
-        info = checkpointer.read_run_info(step)
-        task = task or registry.get_task(info["task"])
-        config = config_lib.from_dict(task.config_cls, info["config"])
-        mesh = mesh or parallel.make_mesh(1)
-        abstract = abstract_carry(task, config, mesh)
-        carry, _ = checkpointer.restore_step(step, abstract)  # a damaged step is a ValueError naming it
+        where = directory / str(step)
+        try:
+            info = checkpointer.read_run_info(step)
+            checkpointer.verify_run_info(step, info)  # damage before config errors: a flipped byte is not a config
+            task = task or registry.get_task(info["task"])
+            config = config_lib.from_dict(task.config_cls, info["config"])
+            mesh = mesh or parallel.make_mesh(1)
+            abstract = abstract_carry(task, config, mesh)
+            carry, _ = checkpointer.restore_step(step, abstract)
+        except ckpt.DamagedCheckpoint:
+            raise  # already names the folder
+        except Exception as error:  # noqa: BLE001 - orbax, JSON and tensorstore each raise their own kinds
+            others = [s for s in steps if s != step]
+            raise ValueError(
+                f"checkpoint {where} cannot be read ({type(error).__name__}: {' '.join(str(error).split())[:300]})"
+                + (f"; the run has other steps: {others} (--step)" if others else "")
+            ) from None
         return task, config, carry["state"], step
     finally:
         checkpointer.close()
