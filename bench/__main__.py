@@ -5,6 +5,7 @@
     python -m bench --repeats 20             # more timed calls per case (the median is reported)
     python -m bench --profile text2image     # where one case's time goes, by kind of XLA operation
     python -m bench --scaling                # time, FLOPs, memory against size: power laws and plots
+    python -m bench --torch                  # dcgan and text2image against PyTorch mirrors (bench/bench_torch.py)
 
 Per case: the median step time after warm-up, the compile time (cold, and warm from the persistent
 compilation cache that ``mmjax train`` keeps on by default), XLA's FLOPs per call, the achieved
@@ -91,6 +92,11 @@ def print_row(row: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--torch" in argv:  # its own options (python -m bench --torch --help): see bench/bench_torch.py
+        from bench import bench_torch
+
+        return bench_torch.main([a for a in argv if a != "--torch"])
     parser = Parser(prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", metavar="CASE", help="cases to run (default: all)")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
@@ -99,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", metavar="CASE", help="trace one case and print its time by kind of operation")
     parser.add_argument("--scaling", action="store_true", help="sweep sizes instead (see bench/scaling.py)")
     parser.add_argument("--quick", action="store_true", help="with --scaling: one short sweep (for tests)")
+    parser.add_argument("--torch", action="store_true", help="the JAX steps against PyTorch mirrors (--torch --help)")
     args = parser.parse_args(argv)
     cases = all_cases()
     if args.list:
