@@ -16,6 +16,14 @@ from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
+    from mmjax.utils.arguments import check_seed
+    from mmjax.utils.safe_files import output_file
+
+    # Before JAX loads and the rounds run, not when the report is written.
+    check_seed(args.seed)
+    check_seed(args.seed + max(args.rounds, 0), "--seed + --rounds")  # round k = 1 .. rounds draws with seed + k
+    if args.out:
+        output_file(args.out, "--out")
     from mmjax.captioner import export as captioner_export
     from mmjax.cycle import run_cycle
     from mmjax.eval.prompts import prompt_batch

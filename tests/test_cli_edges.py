@@ -52,6 +52,11 @@ def test_seeds_outside_32_bits_are_refused_by_every_command(capsys, tmp_path, wa
     refused(capsys, ["eval", "real", "--seed", seed], "--seed", str(seed))
     refused(capsys, ["demo", "--seed", seed], "--seed", str(seed))
     refused(capsys, ["demo", "--audio", wav, "--seed", seed], "--seed", str(seed))
+    refused(capsys, ["cycle", "--seed", seed], "--seed", str(seed))
+
+
+def test_cycle_refuses_rounds_that_would_run_past_the_last_seed(capsys):
+    refused(capsys, ["cycle", "--seed", 2**32 - 2, "--rounds", 3], "--seed + --rounds", str(2**32 + 1))
 
 
 @pytest.mark.parametrize("steps", [0, -5])
@@ -68,6 +73,7 @@ COMMANDS = {
     "demo --video --gif": lambda out, wav: ["demo", "--video", "a red circle moving left", "--gif", out],
     "demo --audio --out": lambda out, wav: ["demo", "--audio", wav, "--out", out],
     "plot --out": lambda out, wav: ["plot", "no-such-run", "--out", out],
+    "cycle --out": lambda out, wav: ["cycle", "--out", out],
 }
 
 
