@@ -30,7 +30,9 @@ CONFIG = ToyConfig(num_train_examples=40, batch_size=8, model=ToyModelConfig(wid
 
 
 def settings_for(run_dir, **changes):
-    base = dict(steps=STEPS, run_dir=str(run_dir), checkpoint_every=2, keep=3, progress=False, sample_every=-1)
+    base = dict(
+        steps=STEPS, run_dir=str(run_dir), checkpoint_every=2, keep=3, progress=False, sample_every=-1, eval_every=-1
+    )
     return TrainConfig(**{**base, **changes})
 
 
