@@ -8,6 +8,10 @@ compiles once under ``jax.jit`` and runs a whole batch at once. The model is see
 which feeds the token at position ``index`` and returns the distribution of the next one; ``cache`` is any
 pytree whose leaves have the batch as their leading axis (e.g. the key/value cache of a decoder).
 Output tokens exclude the start token; once a sequence emits ``eos_id`` it is padded with ``pad_id``.
+
+Constrained decoding: ``DecodeOptions(constraint=automaton)`` (a :class:`TokenAutomaton`, e.g. the caption
+grammar of :func:`mmjax.data.caption_grammar.caption_automaton`) masks, at every step and for every method,
+the logits of the tokens the automaton does not allow next, so only sequences it accepts can come out.
 """
 
 from __future__ import annotations
@@ -18,6 +22,45 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TokenAutomaton:
+    """A deterministic finite automaton over token ids: ``next_state [S, V]``, ``allowed [S, V]``, ``start``.
+
+    ``start`` is the state before the start token is fed. Hashed and compared by identity, so that it can
+    sit in the static ``DecodeOptions``: build it once and reuse the object, and decoding compiles once.
+    """
+
+    next_state: Any  # int32 [S, V]
+    allowed: Any  # bool [S, V]; every row allows at least one token
+    start: int
+
+
+MASKED = -1e9  # a masked logit: finite, so a row never becomes all -inf (NaN in log_softmax)
+
+
+def constrain(step_fn, cache: Any, batch: int, automaton: TokenAutomaton):
+    """Wrap ``step_fn`` so that its logits allow only the tokens ``automaton`` allows next.
+
+    The wrapped step returns the model's log-probabilities (not renormalised over the allowed tokens; masked:
+    ``MASKED``), which beam search then adds up as they are, so it ranks hypotheses by the model's own
+    probability, and a caption that was already the best valid one stays the best. Greedy is argmax either
+    way; sampling draws from the renormalised allowed tokens. The automaton's state rides in the cache
+    (``[B]``, batch-leading like every cache leaf, so beam search reorders it with its hypotheses); each step
+    first feeds the token to the automaton, then masks.
+    """
+    next_state, allowed = jnp.asarray(automaton.next_state), jnp.asarray(automaton.allowed)
+
+    def step(tokens, cache, index):
+        inner, state = cache
+        state = next_state[state, tokens]
+        logits, inner = step_fn(tokens, inner, index)
+        log_probs = jax.nn.log_softmax(logits.astype(jnp.float32))  # the model's, not renormalised over the allowed
+        return jnp.where(allowed[state], log_probs, MASKED), (inner, state)
+
+    return step, (cache, jnp.full((batch,), automaton.start, jnp.int32))
+
 
 StepFn = Callable[[jax.Array, Any, jax.Array], tuple[jax.Array, Any]]
 METHODS = ("greedy", "sample", "beam")
@@ -37,6 +80,7 @@ class DecodeOptions:
     top_p: float | None = None  # sampling: keep the smallest set with probability >= p (nucleus)
     beam_size: int = 4  # beam search: hypotheses kept per sequence
     length_penalty: float = 0.6  # beam search: alpha in ((5 + length) / 6)^alpha
+    constraint: TokenAutomaton | None = None  # only sequences this automaton accepts (see ``constrain``)
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -159,7 +203,10 @@ def beam_search(
         index, last, cache, log_prob, finished, lengths, tokens = state
         logits, cache = step_fn(last, cache, index)
         vocab = logits.shape[-1]
-        token_log_prob = jax.nn.log_softmax(logits.astype(jnp.float32)).reshape(batch, beams, vocab)
+        if options.constraint is None:
+            token_log_prob = jax.nn.log_softmax(logits.astype(jnp.float32)).reshape(batch, beams, vocab)
+        else:  # ``constrain`` returned the model's log-probabilities, masked: keep them unrenormalised
+            token_log_prob = logits.reshape(batch, beams, vocab)
         pad_only = jnp.full((vocab,), -jnp.inf).at[options.pad_id].set(0.0)
         token_log_prob = jnp.where(finished[..., None], pad_only, token_log_prob)
         candidates = (log_prob[..., None] + token_log_prob).reshape(batch, beams * vocab)  # [B, K * V]
@@ -191,6 +238,8 @@ def decode(
     step_fn: StepFn, cache: Any, start_tokens: jax.Array, options: DecodeOptions, key: jax.Array | None = None
 ) -> jax.Array:
     """Decode with ``options.method``; returns the (best) tokens ``[B, max_length]``."""
+    if options.constraint is not None:
+        step_fn, cache = constrain(step_fn, cache, start_tokens.shape[0], options.constraint)
     if options.method == "greedy":
         return greedy(step_fn, cache, start_tokens, options)
     if options.method == "sample":
