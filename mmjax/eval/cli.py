@@ -6,6 +6,7 @@ mmjax eval dcgan --checkpoint runs/dcgan/ckpt --out dcgan.json  # a trained mode
 mmjax eval text2image --out t2i.json                          # the shipped text-to-image model
 mmjax eval captioner --checkpoint runs/captioner              # a captioner run (or an exported .npz)
 mmjax eval audio2image --checkpoint runs/audio2image          # sounds -> images, beside: mmjax eval audio_decoder
+mmjax eval captioner --robustness --num-samples 50 --out r.json  # accuracy on pictures drawn elsewhere, per condition
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 from mmjax.eval.report import format_table, write_report
 
 SPLITS = ("test", "test_heldout")
+DECODINGS = ("free", "constrained")
 
 
 def evaluate(kind: str, function, judge, split: str, num_samples: int, seed: int, encoder=None) -> dict[str, float]:
@@ -32,6 +34,62 @@ def evaluate(kind: str, function, judge, split: str, num_samples: int, seed: int
     raise ValueError(f"unknown generator kind {kind!r}; expected image, audio_image, video or caption")
 
 
+def run_robustness(args: argparse.Namespace) -> int:
+    """``--robustness``: the captioner's accuracy on pictures of the independent rasteriser, per condition."""
+    from mmjax.eval.robustness.normalise import METHODS as NORMALISATIONS
+
+    if args.generator != "captioner":
+        raise ValueError(
+            f"--robustness scores the captioner: run 'mmjax eval captioner --robustness', not {args.generator!r}"
+        )
+    if args.num_samples < 1:
+        raise ValueError(f"--num-samples must be >= 1, got {args.num_samples}")
+    normalisations = [n.strip() for n in args.normalise.split(",")]
+    decodings = [d.strip() for d in args.decoding.split(",")]
+    for name, values, allowed in (
+        ("--normalise", normalisations, NORMALISATIONS),
+        ("--decoding", decodings, DECODINGS),
+    ):
+        for value in values:
+            if value not in allowed:
+                raise ValueError(f"unknown {name} {value!r}; expected a comma-separated subset of {', '.join(allowed)}")
+    from mmjax.captioner import export
+    from mmjax.captioner.step import caption_images
+    from mmjax.data.caption_grammar import caption_automaton
+    from mmjax.eval.adapters.checkpoints import load_model
+    from mmjax.eval.robustness.table import format_robustness, robustness_table
+    from mmjax.utils.batching import padded_chunks
+
+    config, variables, step, where = load_model(args.checkpoint, "captioner", export)
+    start, table = time.perf_counter(), {}
+    for decoding in decodings:
+        options = {"constraint": caption_automaton()} if decoding == "constrained" else {}
+
+        def caption(images, options=options):
+            captions = []
+            for _, chunk, count in padded_chunks(images, 64):
+                captions += caption_images(config, variables, chunk, **options)[:count]
+            return captions
+
+        rows = robustness_table(caption, args.num_samples, args.seed, normalisations)
+        table.update({f"{decoding} decoding, normalise={n}": r for n, r in rows.items()})
+    print(format_robustness(table))
+    report = {
+        "generator": "captioner",
+        "robustness": True,
+        "checkpoint": where,
+        "checkpoint_step": step,
+        "num_samples": args.num_samples,
+        "seed": args.seed,
+        "seconds": time.perf_counter() - start,
+        "results": table,
+    }
+    if args.out:
+        write_report(report, args.out)
+        print(f"wrote {args.out}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from mmjax.utils.arguments import check_seed
     from mmjax.utils.safe_files import output_file
@@ -39,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
     check_seed(args.seed)
     if args.out:  # checked before the scoring, which takes minutes, rather than when the report is written
         output_file(args.out, "--out")
+    if args.robustness:
+        return run_robustness(args)
     if args.num_samples < 16:
         raise ValueError(f"--num-samples must be >= 16 for the distribution metrics, got {args.num_samples}")
     splits = [s.strip() for s in args.splits.split(",")]
@@ -125,6 +185,22 @@ def register(subparsers) -> None:
         "--encoder",
         default=None,
         help="contrastive encoder for R-precision (default: the shipped judge/contrastive.npz; 'none' to skip)",
+    )
+    parser.add_argument(
+        "--robustness",
+        action="store_true",
+        help="captioner only: accuracy and unparseable share on pictures drawn by an independent PIL rasteriser, "
+        "per condition (background, blur, noise, JPEG, shift), for one and two objects; --num-samples per group",
+    )
+    parser.add_argument(
+        "--normalise",
+        default="none,background",
+        help="with --robustness: comma-separated input normalisations to compare (none, background, denoise)",
+    )
+    parser.add_argument(
+        "--decoding",
+        default="free,constrained",
+        help="with --robustness: comma-separated decodings to compare (free, constrained to the caption grammar)",
     )
     parser.add_argument("--out", default=None, help="write the JSON report here")
     parser.set_defaults(func=run)
