@@ -116,6 +116,11 @@ def make_model(config: CaptionerConfig, *, rngs: nnx.Rngs) -> ImageCaptioner:
 
 
 @functools.cache
+def variables_of(config: CaptionerConfig) -> F.Variables:
+    """The shapes of the captioner's variables for ``config`` (built abstractly: no FLOPs)."""
+    return jax.eval_shape(lambda: F.split(make_model(config, rngs=nnx.Rngs(0)))[1])
+
+
 def graphdef(config: CaptionerConfig) -> nnx.GraphDef:
     """The model's structure, without parameters (built abstractly, so it costs no FLOPs)."""
     return F.graph_of(lambda: make_model(config, rngs=nnx.Rngs(0)))
@@ -146,3 +151,23 @@ def predict(
     options = decode_options(config) if options is None else options
     variables = {"params": variables["params"], "state": variables["state"]}  # not the optimiser's state
     return generate(graphdef(config), variables, jnp.asarray(images), options, key)
+
+
+@functools.partial(jax.jit, static_argnames=("config",))
+def caption_scores(config: CaptionerConfig, variables: F.Variables, images, ids: jax.Array) -> jax.Array:
+    """Mean log-probability per token of each caption ``ids`` ``[B, L]`` (as :func:`predict` returns them, no
+    <bos>, <pad> after <eos>) under the model, unconstrained, <eos> included: ``[B]``, at most 0.
+
+    A confident caption of a Shapes picture scores near 0; a picture the model cannot read scores lower,
+    whatever decoding (e.g. constrained to the grammar) made the words.
+    """
+    tokenizer = Tokenizer.default()
+    variables = {"params": variables["params"], "state": variables["state"]}
+    start = jnp.full((ids.shape[0], 1), tokenizer.bos_id, jnp.int32)
+    tokens = jnp.concatenate([start, ids.astype(jnp.int32), jnp.full_like(start, tokenizer.pad_id)], axis=1)
+    log_probs = jax.nn.log_softmax(logits(config, variables, {"image": jnp.asarray(images), "tokens": tokens}))
+    picked = jnp.take_along_axis(log_probs, tokens[:, 1:, None], axis=-1)[..., 0]  # [B, L + 1]
+    target = tokens[:, 1:]
+    after_eos = jnp.cumsum(target == tokenizer.eos_id, axis=1) - (target == tokenizer.eos_id)  # 1 past the first eos
+    counted = (after_eos == 0) & (target != tokenizer.pad_id)
+    return jnp.sum(jnp.where(counted, picked, 0.0), axis=1) / jnp.maximum(counted.sum(1), 1)

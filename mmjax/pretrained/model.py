@@ -24,7 +24,9 @@ import jax
 import numpy as np
 from PIL import Image
 
-from mmjax.captioner.step import caption_images
+from mmjax.captioner.model import caption_scores, decode_options, predict
+from mmjax.data.caption_grammar import caption_automaton
+from mmjax.data.tokenizer import Tokenizer
 from mmjax.pretrained.images import as_image_array, as_image_batch
 from mmjax.pretrained.prompts import encode_prompts
 from mmjax.text2image.step import generate_images as draw
@@ -32,6 +34,10 @@ from mmjax.utils.batching import padded_chunks
 
 CHUNK = 16  # rows per compiled call: small enough for one prompt to be quick, large enough for a sheet
 METHODS = ("greedy", "beam")
+# A caption scoring below this (mean log-probability per word) is of a picture that is probably not a Shapes
+# scene: no test or test_heldout picture of 1024 scores below it, no grey, noise, all-ones or random-blob picture
+# of 2050 above it but plain black ones (an empty scene reads as a confident caption; issue 23).
+SCORE_THRESHOLD = -0.75
 
 
 def _check_seed(seed) -> int:
@@ -92,24 +98,45 @@ class ShapesModel:
         return image.resize((int(size), int(size)), Image.Resampling.NEAREST)
 
     # ---- image -> text ------------------------------------------------------------------------------
-    def generate_texts(self, images, method: str = "greedy", beam_size: int = 4) -> list[str]:
+    def generate_texts(
+        self, images, method: str = "greedy", beam_size: int = 4, constrained: bool = True, return_score: bool = False
+    ):
         """Captions of several pictures, each in any form :func:`mmjax.pretrained.images.as_image_array`
         accepts (a list of them, or an ``N x H x W x 3`` array), decoded word by word.
 
         ``method``: "greedy" (the likeliest next word each time) or "beam" (keep ``beam_size`` hypotheses).
+        ``constrained`` (default): only words the caption grammar allows next can be chosen
+        (:mod:`mmjax.data.caption_grammar`), so every caption parses. ``return_score``: also return each
+        caption's score, the mean log-probability per word under the model
+        (:func:`mmjax.captioner.model.caption_scores`); below :data:`SCORE_THRESHOLD` the picture is probably
+        not a Shapes scene. Returns the captions, or ``(captions, scores)``.
         """
         if method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
         options = {"beam_size": beam_size} if method == "beam" else {}
         if method == "beam" and (isinstance(beam_size, bool) or not isinstance(beam_size, int) or beam_size < 1):
             raise ValueError(f"beam_size must be an integer >= 1, got {beam_size!r}")
+        if constrained:
+            options["constraint"] = caption_automaton()
         pixels = as_image_batch(images, self.captioner_config.image_size)  # [N, 32, 32, 3] uint8
-        captions = []
+        config, variables, tokenizer = self.captioner_config, self._c_variables, Tokenizer.default()
+        captions, scores = [], []
         for _, chunk, count in padded_chunks(pixels, CHUNK):
-            captions += caption_images(self.captioner_config, self._c_variables, chunk, method, **options)[:count]
-        return captions
+            ids = predict(config, variables, chunk, decode_options(config, method, **options))
+            captions += [tokenizer.decode(row) for row in np.asarray(ids)[:count]]
+            if return_score:
+                scores += np.asarray(caption_scores(config, variables, chunk, ids))[:count].tolist()
+        return (captions, scores) if return_score else captions
 
-    def generate_text(self, image, method: str = "greedy", beam_size: int = 4) -> str:
+    def generate_text(
+        self, image, method: str = "greedy", beam_size: int = 4, constrained: bool = True, return_score: bool = False
+    ):
         """The caption of one picture: a PIL.Image, a path, an H x W x 3 array (uint8, or float in [0, 1]),
-        or a 3 x H x W float array in [0, 1] as torchvision's ``ToTensor()`` makes."""
-        return self.generate_texts([as_image_array(image, self.captioner_config.image_size)], method, beam_size)[0]
+        or a 3 x H x W float array in [0, 1] as torchvision's ``ToTensor()`` makes.
+
+        With ``return_score=True``: ``(caption, score)``, the score the mean log-probability per word of the
+        caption under the model; a picture scoring below :data:`SCORE_THRESHOLD` is "not a Shapes scene".
+        """
+        pixels = [as_image_array(image, self.captioner_config.image_size)]
+        out = self.generate_texts(pixels, method, beam_size, constrained, return_score)
+        return (out[0][0], out[1][0]) if return_score else out[0]
