@@ -5,7 +5,7 @@ import pytest
 
 from mmjax.data import attributes as A
 from mmjax.data.scene import sample_scene
-from mmjax.metrics.coherence import attribute_accuracy, canonical_labels
+from mmjax.metrics.coherence import all_correct_per_sample, attribute_accuracy, canonical_labels, right_by_object_count
 from mmjax.metrics.diversity import distinct_outcome_fraction, mean_pairwise_distance
 
 
@@ -53,6 +53,25 @@ def test_accuracy_counts_one_wrong_attribute_exactly():
     assert scores["colour"] == pytest.approx(1 - 10 / present)
     assert scores["all_correct"] == pytest.approx(0.75)
     assert scores["shape"] == 1.0
+
+
+def test_all_correct_splits_between_one_and_two_object_prompts():
+    """A generator right on every one-object prompt and wrong on the second object of every two-object one:
+    the mean says about a half, the split says which half."""
+    target = stacked([sample_scene(4, "test", i) for i in range(80)])
+    prediction = canonical_labels(target)
+    two = target["num_objects"] == 2
+    prediction["colour"][two, 1] = prediction["colour"][two, 0]  # both objects in the first one's colour
+    differs = two & (target["colour"][:, 0] != target["colour"][:, 1])
+    per_sample = all_correct_per_sample(prediction, target)
+    np.testing.assert_array_equal(per_sample, ~differs)
+    split = right_by_object_count(prediction, target)
+    assert split["one_object_right"] == 1.0 and split["one_object_prompts"] == int((~two).sum())
+    assert split["two_object_right"] == pytest.approx(1 - differs.sum() / two.sum())
+    assert split["two_object_prompts"] == int(two.sum())
+    assert attribute_accuracy(prediction, target)["all_correct"] == pytest.approx(per_sample.mean())
+    only_one = {k: v[~two] for k, v in target.items()}
+    assert np.isnan(right_by_object_count(canonical_labels(only_one), only_one)["two_object_right"])
 
 
 def test_coherence_rejects_mismatched_batches():

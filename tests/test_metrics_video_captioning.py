@@ -42,6 +42,10 @@ def test_video_accuracy_perfect_frozen_and_wrong_shape():
     scores = video_accuracy(wrong, target)
     assert scores["all_correct"] == pytest.approx(0.5) and scores["motion"] == 1.0
     assert scores["frame_all_correct"] == pytest.approx(1 - 30 / (60 * 4))
+    again, clips = video_accuracy(wrong, target, return_clips=True)  # the same scores, and each clip's verdict
+    assert again == scores
+    np.testing.assert_array_equal(clips["all_correct"], np.arange(60) >= 30)
+    assert clips["motion"].all() and clips["frames"].mean() == scores["all_correct"]
 
 
 def test_true_captions_state_exactly_the_scene_facts():

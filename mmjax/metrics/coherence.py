@@ -7,6 +7,8 @@ or an attribute the prompt does not specify) is not scored.
     acc(a) = sum_i [pred_i(a) == target_i(a)] [target_i(a) != -1] / sum_i [target_i(a) != -1]
     all_correct = mean_i  prod_a [pred_i(a) == target_i(a) or target_i(a) == -1]
 
+``right_by_object_count`` splits ``all_correct`` between prompts of one object and prompts of two.
+
 Images cannot tell "A below B" from "B above A", so targets are first put in canonical form
 (``canonical_labels``): two objects ordered top-to-bottom / left-to-right, relation ``above`` or ``left of``.
 """
@@ -59,6 +61,13 @@ def attribute_accuracy(predicted: dict, target: dict) -> dict[str, float]:
     Both arguments are batched label dicts (``num_objects [N]``, ``shape [N, 2]``, ...); the target is
     canonicalised here, the prediction must already be canonical (as the judge's is).
     """
+    scores, every_ok = _scored(predicted, target)
+    scores["all_correct"] = float(every_ok.mean())
+    return scores
+
+
+def _scored(predicted: dict, target: dict) -> tuple[dict[str, float], np.ndarray]:
+    """Per-attribute accuracy and, per sample, whether every stated attribute is right (bool ``[N]``)."""
     pred, goal = _as_batch(predicted, "predicted"), canonical_labels(target)
     if pred["num_objects"].shape != goal["num_objects"].shape:
         raise ValueError(
@@ -73,7 +82,28 @@ def attribute_accuracy(predicted: dict, target: dict) -> dict[str, float]:
         every_ok &= correct.reshape(correct.shape[0], -1).all(axis=1)
         if scored.any():
             scores[key] = float(correct[scored].mean())
-    scores["all_correct"] = float(every_ok.mean())
+    return scores, every_ok
+
+
+def all_correct_per_sample(predicted: dict, target: dict) -> np.ndarray:
+    """bool ``[N]``: sample i shows every attribute its target states (the per-sample ``all_correct``)."""
+    return _scored(predicted, target)[1]
+
+
+def right_by_object_count(predicted: dict, target: dict) -> dict[str, float]:
+    """``all_correct`` among the prompts that state one object and among those that state two.
+
+    ``{"one_object_right", "two_object_right", "one_object_prompts", "two_object_prompts"}``; a fraction is
+    NaN where no prompt has that count. A generator can be right on almost every one-object prompt and on few
+    two-object ones; the mean over both hides that.
+    """
+    every_ok = all_correct_per_sample(predicted, target)
+    count = np.asarray(target["num_objects"])
+    scores = {}
+    for name, n in (("one_object", 1), ("two_object", 2)):
+        rows = count == n
+        scores[f"{name}_right"] = float(every_ok[rows].mean()) if rows.any() else float("nan")
+        scores[f"{name}_prompts"] = int(rows.sum())
     return scores
 
 

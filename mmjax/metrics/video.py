@@ -38,11 +38,13 @@ def motion_from_cells(first: dict, last: dict) -> np.ndarray:
     return motions
 
 
-def video_accuracy(frame_labels: dict, target: dict) -> dict[str, float]:
+def video_accuracy(frame_labels: dict, target: dict, return_clips: bool = False):
     """Per-frame attribute accuracy (``frame_*``), ``motion`` accuracy and ``all_correct`` per video.
 
     ``frame_labels``: judged labels with a frame axis, ``num_objects [N, T]``, ``shape [N, T, 2]``...;
-    ``target``: the prompts' labels ``num_objects [N]``, ..., ``motion [N]``.
+    ``target``: the prompts' labels ``num_objects [N]``, ..., ``motion [N]``. With ``return_clips``, also
+    the verdict per clip, bool ``[N]`` each: ``frames`` (every frame right), ``motion`` and ``all_correct``
+    (both), so that a score can be split, e.g. between one-object and two-object prompts.
     """
     num_videos, num_frames = frame_labels["num_objects"].shape
     canonical = canonical_labels(target)  # the judge reads objects top-to-bottom / left-to-right
@@ -62,6 +64,9 @@ def video_accuracy(frame_labels: dict, target: dict) -> dict[str, float]:
     scores["frame_all_correct"] = float(per_frame_ok.mean())
     scores["motion"] = float(motion_ok.mean())
     scores["all_correct"] = float((per_frame_ok.reshape(num_videos, num_frames).all(axis=1) & motion_ok).mean())
+    if return_clips:
+        frames_ok = per_frame_ok.reshape(num_videos, num_frames).all(axis=1)
+        return scores, {"frames": frames_ok, "motion": motion_ok, "all_correct": frames_ok & motion_ok}
     return scores
 
 

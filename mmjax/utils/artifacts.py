@@ -4,15 +4,21 @@ They are package data in ``mmjax/artifacts/``, installed with the code by every 
 wheel, ``pip install .``, ``pip install -e .``); in a clone, ``data/`` is a link to the same folder, so
 ``data/judge/judge.npz`` is the file the library loads. To use other files without replacing those,
 point ``MMJAX_ARTIFACTS`` at a folder with the same layout (``$MMJAX_ARTIFACTS/judge/judge.npz``).
+
+Every shipped file a process asks for through :func:`artifact_path` is remembered; :func:`used` gives their
+SHA-256, which a chapter's full-run record stores (``mmjax.utils.chapter``), so that a changed model file
+shows which records were made with the old one (``tests/test_chapter_models.py``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.resources
 import os
 from pathlib import Path
 
 ENV_VAR = "MMJAX_ARTIFACTS"
+_USED: dict[str, Path] = {}  # name -> path of every shipped file artifact_path has resolved in this process
 
 
 def artifacts_dir() -> Path:
@@ -37,4 +43,20 @@ def artifact_path(name: str, make_with: str) -> Path:
             f"{ENV_VAR} to a folder holding {name} to use another copy); make it with: "
             f"{make_with} --out {path}"
         )
+    _USED[name] = path
     return path
+
+
+def sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def used() -> dict[str, str]:
+    """``{name: sha256}`` of every shipped file this process has resolved with :func:`artifact_path`
+    (``"shapes/text2image.npz"``, ...), sorted by name."""
+    return {name: sha256(path) for name, path in sorted(_USED.items())}

@@ -9,7 +9,9 @@
 ``finish`` prints the check, writes ``<out>/<topic>.results.json`` and raises if a figure misses its band
 in the mode the chapter ran in. ``mmjax chapters verify PATH --record`` runs a chapter in full mode and
 commits its record (and the figures it keeps) under ``chapters/records/<section>/``, which is what quick
-mode shows where it is too short to teach the lesson itself.
+mode shows where it is too short to teach the lesson itself. The record names every shipped file the run
+loaded (``shipped_files``: ``{"shapes/text2image.npz": sha256, ...}``, from ``mmjax.utils.artifacts.used``),
+so that when a model ships again the chapters recorded with the old one are found and re-recorded.
 
 A chapter names itself instead of passing ``__file__``, which a notebook does not have: it then runs the same
 as a script, as a notebook under Jupyter from any working directory, and in a hosted notebook. Its source, where
@@ -26,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from mmjax.utils import results
+from mmjax.utils import artifacts, results
 
 
 def quick_mode() -> bool:
@@ -141,6 +143,9 @@ class Chapter:
             "values": self.values,
             "checks": rows,
             "kept_figures": self.kept,
+            # the shipped models (and judge) this run loaded, by SHA-256: a record made with an older file is
+            # found by tests/test_chapter_models.py when the file changes
+            "shipped_files": artifacts.used(),
         }
         (self.out / f"{self.topic}.results.json").write_text(json.dumps(record, indent=2) + "\n")
         if rows:
