@@ -236,9 +236,12 @@ figures.save(fig, chapter.out / "visualiser_accuracy.png", dpi=90)
 #
 # ## Exercises
 # Use `from mmjax.utils.selfcheck import check`.
-# 1. **A note's pitch on the mel axis.** The red circle of bar 1 sounds at 250 Hz. In which mel band is its
-#    fundamental loudest? Take `S_by_hand[4:8].mean(0).argmax()` (the frames inside slot 0) and compare it with
-#    the band whose centre is nearest 250 Hz.
+# 1. **A note's pitch on the mel axis.** The red circle of bar 1 sounds at 250 Hz, in slot 0 (its cell is the
+#    upper left: samples 0 to 511). Frame $t$ covers samples $128t - 128$ to $128t + 128$ (the frames are
+#    centred), so frames 1, 2 and 3 lie wholly inside slot 0. In which mel band is the fundamental loudest
+#    there? Take `S_by_hand[1:4].mean(0).argmax()` and compare it with the band whose centre is nearest
+#    250 Hz, `np.abs(np.asarray(centre) - 250).argmin()`: they are the same band,
+#    `check(int(S_by_hand[1:4].mean(0).argmax()), expected=int(np.abs(np.asarray(centre) - 250).argmin()), tol=0)`.
 # 2. **Resampling.** Write the tune at 16 kHz (`write_wav(path, scipy.signal.resample(tune, 2 * len(tune)),
 #    rate=16_000)`) and read it back with `read_wav`: it comes back at 8 kHz. How large is the largest
 #    difference from `tune`?

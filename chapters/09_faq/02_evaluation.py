@@ -81,7 +81,8 @@ figures.save(fig, chapter.out / "samples.png", dpi=120)
 # (`D` = 128 numbers each). Quality metrics compare the two clouds; none of them looks at the prompt.
 #
 # **Shapes-FID** (Fréchet distance) fits a Gaussian `N(mu, S)` to each cloud (mean and covariance) and
-# measures the 2-Wasserstein distance between the two Gaussians:
+# measures the *squared* 2-Wasserstein distance between the two Gaussians (FID is $W_2^2$, not $W_2$: twice the
+# shift of the means costs four times as much):
 #
 #     FID = |mu_x - mu_y|^2 + tr(S_x + S_y - 2 (S_x S_y)^{1/2})
 #
@@ -316,8 +317,9 @@ if chapter.quick:  # N <= 48: the two lines overlap; the full run goes to N = 50
 #   whether a sample matches its prompt, nor whether the samples of one prompt vary.
 # * FID has a floor that depends on N (about 1/N); KID is unbiased but must be read with its error bar; with
 #   too few samples neither sees strong pixel noise.
-# * Precision (do the samples look real?) and recall (do they cover the real data?) tell a collapsed model
-#   from a noisy one, which one FID cannot.
+# * FID separates a collapsed model from a noisy one (`fid_collapsed` about 130 against `fid_noisy` 4.5), but as
+#   one number it cannot say what was lost: quality or coverage. Precision (do the samples look real?) and
+#   recall (do they cover the real data?) say which: `collapsed` loses coverage alone, `noisy` some coverage.
 # * Always report the metric on real data next to the model's, with the same N: that is its floor or ceiling.
 #
 # ## Exercises
