@@ -72,7 +72,7 @@ def test_conditions_are_deterministic_and_change_the_picture():
 
 # ---- normalisation --------------------------------------------------------------------------------------------
 def test_background_normalisation_is_the_identity_on_black_and_maps_a_grey_background_to_black():
-    scenes = [sample_scene(0, "test", i) for i in range(8)]
+    scenes = [sample_scene(0, "test", i) for i in (*range(8), 40, 253, 995)]  # 40, 253, 995 touch the border
     pictures = np.stack([render_image(s) for s in scenes])
     assert np.array_equal(normalise(pictures, "background"), pictures)
     assert np.array_equal(normalise(pictures, "denoise"), pictures)
@@ -80,6 +80,10 @@ def test_background_normalisation_is_the_identity_on_black_and_maps_a_grey_backg
     black = np.stack([rasterise(s) for s in scenes])
     normalised = normalise(grey, "background")
     assert (normalised[:, 0, 0] == 0).all() and np.abs(normalised.astype(int) - black).mean() < 4
+    noisy = np.stack([rasterise(s, Condition("noise", noise=20.0), seed=i) for i, s in enumerate(scenes)])
+    denoised = normalise(noisy, "denoise")
+    background = black.max(-1) == 0
+    assert (denoised.max(-1)[background] == 0).mean() > 0.95 and (noisy.max(-1)[background] == 0).mean() < 0.6
 
 
 # ---- the grammar and constrained decoding ----------------------------------------------------------------------

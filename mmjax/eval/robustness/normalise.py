@@ -2,10 +2,10 @@
 
 Shapes pictures are objects composited on black: ``x = alpha c``. A picture from elsewhere is
 ``x = alpha c + (1 - alpha) b + n`` for a background ``b`` and noise ``n``. The border of a Shapes picture is
-mostly background (a large object near the edge touches it, on up to 3 of the 4 sides), so
+mostly background (a large object near the edge touches it; two touch at most 3 sides, mostly 1 or 2), so
 
     b      = per-channel median of the border pixels
-    sigma  = min over the 4 sides of (75th percentile of |side - b| / 0.674)   (noise level)
+    sigma  = 2nd smallest over the 4 sides of (75th percentile of |side - b| / 0.674)   (noise level)
     alpha  = clip((max_ch |x - b| - t) / (T - t), 0, 1),  t = 3 sigma, T = t + 80
 
 ``background``: ``x - (1 - alpha) b`` (the object on black; the identity when b = 0, and exact wherever the
@@ -38,7 +38,7 @@ def normalise(images: np.ndarray, method: str = "background") -> np.ndarray:
     b = np.median(border, axis=1)[:, None, None, :]  # [B, 1, 1, 3]
     sides = np.stack([x[:, 0], x[:, -1], x[:, :, 0], x[:, :, -1]], axis=1)  # [B, 4, W, 3]
     spread = np.percentile(np.abs(sides - b), 75, axis=2) / 0.674  # [B, 4, 3]
-    sigma = spread.max(-1).min(-1)[:, None, None]  # [B, 1, 1]
+    sigma = np.sort(spread.max(-1), axis=-1)[:, 1][:, None, None]  # [B, 1, 1], the second quietest side
     distance = np.abs(x - b).max(-1)  # [B, H, W]
     threshold = 3.0 * sigma if method == "denoise" else np.zeros_like(sigma)
     alpha = np.clip((distance - threshold) / SPAN, 0.0, 1.0)[..., None]
