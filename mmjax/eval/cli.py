@@ -194,8 +194,9 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--normalise",
-        default="none,background",
-        help="with --robustness: comma-separated input normalisations to compare (none, background, denoise)",
+        default="none,denoise",
+        help="with --robustness: comma-separated input normalisations to compare (none; background: to black; "
+        "denoise: background and noise to black, what generate_text does)",
     )
     parser.add_argument(
         "--decoding",
