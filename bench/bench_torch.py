@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         "jax": jax.__version__,
         "jax_devices": jax.device_count(),
         "XLA_FLAGS": os.environ.get("XLA_FLAGS", ""),
+        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", ""),
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
     }

@@ -41,6 +41,12 @@ SETTINGS = {
         [],
         "YNNPACK for matmuls and elementwise too",
     ),
+    "both_one_thread": (
+        "--xla_cpu_multi_thread_eigen=false",
+        {},
+        ["--torch-threads", "1"],
+        "one core each: XLA's Eigen ops and PyTorch on one thread",
+    ),
     "torch_channels_last": ("", {}, ["--channels-last"], "PyTorch convolutions in NHWC memory, as XLA's"),
 }
 
