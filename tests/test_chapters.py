@@ -73,6 +73,7 @@ def test_every_exercise_has_a_solution_block(path):
     assert solved == listed, f"{chapter_id(path)}: exercises {listed}, solution blocks {solved}"
 
 
+@pytest.mark.slow  # every chapter trains, samples or compiles something: 5-40 s each on 2 cores
 @pytest.mark.parametrize("path", CHAPTERS, ids=chapter_id)
 def test_chapter_runs_in_quick_mode_and_writes_figures(path, tmp_path):
     """The chapter as a reader runs it, then its exercises solved in its namespace (one process, quick mode)."""
