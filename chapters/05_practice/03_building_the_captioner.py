@@ -77,7 +77,7 @@ W, b = np.asarray(projection["kernel"]), np.asarray(projection["bias"])  # [P^2,
 by_matmul = patchify(x, P) @ W + b  # [8, N, D]
 kernel = W.reshape(P, P, 1, -1)  # the same numbers as a P x P x 1 -> D convolution kernel
 by_conv = jax.lax.conv_general_dilated(x, kernel, (P, P), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"))
-by_conv = np.asarray(by_conv).reshape(8, -1, W.shape[1]) + b  # [8, 8 x 8 patches, D], row-major
+by_conv = np.asarray(by_conv).reshape(8, -1, W.shape[1]) + b  # [8, 64 patches (an 8 x 8 grid), D], row-major
 print(f"{by_matmul.shape[1]} patches of {W.shape[0]} numbers -> width {W.shape[1]}")
 chapter.record("patch_conv_difference", np.abs(by_matmul - by_conv).max())
 np.testing.assert_allclose(by_matmul, by_conv, atol=1e-5)
@@ -88,18 +88,20 @@ np.testing.assert_allclose(by_matmul, by_conv, atol=1e-5)
 # decoder reads the true caption shifted right and predicts every next token at once; the loss counts only the
 # real (non-pad) targets:
 #
-# $$L(\theta) = -\frac{1}{N} \sum_{b,t:\ y_{bt} \ne \text{pad}} \sum_v q_{btv} \log p_\theta(v \mid y_{b,<t},
+# $$L(\theta) = -\frac{1}{M} \sum_{b,t:\ y_{bt} \ne \text{pad}} \sum_v q_{btv} \log p_\theta(v \mid y_{b,<t},
 #   \text{image}_b), \qquad q_{bt} = (1 - \epsilon)\,\text{one-hot}(y_{bt}) + \epsilon / V,$$
 #
 # the cross-entropy against targets *smoothed* by $\epsilon$ = `label_smoothing` (0.1 by default: the model is
-# never asked for probability exactly 1, which keeps its logits from growing without bound).
+# never asked for probability exactly 1, which keeps its logits from growing without bound), averaged over
+# the $M$ real (non-pad) targets of the batch: the number of terms in the sum, not the batch size.
 #
 # The step then clips the gradient to global norm 1 and takes an AdamW step whose rate warms up over a tenth of
 # the run and decays as a cosine to 0 (chapter 3.4 writes AdamW out; here the library's optimiser applies it).
 #
 # ## A tiny run through the shared loop
-# A small captioner (8 x 8 patches, width 32, one encoder and one decoder layer) trains through
-# `mmjax.train.loop.train`, the loop `mmjax train captioner` runs: 60 steps in quick mode, 300 in full mode.
+# A small captioner (patches of 8 x 8 pixels, so a 4 x 4 grid of 16; width 32; one encoder and one decoder
+# layer) trains through `mmjax.train.loop.train`, the loop `mmjax train captioner` runs: 60 steps in quick
+# mode, 300 in full mode.
 
 # %%
 config = CaptionerConfig(
@@ -295,10 +297,11 @@ if not chapter.quick:
 #    `check(((32 // 2) ** 2) ** 2 / ((32 // 4) ** 2) ** 2, expected=16, tol=0)`. Why can $P = 16$ not tell
 #    a small object's shape? (A small object is about 7 pixels wide.)
 # 2. **Teacher forcing is not decoding.** The teacher-forced next-word accuracy is `metrics["token_accuracy"]`
-#    of the library's step. Compare it with how often greedy decoding gets a *whole* caption right on 64 test
-#    pictures with the tiny run's state, `step.evaluate(result.state, config)["test_all_correct"]`. You should
-#    find the per-token figure far higher than the whole-caption one (one wrong word spoils a caption), e.g.
-#    `check(metrics["token_accuracy"] > scores["test_all_correct"], expected=1, tol=0)`.
+#    of the library's step above. Compare it with how often greedy decoding gets a *whole* caption right with
+#    the tiny run's state: `tiny = step.evaluate(result.state, config)` captions the 64 test pictures of the
+#    tiny config (`num_eval_examples`), and `tiny["test_all_correct"]` is the fraction exactly right. You
+#    should find the per-token figure far higher than the whole-caption one (one wrong word spoils a caption):
+#    `check(float(metrics["token_accuracy"]) > tiny["test_all_correct"], expected=1, tol=0)`.
 # 3. **The cache changes nothing but the cost.** Time `greedy_by_hand(images)` against
 #    `step.caption_images(shipped_config, shipped, images)` (after one warm-up call each). By hand reruns the
 #    decoder over 24 positions for each new word, about 12 times the work of the cached decoder on average.
