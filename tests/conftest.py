@@ -43,3 +43,35 @@ def shared_compilation_cache(tmp_path_factory):
         os.environ.setdefault(name, value)
     enable_compilation_cache(os.environ["JAX_COMPILATION_CACHE_DIR"])
     return folder
+
+
+# The slow tier (``-m slow``), beside the tests marked ``@pytest.mark.slow`` in their own files: the tests below
+# train a model through the loop (a tiny one, but every task compiles its full train step, evaluation and
+# sampling), start training processes, or grade an assignment whose tests compile JAX programs in a worker.
+# The fast tier still imports and exercises every module these touch, through cheaper tests of the same code.
+SLOW_TIER = {
+    "tests/test_tasks.py::test_two_steps_stop_resume_two_more_equals_four_uninterrupted": "compile + resume",
+    "tests/test_audio2image.py::test_a_short_run_evaluates_exports_and_draws_the_same_images_everywhere": "a run",
+    "tests/test_captioner.py::test_a_short_run_lowers_the_loss_and_evaluates_its_keys": "a run",
+    "tests/test_text2image_tfds.py::test_tiny_run_on_mock_cifar10_draws_a_cat_and_exports_its_vocabulary": "a run",
+    "tests/test_text2video_run.py::test_train_frames_false": "a run (shared module fixture)",
+    "tests/test_text2video_run.py::test_a_few_steps_through_the_loop": "a run (shared module fixture)",
+    "tests/test_text2video_run.py::test_export_then_load": "a run (shared module fixture)",
+    "tests/test_text2video_run.py::test_mmjax_eval_scores_the_run": "a run (shared module fixture)",
+    "tests/test_text2video_run.py::test_frames_from_a_text2image_file": "a run",
+    "tests/test_train_subprocess.py::": "training processes, killed and resumed",
+    "tests/test_distributed.py::test_two_slurm_processes": "two training processes",
+    "tests/test_eval_models.py::test_text2image_run_export": "a run, exported and evaluated",
+    "tests/test_eval_models.py::test_captioner_run_export": "a run, exported and evaluated",
+    "tests/test_gan_tasks.py::test_mmjax_train_gan2d_anneals": "runs",
+    "tests/test_assignments.py::test_reference_scores_full_marks": "grades every assignment's compiled tests",
+}
+FAST_EXCEPTIONS = ("[toy]",)  # the toy task's resume stays in the fast tier: the loop's contract, in seconds
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        slow = any(item.nodeid.startswith(prefix) for prefix in SLOW_TIER)
+        if slow and not item.nodeid.endswith(FAST_EXCEPTIONS):
+            item.add_marker(pytest.mark.slow)
