@@ -4,8 +4,10 @@ A case is a function returning a :class:`Case`: a jitted function, the arguments
 many items (images, sequences, tokens) one call produces, so the report can print a throughput beside
 the step time. Train steps are built through the ``Task`` contract, exactly as ``mmjax train`` builds
 them (same config, same optimiser, same batch from the task's own source), so what is timed here is
-what trains. Sizes are the tasks' defaults, which are the shipped models' sizes (``text2image``,
-``captioner``, ``judge``) and the small defaults of the others (``dcgan``, ``seq2seq``).
+what trains; every registered task has one (:mod:`mmjax.train.registry`), reported under the kind its task
+declares (``Task.bench``: image, transformer or MLP). Sizes are the tasks' defaults, which are the shipped
+models' sizes (``text2image``, ``text2video``, ``audio2image``, ``captioner``, ``judge``) and the small
+defaults of the others.
 """
 
 from __future__ import annotations
@@ -21,16 +23,15 @@ import numpy as np
 
 from mmjax.data.loader import Loader
 from mmjax.train import parallel
-from mmjax.train.registry import get_task
+from mmjax.train.registry import available_tasks, get_task
 
-TRAIN_TASKS = ("dcgan", "text2image", "captioner", "seq2seq", "judge")
-IMAGE_TASKS = ("dcgan", "text2image", "judge")  # convolutional steps; the others are Transformers
+TRAIN_TASKS = tuple(available_tasks())  # every registered task's train step
 
 
 @dataclasses.dataclass(frozen=True)
 class Case:
     name: str  # what the report calls it
-    kind: str  # "image train step", "transformer train step" or "generation"
+    kind: str  # "image train step", "transformer train step", "MLP train step" or "generation"
     fn: Callable  # a jitted function
     args: tuple  # the arguments of one call
     items: int  # items one call produces (a batch's examples, images or tokens)
@@ -57,7 +58,7 @@ def train_step_case(task_name: str, overrides: dict | None = None, num_steps: in
     batch = parallel.shard_batch(next(Loader(task.make_source(config, "train"), batch_size)), mesh)
     state = jax.device_put(task.init_state(config, jax.random.key(0), num_steps), parallel.replicated(mesh))
     step = jax.jit(task.bound_train_step(config, num_steps))
-    kind = "image train step" if task_name in IMAGE_TASKS else "transformer train step"
+    kind = f"{task.bench} train step"  # what the task says its step is made of
     sizes = {k: v for k, v in dataclasses.asdict(config).items() if isinstance(v, (int, float, str, tuple, dict))}
     key = jax.device_put(jax.random.key(1), parallel.replicated(mesh))
     name = f"{task_name} train step" + (f" on {mesh.devices.size} devices" if mesh.devices.size > 1 else "")
@@ -94,12 +95,13 @@ def gan2d_paper_case(scan_steps: int = 1) -> Case:
 def generate_images_case(num_images: int = 256) -> Case:
     """The shipped text-to-image G drawing ``num_images`` captions in one call (EMA weights, no D)."""
     from mmjax.eval.prompts import prompt_batch
+    from mmjax.gan.sampler import compiled
     from mmjax.text2image import export
-    from mmjax.text2image.step import jitted_generate
+    from mmjax.text2image.model import build_players
 
     config, variables = export.load()
     tokens = jnp.asarray(prompt_batch("test", 0, num_images)["tokens"])  # [N, T]
-    run = jitted_generate(config)
+    run = compiled(build_players, config)
     return Case(
         f"generate_image x{num_images} (shipped G)",
         "generation",

@@ -22,8 +22,8 @@ from mmjax.data.audio import NUM_SAMPLES, SAMPLE_RATE
 from mmjax.data.shapes import example
 from mmjax.eval.generators import load_generator
 from mmjax.eval.prompts import prompt_batch
+from mmjax.gan.rounds import moving_average
 from mmjax.nn import functional as F
-from mmjax.text2image.step import moving_average
 from mmjax.train import loop
 from mmjax.train.config import TrainConfig
 from mmjax.train.metrics_log import read_metrics
@@ -71,8 +71,8 @@ def test_players_draw_images_in_range_and_judge_them():
     def play(z, audio):
         images = F.call(g_graph, g_vars, z, audio)[0]
         # every call starts from the same spectral-norm state, so the outputs can be compared
-        judged = F.call(d_graph, d_vars, images, audio, method="judge")[0]
-        game = F.call(d_graph, d_vars, images, images, audio, method="game")[0]
+        judged = F.call(d_graph, d_vars, images, audio, method="heads")[0]
+        game = F.call(d_graph, d_vars, images, images, audio, method="pairs")[0]
         wrong = F.call(d_graph, d_vars, images, jnp.roll(audio, 1, axis=0))[0]
         return images, judged, game, wrong
 
@@ -268,15 +268,15 @@ def test_a_short_run_evaluates_exports_and_draws_the_same_images_everywhere(tmp_
 
     # the run's state, its exported file and the shipped default draw the same images
     audio, key = clips(5, "test"), jax.random.key(3)
-    images = step.images_for_audio(TINY, result.state, audio, key)
+    images = step.generate(TINY, result.state, audio, key, step.EVAL_BATCH)
     assert images.dtype == np.uint8 and images.shape == (5, 32, 32, 3)
     shipped = shipped_folder(tmp_path, monkeypatch, result.state)
     config, g_vars = export.load()
     assert config == TINY
-    np.testing.assert_array_equal(step.images_for_audio(config, g_vars, audio, key), images)
+    np.testing.assert_array_equal(step.generate(config, g_vars, audio, key, step.EVAL_BATCH), images)
     one = step.generate_image_from_audio(audio[0], seed=7)
     assert one.shape == (32, 32, 3) and one.dtype == np.uint8
-    np.testing.assert_array_equal(one, step.generate_images(TINY, result.state, audio[:1], jax.random.key(7))[0])
+    np.testing.assert_array_equal(one, step.generate(TINY, result.state, audio[:1], jax.random.key(7))[0])
     from_wav = step.generate_image_from_audio(write_wav(tmp_path / "a.wav", audio[0]), seed=7)
     assert np.abs(from_wav.astype(int) - one).max() <= 2  # the same sound, 16-bit quantised
 

@@ -15,10 +15,11 @@ from mmjax.cli import main
 from mmjax.data.render import render_image
 from mmjax.eval.generators import load_generator
 from mmjax.eval.prompts import prompt_batch
+from mmjax.gan.export import variables_of
 from mmjax.metrics.captioning import caption_attribute_scores
-from mmjax.text2image import export as t2i_export
 from mmjax.text2image import step as t2i_step
 from mmjax.text2image.config import TextToImageConfig
+from mmjax.text2image.model import build_players
 from mmjax.text2image.task import TASK as TEXT2IMAGE
 from mmjax.train import loop
 from mmjax.train.config import TrainConfig
@@ -86,7 +87,9 @@ def test_text2image_run_export_and_shipped_file_evaluate_alike(tmp_path, monkeyp
     images = from_run(prompts, key)
     assert kind == "image" and images.shape == (5, 32, 32, 3) and images.dtype == np.uint8
     tokens = np.asarray(prompts["tokens"])
-    np.testing.assert_array_equal(images, t2i_step.images_for_tokens(TINY_T2I, state, tokens, key))  # the trained state
+    np.testing.assert_array_equal(
+        images, t2i_step.generate(TINY_T2I, state, tokens, key, t2i_step.EVAL_BATCH)
+    )  # the trained state
     for checkpoint in (str(shipped), None):
         _, generate = load_generator("text2image", checkpoint)
         assert generate.checkpoint == str(shipped) and generate.step == STEPS
@@ -129,7 +132,7 @@ def test_bad_checkpoints_give_clear_errors(tmp_path, monkeypatch, capsys):
         load_generator("dcgan")
     # a model of cifar10 classes cannot draw Shapes prompts
     cifar = dataclasses.replace(TINY_T2I, dataset="cifar10")
-    zeros = jax.tree.map(lambda leaf: np.zeros(leaf.shape, leaf.dtype), t2i_export._variables_of(cifar))
+    zeros = jax.tree.map(lambda leaf: np.zeros(leaf.shape, leaf.dtype), variables_of(build_players, cifar))
     path = tmp_path / "cifar10.npz"
     state = {"generator": {**zeros["generator"], "step": np.int32(0)}, "discriminator": zeros["discriminator"]}
     TEXT2IMAGE.export(state, cifar, path)

@@ -7,12 +7,12 @@ import pytest
 from flax import nnx
 
 from mmjax.data import attributes as A
+from mmjax.gan.blocks import depth_to_space
 from mmjax.gan.dcgan.model import (
     NUM_CONDITION_IDS,
     ConditionalGenerator,
     ProjectionDiscriminator,
     condition_from_labels,
-    depth_to_space,
 )
 from mmjax.gan.gan2d.model import Maxout, MLPDiscriminator, MLPGenerator
 from mmjax.gan.two_player import pack

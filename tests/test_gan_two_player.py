@@ -7,11 +7,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from mmjax.gan import two_player
+from mmjax.gan import rounds, two_player
 from mmjax.gan.dcgan import step as dcgan
 from mmjax.gan.dcgan.config import DCGANConfig
 from mmjax.gan.dcgan.data import make_source as dcgan_source
 from mmjax.gan.dcgan.data import model_batch
+from mmjax.gan.dcgan.model import condition_from_labels
 from mmjax.gan.gan2d import step as gan2d
 from mmjax.gan.gan2d.config import Gan2dConfig
 from mmjax.gan.gan2d.data import make_source as gan2d_source
@@ -38,8 +39,9 @@ def test_discriminator_update_lowers_its_loss_on_a_fixed_batch(config):
     real = _real(config, config.batch_size * config.pack)
     key = jax.random.key(1)  # the same key gives the same fakes before and after the update
     d_opt = optimizer["discriminator"]
-    loss = jax.jit(lambda s: two_player.discriminator_loss(spec, s["discriminator"]["params"], s, real, None, key)[0])
-    update = jax.jit(lambda s: two_player.discriminator_update(spec, s, real, None, key, d_opt)[0])
+    game, batch = two_player.game(spec), {"x": real}
+    loss = jax.jit(lambda s: rounds.discriminator_loss(game, s["discriminator"]["params"], s, batch, key)[0])
+    update = jax.jit(lambda s: rounds.discriminator_update(game, s, batch, key, d_opt)[0])
     before = loss(state)
     for _ in range(3):
         state = update(state)
@@ -148,7 +150,7 @@ def test_dcgan_donated_step_updates_spectral_state_and_bad_settings_are_clear_er
     state, metrics = step(state, batch, jax.random.key(1))
     assert np.isfinite(float(metrics["d_loss"])) and np.isfinite(float(metrics["g_loss"]))
     assert not np.array_equal(u_before, jax.tree.leaves(state["discriminator"]["state"])[0])
-    images = dcgan.generate_images(config, state, jax.random.key(2), batch)
+    images = dcgan.generate(config, state, condition_from_labels(batch), jax.random.key(2))
     assert images.shape == (4, 16, 16, 3) and images.dtype == np.uint8
 
     packed = dataclasses.replace(dcgan.spec(config), pack=2)

@@ -85,14 +85,15 @@ def test_seeds_batches_and_chunks(model):
 
 
 def test_each_model_compiles_once_per_method(model, picture):
+    from mmjax.gan.sampler import compiled
     from mmjax.nn.transformer import generate
-    from mmjax.text2image.step import jitted_generate
+    from mmjax.text2image.model import build_players
 
     model.generate_images(PROMPTS[:1]), model.generate_text(picture)  # warm up
-    draws, decodes = jitted_generate(model.text2image_config)._cache_size(), generate._cache_size()
+    draws, decodes = compiled(build_players, model.text2image_config)._cache_size(), generate._cache_size()
     model.generate_images(PROMPTS * 3, seed=5), model.generate_images(PROMPTS * (CHUNK + 1))
     model.generate_texts([picture] * 3), model.generate_texts([picture] * (CHUNK + 2))
-    assert jitted_generate(model.text2image_config)._cache_size() == draws
+    assert compiled(build_players, model.text2image_config)._cache_size() == draws
     assert generate._cache_size() == decodes
 
 

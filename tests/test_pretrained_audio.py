@@ -9,7 +9,7 @@ from PIL import Image
 
 import mmjax
 from mmjax.audio.wav import write_wav
-from mmjax.audio2image import export, step
+from mmjax.audio2image import data, export, step
 from mmjax.cli import main
 from mmjax.data import attributes as A
 from mmjax.data.audio import NUM_SAMPLES, SAMPLE_RATE
@@ -72,9 +72,9 @@ def test_the_shipped_model_is_the_exported_generator_and_seeds_repeat(model, tmp
         model.generate_image_from_audio(clip, size=8)
     with pytest.raises(TypeError, match="seed"):
         model.generate_image_from_audio(clip, seed=1.5)
-    labels = {k: np.asarray(v)[None] for k, v in item.items() if k in step.LABEL_KEYS}
+    labels = {k: np.asarray(v)[None] for k, v in item.items() if k in data.LABEL_KEYS}
     # the exact decoder reads what the scene holds (objects in the clip's order: row-major cells)
-    assert sorted(model.heard(clip).split(" + ")) == sorted(step.heard(labels, 0).split(" + "))
+    assert sorted(model.heard(clip).split(" + ")) == sorted(data.heard(labels, 0).split(" + "))
 
 
 def test_wav_files_of_any_depth_channels_and_rate_are_converted(model, tmp_path):

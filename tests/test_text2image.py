@@ -10,6 +10,7 @@ import pytest
 
 from mmjax.data.shapes import example
 from mmjax.data.tokenizer import SPECIALS, Tokenizer
+from mmjax.gan import sampler, terms
 from mmjax.text2image import step
 from mmjax.text2image.config import TextToImageConfig
 from mmjax.text2image.data import make_source
@@ -39,7 +40,7 @@ def test_generator_draws_images_in_range_and_discriminator_scores_them():
     tokens = jnp.asarray(captions(3))
     images = generator(jnp.zeros((3, TINY.latent_dim)), tokens)
     assert images.shape == (3, 16, 16, 3) and float(jnp.abs(images).max()) <= 1.0
-    out = discriminator.judge(images, tokens)
+    out = discriminator.heads(images, tokens)
     assert out["logits"].shape == (3,) and out["words"].shape == (3, Tokenizer.default().vocab_size)
     np.testing.assert_allclose(jnp.linalg.norm(out["u"], axis=1), 1.0, rtol=1e-5)
 
@@ -79,7 +80,7 @@ def test_info_nce_matches_a_direct_softmax_cross_entropy():
     logits = u @ v.T / 0.2
     rows = -np.mean([logits[i, i] - np.log(np.exp(logits[i]).sum()) for i in range(5)])
     cols = -np.mean([logits[i, i] - np.log(np.exp(logits[:, i]).sum()) for i in range(5)])
-    loss, accuracy = step.info_nce(jnp.asarray(u), jnp.asarray(v), 0.2)
+    loss, accuracy = terms.info_nce(jnp.asarray(u), jnp.asarray(v), 0.2)
     np.testing.assert_allclose(loss, 0.5 * (rows + cols), rtol=1e-5)
     assert accuracy == np.mean(np.argmax(logits, axis=1) == np.arange(5))
 
@@ -87,13 +88,13 @@ def test_info_nce_matches_a_direct_softmax_cross_entropy():
 def test_caption_words_are_the_words_the_caption_uses():
     tokenizer = Tokenizer.default()
     tokens = tokenizer.encode_batch(["a big red circle above a small red square"])
-    words = np.asarray(step.caption_words(jnp.asarray(tokens), tokenizer.vocab_size))[0]
+    words = np.asarray(terms.caption_words(jnp.asarray(tokens), tokenizer.vocab_size))[0]
     used = {tokenizer.vocabulary[i] for i in np.flatnonzero(words)}
     assert used == {"a", "big", "red", "circle", "above", "small", "square"}
     assert not words[: len(SPECIALS)].any()
     logits = jnp.asarray(np.random.default_rng(0).normal(size=(1, tokenizer.vocab_size)), jnp.float32)
     expected = np.sum(np.asarray(optax.sigmoid_binary_cross_entropy(logits, words[None])))
-    np.testing.assert_allclose(step.word_loss(logits, jnp.asarray(tokens)), expected, rtol=1e-5)
+    np.testing.assert_allclose(terms.word_loss(logits, jnp.asarray(tokens)), expected, rtol=1e-5)
 
 
 def test_train_step_updates_both_players_and_the_moving_average():
@@ -116,27 +117,27 @@ def test_train_step_updates_both_players_and_the_moving_average():
     assert "caption_nll" not in metrics  # tuning is off by default
 
 
-def test_generate_images_is_deterministic_per_key_and_differs_across_keys():
+def test_generate_is_deterministic_per_key_and_differs_across_keys():
     optimizers = step.make_optimizer(TINY, 10)
     state = step.init(TINY, jax.random.key(0), optimizers)
     tokens = captions(2)
-    a = step.generate_images(TINY, state, tokens, jax.random.key(3))
-    b = step.generate_images(TINY, state, tokens, jax.random.key(3))
-    c = step.generate_images(TINY, state, tokens, jax.random.key(4))
+    a = step.generate(TINY, state, tokens, jax.random.key(3))
+    b = step.generate(TINY, state, tokens, jax.random.key(3))
+    c = step.generate(TINY, state, tokens, jax.random.key(4))
     assert a.dtype == np.uint8 and a.shape == (2, 16, 16, 3)
     np.testing.assert_array_equal(a, b)
     assert np.abs(a.astype(int) - c).max() > 0
     with pytest.raises(ValueError, match="integer caption ids"):
-        step.generate_images(TINY, state, np.zeros((2, 5), np.float32), jax.random.key(0))
+        step.generate(TINY, state, np.zeros((2, 5), np.float32), jax.random.key(0))
 
 
 def test_sampling_variables_use_the_moving_average():
     optimizers = step.make_optimizer(TINY, 10)
     state = step.init(TINY, jax.random.key(0), optimizers)
     state["generator"]["ema"] = jax.tree.map(jnp.zeros_like, state["generator"]["ema"])
-    assert step.sampling_variables(TINY, state)["params"] is state["generator"]["ema"]
+    assert sampler.sampling_variables(TINY, state)["params"] is state["generator"]["ema"]
     no_ema = dataclasses.replace(TINY, ema_decay=0.0)
-    assert step.sampling_variables(no_ema, state)["params"] is state["generator"]["params"]
+    assert sampler.sampling_variables(no_ema, state)["params"] is state["generator"]["params"]
 
 
 def test_tuning_starts_from_an_export_and_trains_g_through_the_frozen_captioner(tmp_path):

@@ -121,7 +121,7 @@ def test_tiny_run_on_mock_cifar10_draws_a_cat_and_exports_its_vocabulary(tmp_pat
     assert (run_dir / "samples" / "step_0000003" / "text2image_samples.png").is_file()
 
     tokens = TINY.tokenizer().encode_batch(["a cat", "a cat", "a truck"])
-    images = step.generate_images(TINY, result.state, tokens, jax.random.key(0))
+    images = step.generate(TINY, result.state, tokens, jax.random.key(0))
     assert images.shape == (3, 32, 32, 3) and images.dtype == np.uint8
     assert not np.array_equal(images[0], images[1])  # one latent per row
 
@@ -129,7 +129,7 @@ def test_tiny_run_on_mock_cifar10_draws_a_cat_and_exports_its_vocabulary(tmp_pat
     TASK.export(result.state, TINY, path)
     config, g_variables = export.load(path)
     assert config == TINY
-    np.testing.assert_array_equal(step.generate_images(config, g_variables, tokens, jax.random.key(0)), images)
+    np.testing.assert_array_equal(step.generate(config, g_variables, tokens, jax.random.key(0)), images)
 
 
 def test_nearest_class_mean_matches_a_brute_force_reference():

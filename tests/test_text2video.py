@@ -13,8 +13,8 @@ from mmjax.data.attributes import GRID
 from mmjax.data.captions import MOTION_VERBS, MOTION_WORDS
 from mmjax.data.render import MARGIN
 from mmjax.data.shapes import example
+from mmjax.gan import rounds, sampler, terms
 from mmjax.nn import functional as F
-from mmjax.text2image import step as image_step
 from mmjax.text2video import step
 from mmjax.text2video.model import frame_times, frame_tokens, slide, translate
 
@@ -22,7 +22,7 @@ from mmjax.text2video.model import frame_times, frame_tokens, slide, translate
 def test_clips_have_the_configured_shape_and_range_and_both_discriminators_score_them():
     def draw_and_judge(generator, discriminator, z, tokens):
         clips = generator(z, tokens)
-        return clips, discriminator.judge(clips[:, 0], tokens, clips, tokens)
+        return clips, discriminator.heads(clips[:, 0], tokens, clips, tokens)
 
     z, tokens = jax.random.normal(jax.random.key(1), (3, TINY.latent_dim)), jnp.asarray(video_captions(3))
     clips, out = in_jit(draw_and_judge, variables(), z, tokens)
@@ -146,7 +146,7 @@ def test_frame_info_nce_averages_the_image_info_nce_over_frame_slots():
     rng = np.random.default_rng(0)
     u, v = rng.normal(size=(4 * 2, 3)), rng.normal(size=(4 * 2, 3))
     u, v = u / np.linalg.norm(u, axis=1, keepdims=True), v / np.linalg.norm(v, axis=1, keepdims=True)
-    slots = [image_step.info_nce(jnp.asarray(u[k::2]), jnp.asarray(v[k::2]), 0.2) for k in range(2)]
+    slots = [terms.info_nce(jnp.asarray(u[k::2]), jnp.asarray(v[k::2]), 0.2) for k in range(2)]
     loss, accuracy = step.frame_info_nce(jnp.asarray(u), jnp.asarray(v), 2, 0.2)
     np.testing.assert_allclose(loss, np.mean([s[0] for s in slots]), rtol=1e-5)
     np.testing.assert_allclose(accuracy, np.mean([s[1] for s in slots]), rtol=1e-6)
@@ -161,17 +161,18 @@ def test_discriminator_loss_is_the_frame_loss_plus_the_matching_aware_clip_loss(
 
     @jax.jit
     def loss_and_groups(state, real, tokens, key):
-        loss, aux = step.discriminator_loss(config, state["discriminator"]["params"], state, real, tokens, key)
+        game, batch = step.game(config), {"x": real, "tokens": tokens}
+        loss, (_, aux) = rounds.discriminator_loss(game, state["discriminator"]["params"], state, batch, key)
         # The same pairs judged one group at a time (the step judges them in one call).
         key_z, key_frames = jax.random.split(key)
         g = state["generator"]
-        fake = step._generate(config, {"params": g["params"], "state": g["state"]}, tokens, key_z)
+        fake = sampler.draw(step.graphs(config)[0], config, {"params": g["params"], "state": g["state"]}, tokens, key_z)
         real_frames, fake_frames = step.pick_frames(real, 2, key_frames), step.pick_frames(fake, 2, key_frames)
         wrong, frame_tokens = jnp.roll(tokens, 1, axis=0), jnp.repeat(tokens, 2, axis=0)
         d = {"params": state["discriminator"]["params"], "state": state["discriminator"]["state"]}
 
         def judge(*pairs):
-            return F.call(step.graphs(config)[1], d, *pairs, method="judge")[0]
+            return F.call(step.graphs(config)[1], d, *pairs, method="heads")[0]
 
         groups = {
             "real": judge(real_frames, frame_tokens, real, tokens),
@@ -180,7 +181,7 @@ def test_discriminator_loss_is_the_frame_loss_plus_the_matching_aware_clip_loss(
             "reversed": judge(real_frames, frame_tokens, real[:, ::-1], tokens),
         }
         nce = step.frame_info_nce(groups["real"]["frame"]["u"], groups["real"]["frame"]["v"], 2, config.temperature)
-        words = image_step.word_loss(groups["real"]["frame"]["words"], frame_tokens) + image_step.word_loss(
+        words = terms.word_loss(groups["real"]["frame"]["words"], frame_tokens) + terms.word_loss(
             groups["fake"]["frame"]["words"], None
         )
         return loss, aux, groups, nce[0], words
@@ -204,14 +205,16 @@ def test_generator_loss_reads_both_discriminators_and_prefers_its_clip_to_the_cl
 
     @jax.jit
     def losses_and_clip_logits(params):
-        with_clip = step.generator_loss(TINY, params, state, tokens, jax.random.key(1))
-        no_clip = dataclasses.replace(TINY, clip_weight=0.0)
-        without_clip = step.generator_loss(no_clip, params, state, tokens, jax.random.key(1))[0]
+        batch = {"tokens": tokens}
+        loss, (_, aux) = rounds.generator_loss(step.game(TINY), params, state, batch, jax.random.key(1))
+        no_clip = step.game(dataclasses.replace(TINY, clip_weight=0.0))
+        without_clip = rounds.generator_loss(no_clip, params, state, batch, jax.random.key(1))[0]
         key_z = jax.random.split(jax.random.key(1))[0]
-        fake = step._generate(TINY, {"params": params, "state": state["generator"]["state"]}, tokens, key_z)
+        g_vars = {"params": params, "state": state["generator"]["state"]}
+        fake = sampler.draw(step.graphs(TINY)[0], TINY, g_vars, tokens, key_z)
         both = jnp.concatenate([fake, fake[:, ::-1]])  # one call: one power iteration, as in the loss
         clip_d = F.merge(step.graphs(TINY)[1], state["discriminator"]).clips
-        return with_clip, without_clip, *jnp.split(clip_d(both, jnp.concatenate([tokens, tokens])), 2)
+        return (loss, aux), without_clip, *jnp.split(clip_d(both, jnp.concatenate([tokens, tokens])), 2)
 
     (loss, aux), loss_without_clip, forwards, backwards = losses_and_clip_logits(params)
     assert np.abs(np.asarray(forwards - backwards)).max() > 1e-4
@@ -231,8 +234,9 @@ def test_cell_direction_loss_is_the_cross_entropy_towards_d_clips_ranking_of_the
     @jax.jit
     def loss_and_by_hand(state):
         g_vars = {"params": state["generator"]["params"], "state": state["generator"]["state"]}
-        loss, aux = step.generator_loss(RUN, g_vars["params"], state, tokens, jax.random.key(1))
-        fake = step._generate(RUN, g_vars, tokens, jax.random.split(jax.random.key(1))[0])  # [4, T, H, W, 3]
+        game, batch = step.game(RUN), {"tokens": tokens}
+        loss, (_, aux) = rounds.generator_loss(game, g_vars["params"], state, batch, jax.random.key(1))
+        fake = sampler.draw(step.graphs(RUN)[0], RUN, g_vars, tokens, jax.random.split(jax.random.key(1))[0])
         slides = [
             jnp.stack([translate(fake[:, 0], jnp.broadcast_to(end * t / 3, (4, 2))) for t in range(4)], axis=1)
             for end in ends

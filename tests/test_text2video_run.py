@@ -12,6 +12,7 @@ from PIL import Image, ImageSequence
 from text2video_fixtures import RUN, TINY, in_jit, variables, video_captions
 
 from mmjax.data.shapes import example
+from mmjax.gan import sampler
 from mmjax.text2image import step as image_step
 from mmjax.text2video import export, step
 from mmjax.text2video.task import TASK
@@ -63,8 +64,8 @@ def test_export_then_load_draws_the_same_clips_and_generate_video_writes_them(ti
     assert config == RUN
     text = example(0, "test", 0, modalities=("video",))["video_caption"]
     tokens = config.tokenizer().encode_batch([text])  # one shape for every call below: one compilation
-    from_state = step.generate_videos(RUN, result.state, tokens, jax.random.key(5))
-    from_file = step.generate_videos(config, g_vars, tokens, jax.random.key(5))
+    from_state = step.generate(RUN, result.state, tokens, jax.random.key(5))
+    from_file = step.generate(config, g_vars, tokens, jax.random.key(5))
     assert from_file.dtype == np.uint8 and from_file.shape == (1, 4, 16, 16, 3)
     np.testing.assert_array_equal(from_state, from_file)
     clip = step.generate_video(text, seed=5, model=(config, g_vars), gif=tmp_path / "c.gif", png=tmp_path / "c.png")
@@ -90,7 +91,7 @@ def test_mmjax_eval_scores_the_run_and_its_export_alike(tiny_run, tmp_path):
 
 def test_generate_video_refuses_bad_captions():
     state = step.init(TINY, jax.random.key(0), step.make_optimizer(TINY, 10))
-    model = (TINY, step.sampling_variables(TINY, state))
+    model = (TINY, sampler.sampling_variables(TINY, state))
     with pytest.raises(ValueError, match="not in the vocabulary"):
         step.generate_video("a small red dragon moving left", model=model)
     with pytest.raises(ValueError, match="non-empty caption"):

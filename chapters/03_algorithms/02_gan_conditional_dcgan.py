@@ -39,6 +39,7 @@ from mmjax.data.scene import scene_from_labels
 from mmjax.gan.dcgan import step as dcgan
 from mmjax.gan.dcgan.config import DCGANConfig
 from mmjax.gan.dcgan.data import make_source, model_batch
+from mmjax.gan.dcgan.model import condition_from_labels
 from mmjax.gan.dcgan.task import TASK
 from mmjax.nn import functional as F
 from mmjax.train import loop
@@ -209,7 +210,7 @@ def describe(labels, i):
 
 test = make_source(config, "test")
 shown = collate([test[i] for i in range(6)])
-generated = dcgan.generate_images(config, state, jax.random.key(1), shown)  # [6, H, W, 3] uint8
+generated = dcgan.generate(config, state, condition_from_labels(shown), jax.random.key(1))  # [6, H, W, 3] uint8
 fig, axes = plt.subplots(2, 6, figsize=(10, 4.6))
 for i in range(6):
     for row, image in enumerate((shown["image"][i], generated[i])):
@@ -278,7 +279,7 @@ for name, found in zip(("cell", "colour", "size"), measure(real)):
     assert (found == wanted[name]).all(), f"the measurement misreads the {name} of a real render"
 print("on the 432 real renders the measurement reads every cell, colour and size right")
 
-fake = dcgan.generate_images(config, state, jax.random.key(5), one_object)  # [432, H, W, 3]
+fake = dcgan.generate(config, state, condition_from_labels(one_object), jax.random.key(5))  # [432, H, W, 3]
 accuracy = {
     name: chapter.record(f"{name}_accuracy", np.mean(found == wanted[name]))
     for name, found in zip(("cell", "colour", "size"), measure(fake))
@@ -310,7 +311,7 @@ labels = {
 shapes_for_colours = []
 for shape in range(len(A.SHAPES)):
     labels["shape"][:, 0] = shape
-    shapes_for_colours.append(dcgan.generate_images(config, state, jax.random.key(7), labels))
+    shapes_for_colours.append(dcgan.generate(config, state, condition_from_labels(labels), jax.random.key(7)))
 fig, axes = plt.subplots(len(A.SHAPES), num_colours, figsize=(1.3 * num_colours, 1.4 * len(A.SHAPES) + 0.6))
 for r, row_images in enumerate(shapes_for_colours):
     for c, image in enumerate(row_images):
@@ -344,7 +345,7 @@ if chapter.quick:
 # * Sub-pixel upsampling and spectral normalisation are a few lines each in `mmjax.gan`.
 # * The conditional round is the unconditional one with $y$ passed to both players, plus D's spectral-norm
 #   state, which D's own update keeps; checked above against `mmjax.gan.two_player.train_step`.
-# * `loop.train(TASK, config, TrainConfig(...))` trains it like any other model; `generate_images` draws
+# * `loop.train(TASK, config, TrainConfig(...))` trains it like any other model; `generate` draws
 #   images for any labels, including colour x shape pairs held out of training (`A.HELDOUT_PAIRS`).
 # * Measured on its pixels, G learns where to put an object first, then its colour and size; the shape last.
 #
@@ -353,16 +354,16 @@ if chapter.quick:
 # (or reload it: `task, config, state, step = mmjax.train.restore.load_run(run_dir)`) and take seconds.
 # 1. Held-out pairs. Keep the 72 one-object labels whose (colour, shape) is held out of training:
 #    `held = np.array([(c, s) in A.HELDOUT_PAIR_IDS for c, s in zip(one_object["colour"][:, 0],
-#    one_object["shape"][:, 0])])`, `pairs = {k: v[held] for k, v in one_object.items()}`; generate them with
-#    `dcgan.generate_images(config, state, jax.random.key(5), pairs)` and `measure` them. You should observe the
-#    colour as good as on seen pairs (0.72 on the other 360 labels):
+#    one_object["shape"][:, 0])])`, `pairs = {k: v[held] for k, v in one_object.items()}`; generate them
+#    with `dcgan.generate(config, state, condition_from_labels(pairs), jax.random.key(5))` and `measure` them.
+#    You should observe the colour as good as on seen pairs (0.72 on the other 360 labels):
 #    `check(np.mean(colour == pairs["colour"][:, 0]), expected=0.76, tol=0.05)`. Look at the framed cells of the
 #    shape-by-colour figure: is G composing colour and shape, or ignoring the shape?
 # 2. Truncation: draw $z$ from $N(0, 0.5^2 I)$ instead of $N(0, I)$. With `z = 0.5 * jax.random.normal(
 #    jax.random.key(5), (432, config.latent_dim))`, `images = F.call(spec.generator, {"params":
 #    state["generator"]["params"], "state": state["generator"]["state"]}, z, condition_from_labels(one_object))[0]`
-#    (`from mmjax.gan.dcgan.model import condition_from_labels`; images in [-1, 1], convert with
-#    `np.asarray(jnp.clip((images + 1) * 127.5, 0, 255).astype(jnp.uint8))`), and `cell, colour, size =
+#    (images in [-1, 1], convert them as every sampler does with `np.asarray(to_uint8(images))`,
+#    `from mmjax.gan.sampler import to_uint8`), and `cell, colour, size =
 #    measure(images)`. You should observe no gain in colour, `check(np.mean(colour == wanted["colour"]),
 #    expected=0.70, tol=0.05)`, and a loss in size, `check(np.mean(size == wanted["size"]), expected=0.83,
 #    tol=0.05)` (0.94 with $N(0, I)$): here $z$ carries part of the size.
@@ -372,8 +373,8 @@ if chapter.quick:
 #    `check(chapter.values["colour_accuracy"], expected=0.33, tol=0.05)`. Then continue the same run to 3000
 #    steps, `state = loop.train(TASK, config, dataclasses.replace(settings, steps=3000)).state` (it resumes from
 #    the saved step-1500 checkpoint; about 3 more minutes), and measure
-#    `dcgan.generate_images(config, state, jax.random.key(5), one_object)` again: cell 0.99, colour 0.87
-#    (`check(np.mean(colour == wanted["colour"]), expected=0.87, tol=0.05)`), size 0.78. The default needs
+#    `dcgan.generate(config, state, condition_from_labels(one_object), jax.random.key(5))` again: cell 0.99,
+#    colour 0.87 (`check(np.mean(colour == wanted["colour"]), expected=0.87, tol=0.05)`), size 0.78. The default needs
 #    about twice the steps to reach this chapter's colours.
 #
 # Graded: `mmjax assignment new spectral_norm --dir hw` writes stubs (docstrings and equations kept) of

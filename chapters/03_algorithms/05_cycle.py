@@ -38,6 +38,7 @@ from mmjax.captioner import export as captioner_export
 from mmjax.captioner import model as captioner_model
 from mmjax.captioner.step import caption_images
 from mmjax.cycle import caption_agreement, run_cycle
+from mmjax.gan import sampler
 from mmjax.metrics.coherence import caption_targets, right_by_object_count
 from mmjax.metrics.judge.export import load_judge
 from mmjax.metrics.judge.inference import judge_labels
@@ -70,7 +71,7 @@ tokenizer = config.tokenizer()
 
 def generator(g_variables):
     def generate(texts, k):  # round k draws with key(k): new latents every round
-        return step.images_for_tokens(config, g_variables, tokenizer.encode_batch(texts), jax.random.key(k))
+        return step.generate(config, g_variables, tokenizer.encode_batch(texts), jax.random.key(k), step.EVAL_BATCH)
 
     return generate
 
@@ -215,7 +216,7 @@ def tune_here(run_dir):
         eval_every=-1, sample_every=-1, async_checkpoints=False,
     )  # fmt: skip
     result = loop.train(TASK, tuned_config, settings, log=lambda message: None)
-    return step.sampling_variables(tuned_config, result.state)
+    return sampler.sampling_variables(tuned_config, result.state)
 
 
 if tuned_file.is_file():

@@ -22,6 +22,8 @@ import numpy as np
 
 from mmjax.data.shapes import ShapesSource
 from mmjax.data.tokenizer import SPECIALS
+from mmjax.gan import rounds
+from mmjax.gan.blocks import unit
 from mmjax.metrics.coherence import caption_targets, right_by_object_count
 from mmjax.metrics.judge.export import load_judge
 from mmjax.metrics.judge.inference import judge_labels
@@ -29,7 +31,6 @@ from mmjax.nn import functional as F
 from mmjax.nn.attention import padding_mask
 from mmjax.text2image import export, step
 from mmjax.text2image.config import TextToImageConfig
-from mmjax.text2image.model import unit
 from mmjax.text2image.task import TASK
 from mmjax.train import loop
 from mmjax.train.config import TrainConfig
@@ -210,8 +211,8 @@ def losses(state, raw, key):
     g_params, d_params = state["generator"]["params"], state["discriminator"]["params"]
     hand = d_loss(d_params, state, x, t, key_d)[0], g_loss(g_params, state, t, key_g)
     library = (
-        step.discriminator_loss(config, d_params, state, x, t, key_d)[0],
-        step.generator_loss(config, g_params, state, t, key_g)[0],
+        rounds.discriminator_loss(step.game(config), d_params, state, {"x": x, "tokens": t}, key_d)[0],
+        rounds.generator_loss(step.game(config), g_params, state, {"x": x, "tokens": t}, key_g)[0],
     )
     return jnp.stack(hand), jnp.stack(library)
 

@@ -33,6 +33,7 @@ import numpy as np
 from flax import nnx
 
 from mmjax.data.shapes import ShapesSource
+from mmjax.gan.sampler import sampling_variables
 from mmjax.nn import functional as F
 from mmjax.nn.encoder import EncoderBlock
 from mmjax.seq2seq.config import Seq2SeqConfig, Seq2SeqModelConfig
@@ -40,7 +41,6 @@ from mmjax.seq2seq.data import SequenceSource
 from mmjax.seq2seq.task import TASK as SEQ2SEQ
 from mmjax.text2image import step as t2i_step
 from mmjax.text2image.config import TextToImageConfig
-from mmjax.text2image.export import sampling_variables
 from mmjax.text2image.task import TASK as TEXT2IMAGE
 from mmjax.utils import figures, flops, scaling
 from mmjax.utils.chapter import Chapter

@@ -27,6 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from mmjax.data.shapes import example
+from mmjax.gan import sampler
 from mmjax.metrics.coherence import attribute_accuracy, caption_targets
 from mmjax.metrics.judge.export import load_judge
 from mmjax.metrics.judge.inference import judge_labels
@@ -70,13 +71,13 @@ judge = load_judge()[0]
 # %%
 def judged(images: np.ndarray, captions: list[str]) -> dict[str, float]:
     """The judge's attribute accuracy of pictures ``[n, H, W, 3]`` for the captions they were drawn for."""
-    return attribute_accuracy(judge_labels(judge, step.judge_size(images)), caption_targets(captions))
+    return attribute_accuracy(judge_labels(judge, sampler.judge_size(images)), caption_targets(captions))
 
 
 def coherence(state, split: str, count: int) -> dict[str, float]:
     """Draw one picture for each of the first ``count`` captions of ``split`` and judge them."""
-    captions, tokens = step.prompts(CONFIG, split, count)
-    return judged(step.images_for_tokens(CONFIG, state, tokens, jax.random.key(0)), captions)
+    captions, tokens, _ = step.prompts(CONFIG, split, count)
+    return judged(step.generate(CONFIG, state, tokens, jax.random.key(0), step.EVAL_BATCH), captions)
 
 
 test_items = [example(CONFIG.data_seed, "test", i, image_size=CONFIG.image_size) for i in range(PROMPTS)]
@@ -103,9 +104,7 @@ for size in SIZES:
     )  # fmt: skip
     state = loop.train(TASK, config, settings, log=lambda message: None).state
     results[size] = {"test": coherence(state, "test", PROMPTS), "train": coherence(state, "train", min(size, 256))}
-    results[size]["pictures"] = step.images_for_tokens(
-        CONFIG, state, step.prompts(CONFIG, "test", 6)[1], jax.random.key(1)
-    )
+    results[size]["pictures"] = step.generate(CONFIG, state, step.prompts(CONFIG, "test", 6)[1], jax.random.key(1))
     test, train = results[size]["test"], results[size]["train"]
     print(
         f"N = {size:6d} ({STEPS * CONFIG.batch_size / size:7.1f} epochs): all correct {test['all_correct']:.3f} "

@@ -8,7 +8,7 @@ colour, its timbre the shape, its loudness the size. Both players hear the clip 
 * ``config.py``: :class:`AudioToImageConfig`, the frozen dataclass of hyper-parameters;
 * ``data.py``: the (image, clip) source, the per-cell targets of D's classifier, any sound as a clip;
 * ``model.py``: the audio encoder, the sub-pixel generator, the projection + matching discriminator;
-* ``step.py``: the optimisers, ``init``, the two-player step, generation, evaluation, samples;
+* ``step.py``: the loss terms of its round (:mod:`mmjax.gan.rounds`), ``init``, generation, evaluation, samples;
 * ``task.py``: the :class:`~mmjax.train.task.Task` that ``mmjax train audio2image`` runs;
 * ``export.py``: the trained players as a safe ``.npz`` (weights and config).
 

@@ -6,6 +6,7 @@ import dataclasses
 
 from mmjax.audio.features import num_frames
 from mmjax.data.audio import NUM_SAMPLES
+from mmjax.gan.configs import check_conditional_gan, check_divisible
 
 LISTEN = ("cells", "attention", "pooled")
 
@@ -36,7 +37,7 @@ class AudioToImageConfig:
     ema_decay: float = 0.999  # G's sampling weights: theta_ema <- d theta_ema + (1 - d) theta (0 = no EMA)
     batch_size: int = 32  # (image, clip) pairs per step
     g_learning_rate: float = 1e-3  # Adam step size of G
-    d_learning_rate: float = 2e-3  # Adam step size of D (5e-4 learned its cell classifier ~2x slower)
+    d_learning_rate: float = 2e-3  # Adam step size of D (why this value: the model card's notes)
     cosine_decay: bool = False  # both step sizes fall as a cosine to 0 over the run (False: constant)
     beta1: float = 0.0  # Adam first-moment decay: none, as SNGAN / BigGAN use at higher step sizes
     beta2: float = 0.999  # Adam second-moment decay
@@ -45,26 +46,12 @@ class AudioToImageConfig:
     data_seed: int = 0  # which Shapes world (independent of the run's seed)
 
     def __post_init__(self):
-        if self.audio_dim % self.audio_heads:
-            raise ValueError(f"audio_dim ({self.audio_dim}) must be divisible by audio_heads ({self.audio_heads})")
+        check_divisible(self, "audio_dim", "audio_heads")
         if self.audio_dim % 2:
             raise ValueError(f"audio_dim must be even (sinusoidal position codes), got {self.audio_dim}")
         if self.listen not in LISTEN:
             raise ValueError(f"listen must be one of {LISTEN}, got {self.listen!r}")
-        if not 0.0 <= self.ema_decay < 1.0:
-            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
-        if self.temperature <= 0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature}")
-        weights = ("contrastive_weight", "cell_weight", "slot_weight")
-        negative = {name: getattr(self, name) for name in weights if getattr(self, name) < 0}
-        if negative:
-            raise ValueError(f"loss weights must be >= 0 (0 switches a term off), got {negative}")
-        if min(self.num_train_examples, self.num_eval_examples, self.batch_size) < 2:
-            raise ValueError(
-                "num_train_examples, num_eval_examples and batch_size must be >= 2 (the matching losses pair "
-                f"each example with another), got {self.num_train_examples}, {self.num_eval_examples}, "
-                f"{self.batch_size}"
-            )
+        check_conditional_gan(self, ("contrastive_weight", "cell_weight", "slot_weight"))
 
     @property
     def num_frames(self) -> int:

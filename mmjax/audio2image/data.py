@@ -7,6 +7,7 @@ sound states *every* attribute of the picture, cells included; only the sub-cell
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import jax
@@ -18,10 +19,12 @@ from mmjax.audio2image.config import AudioToImageConfig
 from mmjax.data import attributes as A
 from mmjax.data.audio import NUM_SAMPLES, SAMPLE_RATE
 from mmjax.data.shapes import ShapesSource
+from mmjax.gan.sampler import Prompts, from_uint8
 
 NUM_CELLS = A.GRID * A.GRID
 # The attributes D's classifier names per cell; each gets one more class, "empty", for a cell with no object.
 CELL_ATTRIBUTES = (("shape", len(A.SHAPES)), ("colour", len(A.COLOURS)), ("size", len(A.SIZES)))
+LABEL_KEYS = ("num_objects", "shape", "colour", "size", "row", "col", "relation")  # what a clip states
 
 
 def make_source(config: AudioToImageConfig, split: str = "train") -> ShapesSource:
@@ -52,8 +55,33 @@ def model_batch(batch: dict) -> dict:
 
     ``cells`` (:func:`cell_targets`) is read only by D's auxiliary classifier, never by G.
     """
-    images = jnp.asarray(batch["image"]).astype(jnp.float32) / 127.5 - 1.0
-    return {"x": images, "audio": jnp.asarray(batch["audio"], jnp.float32), "cells": cell_targets(batch)}
+    return {
+        "x": from_uint8(batch["image"]),
+        "audio": jnp.asarray(batch["audio"], jnp.float32),
+        "cells": cell_targets(batch),
+    }
+
+
+@functools.cache
+def prompts(config: AudioToImageConfig, split: str, count: int) -> Prompts:
+    """What the clips of examples 0..count-1 of ``split`` state (:func:`heard`), the clips ``[count, 4608]``,
+    and their labels (batched): a clip states every attribute of its scene, cells included."""
+    from mmjax.data.shapes import example
+
+    items = [example(config.data_seed, split, i, modalities=("audio",)) for i in range(count)]
+    labels = {k: np.stack([item[k] for item in items]) for k in LABEL_KEYS}
+    titles = [heard(labels, i) for i in range(count)]
+    return Prompts(titles, np.stack([item["audio"] for item in items]), labels)
+
+
+def heard(labels: dict, i: int) -> str:
+    """What clip ``i`` of batched ``labels`` states, e.g. "large red circle, top left + small blue cross, ..."."""
+    objects = []
+    for k in range(int(labels["num_objects"][i])):
+        shape, colour, size = (int(labels[name][i, k]) for name in ("shape", "colour", "size"))
+        row, col = int(labels["row"][i, k]), int(labels["col"][i, k])
+        objects.append(f"{A.SIZES[size]} {A.COLOURS[colour]} {A.SHAPES[shape]}, {A.ROWS[row]} {A.COLS[col]}")
+    return " + ".join(objects)
 
 
 def clip_from(wav_path_or_array, rate: int = SAMPLE_RATE) -> np.ndarray:

@@ -8,8 +8,8 @@ Audio encoder (one per player, each trained by its own player's loss), for a cli
 Each frame's state carries *when* it sounds (its position code) next to *what* sounds (pitch, timbre,
 loudness).
 
-Generator: the DCGAN's sub-pixel generator (mmjax.gan.dcgan.model.UpBlock) with the clip vector in place
-of the label embedding, as text2image's: the stem reads [z; s] and lays out a 4x4 map, every block is
+Generator: the sub-pixel generator of :mod:`mmjax.gan.blocks` with the clip vector as its condition, as
+text2image's: the stem reads [z; s] and lays out a 4x4 map, every block is
 modulated by s: h * (1 + gamma(s)) + beta(s). One vector must then say which object sits in which cell,
 and a mean over frames says that slowly (``listen="pooled"``). The clip is cell-aligned (slot k of the
 clip is grid cell k), so with ``listen="cells"`` each place of each block's map is modulated by what *its*
@@ -22,9 +22,8 @@ cell's slot says:
 P_p (learned, one per place) tells a place where in its cell it lies, so the convolutions can draw the
 object's outline round the cell's centre; the colour, shape and size come from s_{cell(p)}. Binding an
 attribute to its cell is then built in rather than learned. (``listen="attention"`` learns it instead: at
-4x4 and at 8x8 one learned query per place attends to the frames, h <- h + MultiHead(P, frames); trained
-directly to name what each cell holds, 9 such queries were right for 82% of the objects after 400 steps,
-a linear read-out of the pooled s for 34% after 500.)
+4x4 and at 8x8 one learned query per place attends to the frames, h <- h + MultiHead(P, frames); how the
+three ways compared is in the model card, ``mmjax/artifacts/shapes-audio/README.md``.)
 
 G's ear names what each slot holds, q(y_k | a) = softmax(V s_k) per attribute (shape, colour, size or
 empty): trained on the scene's labels (``slot_weight`` in step.py), it teaches G's encoder pitch, timbre
@@ -53,12 +52,10 @@ from mmjax.audio2image.data import CELL_ATTRIBUTES, NUM_CELLS
 from mmjax.data import attributes as A
 from mmjax.data.audio import NUM_SAMPLES, SLOT
 from mmjax.data.render import cell_centre
-from mmjax.gan.dcgan.model import UpBlock, depth_to_space, num_upsamplings, pixel_norm
-from mmjax.gan.spectral_norm import SNConv, SNLinear
+from mmjax.gan.blocks import ProjectionFeatures, SubPixelGenerator, unit
 from mmjax.nn.attention import MultiHeadAttention
 from mmjax.nn.encoder import Encoder
 from mmjax.nn.position import PositionEncoding
-from mmjax.text2image.model import unit
 
 LOG_FLOOR = float(-np.log(EPS))  # |log eps| = 13.8: the log-mel value of silence is -LOG_FLOOR
 CELL_CLASSES = tuple(count + 1 for _, count in CELL_ATTRIBUTES)  # each attribute's values, then "empty"
@@ -159,99 +156,59 @@ class CellCondition(nnx.Module):
         return e.reshape(s.shape[0], self.size, self.size, -1)
 
 
-class PlaceUpBlock(UpBlock):
-    """UpBlock whose scale and shift may differ per place: ``e`` is ``[B, 2H, 2W, E]`` or one vector ``[B, E]``."""
-
-    def __call__(self, h: jax.Array, e: jax.Array) -> jax.Array:
-        h = pixel_norm(depth_to_space(self.conv(h)))  # [B, 2H, 2W, C]
-        e = e[:, None, None, :] if e.ndim == 2 else e  # [B, 1 or 2H, 1 or 2W, E]
-        gamma, beta = jnp.split(self.film(e), 2, axis=-1)
-        return jax.nn.relu(h * (1.0 + gamma) + beta)
-
-
-class AudioToImageGenerator(nnx.Module):
+class AudioToImageGenerator(SubPixelGenerator):
     """(z ``[B, latent]``, clips ``[B, 4608]``) -> images ``[B, H, W, 3]`` in [-1, 1]."""
 
     def __init__(self, config: AudioToImageConfig, *, rngs: nnx.Rngs):
-        num_up = num_upsamplings(config.image_size)
         width, embed = config.width, config.audio_dim
-        channels = [width * min(2 ** (num_up - 1 - i), 4) for i in range(num_up)]  # e.g. [4w, 2w, w]
         self.audio = AudioEncoder(config, embed, rngs=rngs)
-        self.stem = nnx.Linear(config.latent_dim + embed, 4 * 4 * 4 * width, rngs=rngs)
-        self.blocks = nnx.List(
-            [PlaceUpBlock(c_in, c_out, embed, rngs=rngs) for c_in, c_out in zip([4 * width] + channels[:-1], channels)]
-        )
-        self.to_rgb = nnx.Conv(channels[-1], 3, (3, 3), rngs=rngs)
-        self.latent_dim, self.width = config.latent_dim, width
+        channels = self.build_drawing(config.latent_dim, width, embed, config.image_size, rngs=rngs)
         # "attention": at 4x4 (before the first block) and at 8x8 (after it); "cells": every block's output
         maps = ((4, 4 * width), (8, channels[0])) if config.listen == "attention" else ()
         self.listen = nnx.List([FrameAttention(n, c, embed, config.audio_heads, rngs=rngs) for n, c in maps])
-        sizes = [8 * 2**i for i in range(num_up)] if config.listen == "cells" else []
+        sizes = [8 * 2**i for i in range(len(channels))] if config.listen == "cells" else []
         self.cells = nnx.List([CellCondition(n, embed, rngs=rngs) for n in sizes])
         self.hear = nnx.Linear(config.audio_dim, sum(CELL_CLASSES), rngs=rngs)  # V: what each slot holds
 
     def __call__(self, z: jax.Array, audio: jax.Array) -> jax.Array:
-        return self.draw(z, audio)[0]
+        return self.draw_and_hear(z, audio)[0]
 
-    def draw(self, z: jax.Array, audio: jax.Array) -> tuple[jax.Array, dict[str, jax.Array]]:
+    def draw_and_hear(self, z: jax.Array, audio: jax.Array) -> tuple[jax.Array, dict[str, jax.Array]]:
         """(images ``[B, H, W, 3]`` in [-1, 1], what G's ear makes of each slot: logits ``[B, 9, K]``)."""
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"latent must have shape [batch, {self.latent_dim}], got {tuple(z.shape)}")
+        self.check_latent(z)
         check_audio(audio, z.shape[0])
         frames, s = self.audio(audio)  # [B, T, D], [B, E]
         slots = jnp.einsum("kt,btd->bkd", slot_weights(frames.shape[1]), frames)  # [B, 9, D]: s_k
-        h = self.stem(jnp.concatenate([z, s], axis=1)).reshape(z.shape[0], 4, 4, 4 * self.width)
-        h = jax.nn.relu(pixel_norm(h))  # [B, 4, 4, 4w]
+        h = self.start(z, s)  # [B, 4, 4, 4w]
         for i, block in enumerate(self.blocks):
             if i < len(self.listen):
                 h = self.listen[i](h, frames)  # the map's places fetch their cells' notes
             e = self.cells[i](s, slots) if self.cells else s  # [B, 2H, 2W, E] per place, or [B, E]
             h = block(h, e)  # [B, 2H, 2W, C]
-        return jnp.tanh(self.to_rgb(h)), split_cells(self.hear(slots))  # [B, H, W, 3] in [-1, 1], {[B, 9, K]}
+        return self.finish(h), split_cells(self.hear(slots))  # [B, H, W, 3] in [-1, 1], {[B, 9, K]}
 
 
-class AudioToImageDiscriminator(nnx.Module):
+class AudioToImageDiscriminator(ProjectionFeatures):
     """(images ``[B, H, W, 3]`` in [-1, 1], clips ``[B, 4608]``) -> logits ``[B]``; also the auxiliary heads."""
 
     def __init__(self, config: AudioToImageConfig, *, rngs: nnx.Rngs):
-        num_down = num_upsamplings(config.image_size)
-        width = config.width
-        channels = [width * min(2 ** (i + 1), 4) for i in range(num_down)]  # e.g. [2w, 4w, 4w]
-        self.stem = SNConv(3, width, 3, rngs=rngs)
-        self.downs = nnx.List(
-            [SNConv(c_in, c_out, 4, strides=2, rngs=rngs) for c_in, c_out in zip([width] + channels[:-1], channels)]
-        )
-        feature_dim = 4 * 4 * channels[-1]
-        self.psi = SNLinear(feature_dim, 1, rngs=rngs)
+        feature_dim = self.build_features(config.width, config.image_size, rngs=rngs)
         self.audio = AudioEncoder(config, config.audio_dim, rngs=rngs)
-        self.project = nnx.Linear(config.audio_dim, feature_dim, rngs=rngs)  # W_p
-        self.image_match = nnx.Linear(feature_dim, config.contrastive_dim, rngs=rngs)  # A
-        self.audio_match = nnx.Linear(config.audio_dim, config.contrastive_dim, rngs=rngs)  # B
+        self.audio_match = self.build_heads(feature_dim, config.audio_dim, config.contrastive_dim, rngs=rngs)  # B
         self.cells = nnx.Linear(feature_dim, NUM_CELLS * sum(CELL_CLASSES), rngs=rngs)  # W_c
-        self.image_size = config.image_size
-
-    def features(self, x: jax.Array) -> jax.Array:
-        """phi(x): images ``[B, H, W, 3]`` -> the final 4x4 map flattened ``[B, 16 C]``."""
-        size = self.image_size
-        if x.ndim != 4 or x.shape[1:] != (size, size, 3):
-            raise ValueError(f"images must have shape [batch, {size}, {size}, 3], got {tuple(x.shape)}")
-        h = jax.nn.leaky_relu(self.stem(x), 0.2)  # [B, H, W, w]
-        for down in self.downs:
-            h = jax.nn.leaky_relu(down(h), 0.2)  # halves H and W
-        return h.reshape(h.shape[0], -1)
 
     def cell_logits(self, phi: jax.Array) -> dict[str, jax.Array]:
         """Per attribute, logits ``[B, 9, values + 1]`` of what each cell holds (the last class: empty)."""
         return split_cells(self.cells(phi).reshape(phi.shape[0], NUM_CELLS, sum(CELL_CLASSES)))  # [B, 9, 15]
 
     def __call__(self, x: jax.Array, audio: jax.Array) -> jax.Array:
-        return self.judge(x, audio)["logits"]
+        return self.heads(x, audio)["logits"]
 
-    def judge(self, x: jax.Array, audio: jax.Array) -> dict[str, jax.Array]:
+    def heads(self, x: jax.Array, audio: jax.Array) -> dict[str, jax.Array]:
         """D's outputs for matched pairs: ``logits`` [B], match vectors ``u``, ``v`` [B, M], ``cells``."""
-        return self.game(x, None, audio)["real"]
+        return self.pairs(x, None, audio)["real"]
 
-    def game(self, real: jax.Array, fake: jax.Array | None, audio: jax.Array) -> dict[str, dict]:
+    def pairs(self, real: jax.Array, fake: jax.Array | None, audio: jax.Array) -> dict[str, dict]:
         """Everything a D update reads, with one pass over each image and each clip.
 
         ``real``: the clips' own images; ``fake``: G's images for the same clips (or None); ``wrong``:
@@ -259,7 +216,7 @@ class AudioToImageDiscriminator(nnx.Module):
         The clip vectors are computed once and rolled, as rolling the clips would give the same.
         """
         images = real if fake is None else jnp.concatenate([real, fake])  # [B or 2B, H, W, 3]
-        phi = self.features(images)  # [N, F]
+        phi = self.conv_features(images)  # [N, F]
         check_audio(audio, real.shape[0])
         s = self.audio(audio)[1]  # [B, E]
         psi, cells = self.psi(phi)[:, 0], self.cell_logits(phi)  # [N], {name: [N, 9, K]}
@@ -268,7 +225,7 @@ class AudioToImageDiscriminator(nnx.Module):
         num = real.shape[0]
 
         def outputs(rows: slice, p: jax.Array) -> dict[str, jax.Array]:
-            logits = psi[rows] + jnp.sum(p * phi[rows], axis=1)  # [B]: psi(phi) + <W_p s, phi>
+            logits = psi[rows] + jnp.sum(p * phi[rows], axis=1)  # [B]: psi(phi) + <W_p s, phi> (blocks.projection)
             return {"logits": logits, "u": u[rows], "v": v, "cells": {k: c[rows] for k, c in cells.items()}}
 
         out = {"real": outputs(slice(0, num), projected)}

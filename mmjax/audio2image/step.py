@@ -1,10 +1,11 @@
 """Training the audio-to-image GAN: optimisers, init, the two-player step with its auxiliary losses, drawing.
 
 result = loop.train(TASK, config, TrainConfig(steps=...))        # TASK of mmjax.audio2image.task
-images = generate_images(config, result.state, audio, key)       # [B, 32, 32, 3] uint8 for clips [B, 4608]
+images = generate(config, result.state, audio, key)              # [B, 32, 32, 3] uint8 for clips [B, 4608]
 image = generate_image_from_audio("sound.wav")                   # [32, 32, 3] uint8, the shipped model
 
-Each round: one D update, then one G update against the updated D, then G's moving average.
+Each round (:mod:`mmjax.gan.rounds`): one D update, then one G update against the updated D, then G's moving
+average, with the shared terms of :mod:`mmjax.gan.terms` and the cells below.
 
     L_D = E[sp(-D(x, a))] + 1/2 (E[sp(D(x, a'))] + E[sp(D(G(z, a), a))])
           + lambda NCE(u(x), v(a)) + mu CE_cells(x, y)
@@ -34,16 +35,14 @@ import optax
 
 from mmjax.audio2image import export
 from mmjax.audio2image.config import AudioToImageConfig
-from mmjax.audio2image.data import CELL_ATTRIBUTES, clip_from, model_batch
+from mmjax.audio2image.data import CELL_ATTRIBUTES, clip_from, model_batch, prompts
 from mmjax.audio2image.model import build_players
-from mmjax.gan import losses, two_player
+from mmjax.gan import rounds, sampler, terms, two_player
+from mmjax.gan.rounds import Term
 from mmjax.nn import functional as F
-from mmjax.text2image.step import info_nce, judge_size, moving_average
-from mmjax.train import schedules
-from mmjax.train.state import apply_gradients
-from mmjax.utils.batching import padded_chunks
 
 _init_players = two_player.make_init(build_players)
+make_optimizer = rounds.make_optimizer  # Adam per player, constant or (cosine_decay) falling to 0 over the run
 
 
 @functools.cache
@@ -52,21 +51,9 @@ def graphs(config: AudioToImageConfig) -> tuple:
     return two_player.player_graphs(build_players, config)
 
 
-def make_optimizer(config: AudioToImageConfig, num_steps: int) -> dict[str, optax.GradientTransformation]:
-    """Adam per player, at a constant step size (text2image's recipe) or, with ``cosine_decay``, falling as a
-    cosine to 0 at the last update, so the last updates are small and G's moving average settles."""
-
-    def adam(rate: float) -> optax.GradientTransformation:
-        rate = schedules.constant_or_cosine(rate, num_steps, config.cosine_decay)
-        return optax.inject_hyperparams(optax.adam)(learning_rate=rate, b1=config.beta1, b2=config.beta2)
-
-    return {"generator": adam(config.g_learning_rate), "discriminator": adam(config.d_learning_rate)}
-
-
 def init(config: AudioToImageConfig, key: jax.Array, optimizers: dict) -> dict:
     """G and D with their optimiser states; G's train state also holds its moving average ``ema``."""
-    state = _init_players(config, key, optimizers)
-    return {**state, "generator": {**state["generator"], "ema": state["generator"]["params"]}}
+    return rounds.with_average(_init_players(config, key, optimizers))
 
 
 def cell_loss(cell_logits: dict, targets: dict) -> tuple[jax.Array, jax.Array]:
@@ -83,115 +70,49 @@ def cell_loss(cell_logits: dict, targets: dict) -> tuple[jax.Array, jax.Array]:
     return jnp.mean(total), jnp.sum(right & occupied) / jnp.maximum(jnp.sum(occupied), 1)
 
 
-def _generate(config: AudioToImageConfig, g_vars: dict, audio: jax.Array, key: jax.Array, heard: bool = False):
-    """G's images ``[B, H, W, 3]`` in [-1, 1] for ``audio``; with ``heard``, also its slots' logits."""
-    z = jax.random.normal(key, (audio.shape[0], config.latent_dim))  # [B, latent]
-    images, slots = F.call(graphs(config)[0], g_vars, z, audio, method="draw")[0]
-    return (images, slots) if heard else images
+def cells(group: str, head: str, prefix: str):
+    """CE_cells of ``out[group][head]`` against the per-cell targets; reports ``{prefix}_loss`` and ``_accuracy``."""
+
+    def term(out: dict, batch: dict):
+        value, accuracy = cell_loss(out[group][head], batch["cells"])
+        return value, {f"{prefix}_loss": value, f"{prefix}_accuracy": accuracy}
+
+    return term
 
 
-def discriminator_loss(config, d_params, state, batch, key) -> tuple[jax.Array, dict]:
-    """L_D above, and what the metrics report; D's spectral-norm state advances once per update."""
+def discriminator_outputs(config, d_vars: dict, state: dict, batch: dict, key: jax.Array) -> tuple[dict, dict]:
+    """D's heads for the real pairs, G's fakes (drawn from ``key``, held fixed) and the mismatched pairs."""
     g = state["generator"]
-    real, audio = batch["x"], batch["audio"]
-    fake = jax.lax.stop_gradient(_generate(config, {"params": g["params"], "state": g["state"]}, audio, key))
-    d_vars = {"params": d_params, "state": state["discriminator"]["state"]}
-    out, new_vars = F.call(graphs(config)[1], d_vars, real, fake, audio, method="game")
-    real_logits, fake_logits, wrong_logits = out["real"]["logits"], out["fake"]["logits"], out["wrong"]["logits"]
-    if config.matching_aware:
-        loss = losses.matching_aware_discriminator_loss(real_logits, wrong_logits, fake_logits)
-    else:
-        loss = losses.minimax_discriminator_loss(real_logits, fake_logits)
-    nce, nce_accuracy = info_nce(out["real"]["u"], out["real"]["v"], config.temperature)
-    cells, cell_accuracy = cell_loss(out["real"]["cells"], batch["cells"])
-    loss = loss + config.contrastive_weight * nce + config.cell_weight * cells
-    aux = {"state": new_vars["state"], "real": real_logits, "fake": fake_logits, "wrong": wrong_logits}
-    return loss, {**aux, "nce": nce, "nce_accuracy": nce_accuracy, "cell_loss": cells, "cell_accuracy": cell_accuracy}
+    fake = sampler.draw(graphs(config)[0], config, {"params": g["params"], "state": g["state"]}, batch["audio"], key)
+    return F.call(graphs(config)[1], d_vars, batch["x"], jax.lax.stop_gradient(fake), batch["audio"], method="pairs")
 
 
-def generator_loss(config, g_params, state, batch, key) -> tuple[jax.Array, dict]:
-    """L_G above, against the current D held fixed."""
-    g = state["generator"]
-    fake, heard = _generate(config, {"params": g_params, "state": g["state"]}, batch["audio"], key, heard=True)
-    out = F.call(graphs(config)[1], state["discriminator"], fake, batch["audio"], method="judge")[0]
-    nce, nce_accuracy = info_nce(out["u"], out["v"], config.temperature)
-    cells, cell_accuracy = cell_loss(out["cells"], batch["cells"])
-    slots, slot_accuracy = cell_loss(heard, batch["cells"])
-    loss = losses.non_saturating_generator_loss(out["logits"]) + config.contrastive_weight * nce
-    loss = loss + config.cell_weight * cells + config.slot_weight * slots
-    return loss, {
-        **{"g_nce": nce, "g_nce_accuracy": nce_accuracy, "g_cell_loss": cells, "g_cell_accuracy": cell_accuracy},
-        **{"slot_loss": slots, "slot_accuracy": slot_accuracy},
-    }
-
-
-def train_step(
-    state: dict, batch: dict, key: jax.Array, config: AudioToImageConfig, optimizer: dict
-) -> tuple[dict, dict]:
-    """One D update, one G update, one step of G's moving average, on a raw Shapes batch."""
-    batch = model_batch(batch)
-    key_d, key_g = jax.random.split(key)
-
-    d_fn = functools.partial(discriminator_loss, config, state=state, batch=batch, key=key_d)
-    (d_loss, d_aux), d_grads = jax.value_and_grad(d_fn, has_aux=True)(state["discriminator"]["params"])
-    d_state = apply_gradients(state["discriminator"], d_grads, optimizer["discriminator"], state=d_aux["state"])
-    state = {**state, "discriminator": d_state}
-
-    g_fn = functools.partial(generator_loss, config, state=state, batch=batch, key=key_g)
-    (g_loss, g_aux), g_grads = jax.value_and_grad(g_fn, has_aux=True)(state["generator"]["params"])
-    g_state = apply_gradients(state["generator"], g_grads, optimizer["generator"])
-    state = {**state, "generator": moving_average(g_state, config.ema_decay)}
-
-    d_norm, g_norm = optax.tree.norm(d_grads), optax.tree.norm(g_grads)
-    metrics = {
-        "d_loss": d_loss,
-        "g_loss": g_loss,
-        "d_real": jnp.mean(jax.nn.sigmoid(d_aux["real"])),
-        "d_fake": jnp.mean(jax.nn.sigmoid(d_aux["fake"])),
-        "d_wrong": jnp.mean(jax.nn.sigmoid(d_aux["wrong"])),
-        **{k: d_aux[k] for k in ("nce", "nce_accuracy", "cell_loss", "cell_accuracy")},
-        **g_aux,
-        "d_grad_norm": d_norm,
-        "g_grad_norm": g_norm,
-        "grad_norm": jnp.sqrt(d_norm**2 + g_norm**2),
-    }
-    return state, metrics
+def generator_outputs(config, g_vars: dict, state: dict, batch: dict, key: jax.Array) -> tuple[dict, None]:
+    """D's heads (held fixed) for G's pictures of the batch's clips, and what G's ear makes of each slot."""
+    fake, heard = sampler.draw(graphs(config)[0], config, g_vars, batch["audio"], key, method="draw_and_hear")
+    out = F.call(graphs(config)[1], state["discriminator"], fake, batch["audio"], method="heads")[0]
+    return {"fake": out, "heard": {"cells": heard}}, None
 
 
 @functools.cache
-def jitted_generate(config: AudioToImageConfig):
-    """``(g_vars, audio [B, 4608], key) -> uint8 [B, H, W, 3]``, compiled once per config and batch shape."""
-
-    @jax.jit
-    def run(g_vars, audio, key):
-        images = _generate(config, g_vars, audio, key)
-        return jnp.clip(jnp.round((images + 1.0) * 127.5), 0, 255).astype(jnp.uint8)
-
-    return run
-
-
-def generate_images(config: AudioToImageConfig, state_or_variables: dict, audio, key: jax.Array) -> np.ndarray:
-    """uint8 ``[B, H, W, 3]`` images for Shapes clips ``audio`` ``[B, 4608]``, one latent per row from ``key``.
-
-    Takes a train state (its G's moving average is used) or G's sampling variables ``{"params", "state"}``.
-    """
-    g_vars = (
-        export.sampling_variables(config, state_or_variables)
-        if "generator" in state_or_variables
-        else state_or_variables
+def game(config: AudioToImageConfig) -> rounds.Game:
+    """L_D and L_G above as terms, with their weights."""
+    d_terms, g_terms = terms.matching(config)
+    d_terms += (Term("cells", config.cell_weight, cells("real", "cells", "cell")),)
+    g_terms += (
+        Term("cells", config.cell_weight, cells("fake", "cells", "g_cell")),
+        Term("slots", config.slot_weight, cells("heard", "cells", "slot")),
     )
-    return np.asarray(jitted_generate(config)(g_vars, jnp.asarray(audio), key))
+    return rounds.Game.of(config, discriminator_outputs, generator_outputs, d_terms, g_terms)
 
 
-EVAL_BATCH = 128  # clips per generator call: one compiled shape whatever the number of clips
+train_step = rounds.task_step(game, model_batch)  # one round on a raw Shapes batch: D, G, G's moving average
 
 
-def images_for_audio(config: AudioToImageConfig, state: dict, audio: np.ndarray, key: jax.Array) -> np.ndarray:
-    """Images for any number of clips ``[N, 4608]``, generated EVAL_BATCH at a time (the last batch padded)."""
-    out = []
-    for start, padded, count in padded_chunks(np.asarray(audio, np.float32), EVAL_BATCH):
-        out.append(generate_images(config, state, padded, jax.random.fold_in(key, start))[:count])
-    return np.concatenate(out)
+def generate(config: AudioToImageConfig, variables: dict, audio, key: jax.Array, chunk: int | None = None):
+    """uint8 images ``[N, H, W, 3]`` for Shapes clips ``audio`` ``[N, 4608]``, one latent per row from ``key``
+    (:func:`mmjax.gan.sampler.generate`: ``variables`` G's or a train state's, ``chunk`` clips per call)."""
+    return sampler.generate(build_players, config, variables, np.asarray(audio, np.float32), key, chunk)
 
 
 def generate_image_from_audio(wav_path_or_array, seed: int = 0, rate: int = 8000, model=None) -> np.ndarray:
@@ -204,30 +125,12 @@ def generate_image_from_audio(wav_path_or_array, seed: int = 0, rate: int = 8000
     """
     config, g_vars = export.load() if model is None else model
     clip = clip_from(wav_path_or_array, rate)  # [4608]
-    return generate_images(config, g_vars, clip[None], jax.random.key(seed))[0]
+    return generate(config, g_vars, clip[None], jax.random.key(seed))[0]
 
 
-EVAL_SPLITS = ("test", "test_heldout")
 EVAL_SCORES = ("all_correct", "shape", "colour", "size", "row", "col")
-EVAL_KEYS = tuple(f"{split}_{score}" for split in EVAL_SPLITS for score in EVAL_SCORES)
-LABEL_KEYS = ("num_objects", "shape", "colour", "size", "row", "col", "relation")
-
-
-@functools.cache
-def _shipped_judge():
-    from mmjax.metrics.judge.export import load_judge
-
-    return load_judge()[0]
-
-
-@functools.cache
-def prompts(seed: int, split: str, count: int) -> tuple[dict, np.ndarray]:
-    """The labels (batched) and clips ``[count, 4608]`` of examples 0..count-1 of ``split``."""
-    from mmjax.data.shapes import example
-
-    items = [example(seed, split, i, modalities=("audio",)) for i in range(count)]
-    labels = {k: np.stack([item[k] for item in items]) for k in LABEL_KEYS}
-    return labels, np.stack([item["audio"] for item in items])
+EVAL_KEYS = tuple(f"{split}_{score}" for split in sampler.EVAL_SPLITS for score in EVAL_SCORES)
+EVAL_BATCH = 128  # clips per generator call: one compiled shape whatever the number of clips
 
 
 def evaluate(state: dict, config: AudioToImageConfig) -> dict[str, float]:
@@ -237,61 +140,20 @@ def evaluate(state: dict, config: AudioToImageConfig) -> dict[str, float]:
     ``SPLIT_all_correct``, every attribute of every object (and the number of objects, their relation) is
     what the judge sees; ``SPLIT_shape`` etc.: per-attribute accuracy over the objects (G's moving average).
     """
-    from mmjax.metrics.coherence import attribute_accuracy
-    from mmjax.metrics.judge.inference import judge_labels
-
-    metrics = {}
-    for index, split in enumerate(EVAL_SPLITS):
-        labels, audio = prompts(config.data_seed, split, config.num_eval_examples)
-        images = images_for_audio(config, state, audio, jax.random.key(index))
-        scores = attribute_accuracy(judge_labels(_shipped_judge(), judge_size(images)), labels)
-        metrics.update({f"{split}_{name}": scores[name] for name in EVAL_SCORES})
-    return metrics
-
-
-def heard(labels: dict, i: int) -> str:
-    """What clip ``i`` of batched ``labels`` states, e.g. "large red circle, top left + small blue cross, ..."."""
-    from mmjax.data import attributes as A
-
-    objects = []
-    for k in range(int(labels["num_objects"][i])):
-        shape, colour, size = (int(labels[name][i, k]) for name in ("shape", "colour", "size"))
-        row, col = int(labels["row"][i, k]), int(labels["col"][i, k])
-        objects.append(f"{A.SIZES[size]} {A.COLOURS[colour]} {A.SHAPES[shape]}, {A.ROWS[row]} {A.COLS[col]}")
-    return " + ".join(objects)
+    return sampler.evaluate(generate, prompts, sampler.judge_images, EVAL_SCORES, state, config, EVAL_BATCH)
 
 
 def save_sample_sheet(config: AudioToImageConfig, state: dict, key: jax.Array, path, split: str = "test_heldout"):
     """A figure: eight clips of ``split``, each row its log-mel spectrogram then four images drawn with four
     latents, titled with what the clip states."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from mmjax.audio.mel import log_mel_spectrogram
 
-    rows = 8
-    labels, audio = prompts(config.data_seed, split, rows)
-    images = images_for_audio(config, state, np.repeat(audio, 4, axis=0), key)  # [4 rows, H, W, 3]
+    titles, audio, _ = prompts(config, split, 8)
+    images = generate(config, state, np.repeat(audio, 4, axis=0), key, EVAL_BATCH)  # [4 rows, H, W, 3]
     spectrograms = np.asarray(log_mel_spectrogram(jnp.asarray(audio)))  # [rows, T, 40]
-    fig, axes = plt.subplots(rows, 5, figsize=(7.5, 1.6 * rows + 0.3), gridspec_kw={"width_ratios": [2, 1, 1, 1, 1]})
-    for r in range(rows):
-        axes[r, 0].imshow(spectrograms[r].T, origin="lower", aspect="auto", cmap="magma")
-        axes[r, 0].set_ylabel("mel band", fontsize=6)
-        axes[r, 0].set_title(heard(labels, r), fontsize=7, loc="left")
-        for c in range(4):
-            axes[r, c + 1].imshow(images[4 * r + c], interpolation="nearest")  # 32 px: show the pixels
-            axes[r, c + 1].set_xticks([]), axes[r, c + 1].set_yticks([])
-        axes[r, 0].set_xticks([]), axes[r, 0].set_yticks([])
-    axes[-1, 0].set_xlabel("frame (16 ms apart; 4 per grid cell)", fontsize=6)
-    fig.suptitle(f"{split} clips: log-mel spectrogram, four samples each (G's moving average)", fontsize=9)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    suptitle = f"{split} clips: log-mel spectrogram, four samples each (G's moving average)"
+    images = images.reshape(len(titles), 4, *images.shape[1:])
+    return sampler.save_sheet(path, titles, images, suptitle, first=spectrograms, first_label="mel band")
 
 
 def sample(state: dict, config: AudioToImageConfig, key: jax.Array, out_dir) -> None:

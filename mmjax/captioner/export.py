@@ -9,15 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import jax
-from flax import nnx
 
-from mmjax.captioner.config import CaptionerConfig
-from mmjax.captioner.model import make_model
-from mmjax.nn import functional as F
+from mmjax.captioner.config import ARTIFACT, MAKE_COMMAND, CaptionerConfig
+from mmjax.captioner.model import variables_of
 from mmjax.utils import artifacts, npz_checkpoint
 
-ARTIFACT = "shapes/captioner.npz"
-MAKE_COMMAND = "mmjax train captioner --steps 6000 --run-dir runs/captioner && mmjax export runs/captioner"
+__all__ = ["ARTIFACT", "MAKE_COMMAND", "default_path", "export", "load"]
 
 
 def export(state: dict, config: CaptionerConfig, path: str | Path, extra: dict | None = None) -> None:
@@ -27,10 +24,6 @@ def export(state: dict, config: CaptionerConfig, path: str | Path, extra: dict |
     npz_checkpoint.save(path, config, variables, extra={"step": step, **(extra or {})})
 
 
-def _variables_of(config: CaptionerConfig) -> dict:
-    return jax.eval_shape(lambda: F.split(make_model(config, rngs=nnx.Rngs(0)))[1])
-
-
 def default_path() -> Path:
     """The shipped file's path (a FileNotFoundError saying how to make it if it is missing)."""
     return artifacts.artifact_path(ARTIFACT, MAKE_COMMAND)
@@ -38,4 +31,4 @@ def default_path() -> Path:
 
 def load(path: str | Path | None = None) -> tuple[CaptionerConfig, dict]:
     """``(config, variables)`` stored at ``path`` (default: the shipped file)."""
-    return npz_checkpoint.load(default_path() if path is None else path, CaptionerConfig, _variables_of)
+    return npz_checkpoint.load(default_path() if path is None else path, CaptionerConfig, variables_of)

@@ -17,9 +17,9 @@ from mmjax.data.shapes import ShapesSource
 from mmjax.data.tokenizer import Tokenizer
 from mmjax.metrics.captioning import caption_attribute_scores
 from mmjax.nn import functional as F
-from mmjax.seq2seq.step import token_loss
+from mmjax.nn.losses import token_loss
 from mmjax.train.schedules import adamw_warmup_cosine
-from mmjax.train.state import apply_gradients, learning_rate, new_train_state
+from mmjax.train.state import gradient_step, new_train_state
 
 EVAL_SPLITS = ("test", "test_heldout")
 EVAL_SCORES = ("all_correct", "f1", "parse_rate")
@@ -75,11 +75,7 @@ def train_step(
         logits = M.logits(config, {**state, "params": params}, inputs, key)  # [B, T - 1, V]
         return token_loss(logits, batch["tokens"][:, 1:], config.label_smoothing)
 
-    grads, metrics = jax.grad(loss_fn, has_aux=True)(state["params"])
-    state = apply_gradients(state, grads, optimizer)
-    rate = learning_rate(state["opt_state"])
-    extra = {} if rate is None else {"learning_rate": rate}
-    return state, {**metrics, "grad_norm": optax.tree.norm(grads), **extra}
+    return gradient_step(state, loss_fn, optimizer)
 
 
 def caption_images(

@@ -3,9 +3,9 @@
 Section 3.1 of the source text in four steps, each a function below:
   1. initialise G and D                      -> ``make_init``
   2. for each batch, G generates G(z)        -> ``generate``
-  3. D classifies real vs generated          -> ``discriminator_loss``
-  4. adversarial update: D descends its loss (``discriminator_update``), then G descends its own with
-     D fixed (``generator_update``); ``train_step`` runs one round of both.
+  3. D classifies real vs generated          -> ``discriminator_outputs``
+  4. adversarial update: D descends its loss, then G descends its own with D fixed (``generator_outputs``);
+     ``train_step`` runs one round of both: :mod:`mmjax.gan.rounds`, the round every GAN here plays.
 
 The state is one train state per player (:mod:`mmjax.train.state`), plain arrays only, so it can be
 donated to ``jax.jit`` and checkpointed:
@@ -28,12 +28,11 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import optax
 from flax import nnx
 
-from mmjax.gan import losses
+from mmjax.gan import losses, rounds, terms
 from mmjax.nn import functional as F
-from mmjax.train.state import apply_gradients, new_train_state
+from mmjax.train.state import new_train_state
 
 PLAYERS = ("generator", "discriminator")
 
@@ -75,6 +74,15 @@ def player_graphs(build_players: Callable[[Any, jax.Array], tuple], config) -> t
     return F.graph_of(lambda: build_players(config, key)[0]), F.graph_of(lambda: build_players(config, key)[1])
 
 
+def spec_for(build_players: Callable[[Any, jax.Array], tuple], config) -> GANSpec:
+    """The :class:`GANSpec` of ``config``: the graphs of its players, and every GANSpec field the config names
+    (``latent_dim``, ``loss``, ``d_steps``, ``pack``, ...; the others keep their defaults)."""
+    generator, discriminator = player_graphs(build_players, config)
+    names = [field.name for field in dataclasses.fields(GANSpec) if field.name not in ("generator", "discriminator")]
+    fields = {name: getattr(config, name) for name in names if hasattr(config, name)}
+    return GANSpec(generator=generator, discriminator=discriminator, **fields)
+
+
 def fast_init_key(key: jax.Array) -> jax.Array:
     """An RBG key derived from ``key``, for parameter initialisation only.
 
@@ -114,85 +122,77 @@ def generate(spec: GANSpec, generator: dict, key: jax.Array, num: int, condition
     return F.call(spec.generator, generator, z, condition)[0]
 
 
-def discriminator_loss(spec: GANSpec, d_params, state: dict, real, condition, key) -> tuple[jax.Array, dict]:
-    """Step 3: D's loss on a real batch and fresh fakes G(z) (z drawn from ``key``); returns (loss, aux)."""
+def discriminator_outputs(spec: GANSpec, d_vars: dict, state: dict, batch: dict, key: jax.Array) -> tuple[dict, dict]:
+    """Step 3: D's logits for a real batch and fresh fakes G(z) (z drawn from ``key``), packed, in one call (so
+    one power iteration per update); with ``matching_aware`` also for the real batch with shuffled conditions."""
+    real, condition = batch["x"], batch.get("condition")
     key_z, key_gp = jax.random.split(key)
     fake = jax.lax.stop_gradient(generate(spec, state["generator"], key_z, real.shape[0], condition))
-    d_vars = {"params": d_params, "state": state["discriminator"]["state"]}
-    d_loss_fn, _ = losses.get_losses(spec.loss)
     num_packs = real.shape[0] // spec.pack
-    # D classifies real and generated samples in one call (so one power iteration per update).
     inputs = jnp.concatenate([pack(real, spec.pack), pack(fake, spec.pack)])
     conditions = None if condition is None else jnp.concatenate([condition, condition])
     logits, new_vars = F.call(spec.discriminator, d_vars, inputs, conditions)
-    real_logits, fake_logits = logits[:num_packs], logits[num_packs:]
+    out = {"real": {"logits": logits[:num_packs]}, "fake": {"logits": logits[num_packs:]}}
     if spec.matching_aware:
         wrong = jnp.roll(condition, 1, axis=0)  # another example's condition: real image, wrong text
-        wrong_logits, _ = F.call(spec.discriminator, d_vars, real, wrong)
-        loss = losses.matching_aware_discriminator_loss(real_logits, wrong_logits, fake_logits)
-    else:
-        loss = d_loss_fn(real_logits, fake_logits)
+        out["wrong"] = {"logits": F.call(spec.discriminator, d_vars, real, wrong)[0]}
 
     def critic(x):
         return F.call(spec.discriminator, d_vars, x, condition)[0]
 
+    penalised = {"critic": critic, "real": pack(real, spec.pack), "fake": pack(fake, spec.pack), "key": key_gp}
+    return {**out, "penalty": penalised}, new_vars
+
+
+def generator_outputs(spec: GANSpec, g_vars: dict, state: dict, batch: dict, key: jax.Array) -> tuple[dict, dict]:
+    """D's logits for G's samples (D held fixed: its state update is discarded), and G's new model state."""
+    condition = batch.get("condition")
+    z = jax.random.normal(key, (batch["x"].shape[0], spec.latent_dim))  # [N, latent]
+    fake, new_vars = F.call(spec.generator, g_vars, z, condition)
+    logits = F.call(spec.discriminator, state["discriminator"], pack(fake, spec.pack), condition)[0]
+    return {"fake": {"logits": logits}}, new_vars["state"]
+
+
+def _gradient_penalty(out: dict, batch: dict):
+    p = out["penalty"]
+    return losses.gradient_penalty(p["critic"], p["real"], p["fake"], p["key"]), {}
+
+
+def _r1_penalty(out: dict, batch: dict):
+    return losses.r1_penalty(out["penalty"]["critic"], out["penalty"]["real"]), {}
+
+
+@functools.cache
+def game(spec: GANSpec) -> rounds.Game:
+    """Step 4's game: D's loss (``spec.loss``, matching-aware, plus gamma/2 R1 and lambda GP), G's of the family."""
+    d_loss_fn, g_loss_fn = losses.get_losses(spec.loss)
+
+    def adversarial_d(out, batch):
+        if spec.matching_aware:
+            return terms.adversarial_d(True)(out, batch)
+        real, fake = out["real"]["logits"], out["fake"]["logits"]
+        reported = {"d_real": jnp.mean(jax.nn.sigmoid(real)), "d_fake": jnp.mean(jax.nn.sigmoid(fake))}
+        return d_loss_fn(real, fake), reported
+
+    d_terms = (rounds.Term("adversarial", 1.0, adversarial_d),)
     if spec.gp_weight:
-        loss += spec.gp_weight * losses.gradient_penalty(critic, pack(real, spec.pack), pack(fake, spec.pack), key_gp)
+        d_terms += (rounds.Term("gradient penalty", spec.gp_weight, _gradient_penalty),)
     if spec.r1_weight:
-        loss += 0.5 * spec.r1_weight * losses.r1_penalty(critic, pack(real, spec.pack))
-    return loss, {"state": new_vars["state"], "real_logits": real_logits, "fake_logits": fake_logits}
-
-
-def discriminator_update(spec: GANSpec, state: dict, real, condition, key, optimizer) -> tuple[dict, dict]:
-    """Step 4a: one optimiser step of D on its loss (G fixed)."""
-    d_state = state["discriminator"]
-    loss_fn = functools.partial(discriminator_loss, spec, state=state, real=real, condition=condition, key=key)
-    (loss, aux), grads = jax.value_and_grad(loss_fn, has_aux=True)(d_state["params"])
-    d_state = apply_gradients(d_state, grads, optimizer, state=aux["state"])
-    metrics = {
-        "d_loss": loss,
-        "d_real": jnp.mean(jax.nn.sigmoid(aux["real_logits"])),
-        "d_fake": jnp.mean(jax.nn.sigmoid(aux["fake_logits"])),
-        "d_grad_norm": optax.tree.norm(grads),
-    }
-    return {**state, "discriminator": d_state}, metrics
-
-
-def generator_update(spec: GANSpec, state: dict, num: int, condition, key, optimizer) -> tuple[dict, dict]:
-    """Step 4b: one optimiser step of G on its loss against the current D."""
-    g_state, d_state = state["generator"], state["discriminator"]
-    _, g_loss_fn = losses.get_losses(spec.loss)
-
-    def loss_fn(params):
-        z = jax.random.normal(key, (num, spec.latent_dim))  # [N, latent]
-        fake, new_vars = F.call(spec.generator, {"params": params, "state": g_state["state"]}, z, condition)
-        # D is held fixed: its parameters are constants here and its state update is discarded.
-        logits, _ = F.call(spec.discriminator, d_state, pack(fake, spec.pack), condition)
-        return g_loss_fn(logits), new_vars["state"]
-
-    (loss, new_model_state), grads = jax.value_and_grad(loss_fn, has_aux=True)(g_state["params"])
-    g_state = apply_gradients(g_state, grads, optimizer, state=new_model_state)
-    return {**state, "generator": g_state}, {"g_loss": loss, "g_grad_norm": optax.tree.norm(grads)}
+        d_terms += (rounds.Term("R1", 0.5 * spec.r1_weight, _r1_penalty),)
+    g_terms = (rounds.Term("adversarial", 1.0, lambda out, batch: (g_loss_fn(out["fake"]["logits"]), {})),)
+    discriminator, generator = (functools.partial(f, spec) for f in (discriminator_outputs, generator_outputs))
+    return rounds.Game(discriminator, generator, d_terms, g_terms, d_steps=spec.d_steps)
 
 
 def train_step(spec: GANSpec, state: dict, batch: dict, key: jax.Array, optimizers: dict) -> tuple[dict, dict]:
-    """One round of the game, pure: ``(state, batch, key) -> (state, metrics)``.
+    """One round of the game, pure: ``(state, batch, key) -> (state, metrics)`` (:func:`mmjax.gan.rounds.train_step`).
 
     ``batch`` = {"x": real [N, ...], "condition": optional}. Each of the ``d_steps`` D updates sees the same
     real batch with fresh fakes; then G takes one step against the updated D (Goodfellow et al. 2014, Alg. 1).
     """
-    real = jnp.asarray(batch["x"])
-    condition = batch.get("condition")
+    condition, batch = batch.get("condition"), {"x": jnp.asarray(batch["x"])}
     if condition is not None:
         if spec.pack != 1:
             raise ValueError("PacGAN packing is only implemented for unconditional GANs (pack=1 with conditions)")
-        condition = jnp.asarray(condition)
-    keys = jax.random.split(key, spec.d_steps + 1)
-    metrics = {}
-    for d_key in keys[:-1]:  # step 4a: the discriminator's updates
-        state, metrics = discriminator_update(spec, state, real, condition, d_key, optimizers["discriminator"])
-    state, g_metrics = generator_update(spec, state, real.shape[0], condition, keys[-1], optimizers["generator"])
-    metrics = {**metrics, **g_metrics}
-    # one norm over both players' gradients (D's last update), so the loop's guard names a non-finite one
-    metrics["grad_norm"] = jnp.sqrt(metrics["d_grad_norm"] ** 2 + metrics["g_grad_norm"] ** 2)
-    return state, metrics
+        batch["condition"] = jnp.asarray(condition)
+    return rounds.train_step(game(spec), state, batch, key, optimizers)

@@ -21,10 +21,10 @@ import jax
 import numpy as np
 from PIL import Image
 
-from mmjax.audio2image.data import clip_from
-from mmjax.audio2image.step import generate_image_from_audio, heard
+from mmjax.audio2image.data import clip_from, heard
+from mmjax.audio2image.step import generate_image_from_audio
 from mmjax.data.audio import SAMPLE_RATE, decode_audio
-from mmjax.pretrained.model import _check_seed
+from mmjax.pretrained.model import _check_seed, as_picture
 
 VIEW_SIZE = 256  # the demo's output.png: the 32 x 32 picture enlarged 8x (NEAREST), so it can be seen
 
@@ -51,14 +51,7 @@ class AudioImageModel:
         pixels = generate_image_from_audio(
             wav_or_array, _check_seed(seed), rate, model=(self.config, self._g_variables)
         )  # [32, 32, 3] uint8
-        image = Image.fromarray(pixels)
-        if size is None:
-            return image
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < self.image_size:
-            raise ValueError(
-                f"size must be an integer >= {self.image_size} (pixels of the enlarged picture), got {size!r}"
-            )
-        return image.resize((int(size), int(size)), Image.Resampling.NEAREST)
+        return as_picture(pixels, size)
 
     def heard(self, wav_or_array, rate: int = SAMPLE_RATE) -> str:
         """What the exact decoder reads in a Shapes clip, e.g. "large red circle, top left"; a sound that is

@@ -12,8 +12,9 @@ what the user passes (:mod:`mmjax.pretrained.prompts`, :mod:`mmjax.pretrained.im
 Every call runs the compiled models on batches of exactly ``CHUNK`` rows, the last one padded, so each
 model compiles once per decoding method however many prompts or pictures a call brings.
 
-Randomness: ``seed`` picks the key of each chunk, ``fold_in(key(seed), chunk_number)``, and row i of a
-chunk takes row i of that chunk's latents. So prompt i of a call is drawn from ``(seed, i)`` alone:
+Randomness: ``seed`` picks the key of each chunk, ``fold_in(key(seed), first row of the chunk)``, and row i
+of a chunk takes row i of that chunk's latents (:func:`mmjax.gan.sampler.generate`). So prompt i of a call
+is drawn from ``(seed, i)`` alone:
 ``generate_image(t, seed)`` is ``generate_images([t, ...], seed)[0]``, the same seed gives the same
 pictures, and another seed other latents, hence other pictures wherever the prompt leaves freedom.
 """
@@ -30,7 +31,7 @@ from mmjax.data.tokenizer import Tokenizer
 from mmjax.eval.robustness.normalise import normalise as normalise_pictures
 from mmjax.pretrained.images import as_image_array, as_image_batch
 from mmjax.pretrained.prompts import encode_prompts
-from mmjax.text2image.step import generate_images as draw
+from mmjax.text2image.step import generate
 from mmjax.utils.batching import padded_chunks
 
 CHUNK = 16  # rows per compiled call: small enough for one prompt to be quick, large enough for a sheet
@@ -50,6 +51,16 @@ def _check_seed(seed) -> int:
     if not 0 <= seed < 2**32:
         raise ValueError(f"seed must be in 0 .. 2**32 - 1, got {seed}")
     return int(seed)
+
+
+def as_picture(pixels: np.ndarray, size: int | None = None) -> Image.Image:
+    """uint8 pixels ``[H, W, 3]`` as an RGB ``PIL.Image``, or enlarged to ``size`` x ``size`` with NEAREST."""
+    image = Image.fromarray(pixels)
+    if size is None:
+        return image
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < len(pixels):
+        raise ValueError(f"size must be an integer >= {len(pixels)} (pixels of the enlarged picture), got {size!r}")
+    return image.resize((int(size), int(size)), Image.Resampling.NEAREST)
 
 
 class ShapesModel:
@@ -76,11 +87,7 @@ class ShapesModel:
         """
         tokens = encode_prompts(texts)  # [N, T]
         key = jax.random.key(_check_seed(seed))
-        out = []
-        for number, (_, chunk, count) in enumerate(padded_chunks(tokens, CHUNK)):
-            images = draw(self.text2image_config, self._g_variables, chunk, jax.random.fold_in(key, number))
-            out.append(images[:count])  # [count, H, W, 3]
-        return np.concatenate(out)
+        return generate(self.text2image_config, self._g_variables, tokens, key, CHUNK)  # [N, H, W, 3]
 
     def generate_image(self, text: str, seed: int = 0, size: int | None = None) -> Image.Image:
         """The picture of one prompt as an RGB ``PIL.Image``, 32 x 32, or ``size`` x ``size`` for viewing.
@@ -92,14 +99,7 @@ class ShapesModel:
                 f"generate_image takes one prompt string, got {type(text).__name__}; "
                 "for several prompts use generate_images"
             )
-        image = Image.fromarray(self.generate_images([text], seed)[0])
-        if size is None:
-            return image
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < self.image_size:
-            raise ValueError(
-                f"size must be an integer >= {self.image_size} (pixels of the enlarged picture), got {size!r}"
-            )
-        return image.resize((int(size), int(size)), Image.Resampling.NEAREST)
+        return as_picture(self.generate_images([text], seed)[0], size)
 
     # ---- image -> text ------------------------------------------------------------------------------
     def generate_texts(
@@ -164,3 +164,11 @@ class ShapesModel:
         pixels = [as_image_array(image, self.captioner_config.image_size)]
         out = self.generate_texts(pixels, method, beam_size, constrained, normalise, return_score)
         return (out[0][0], out[1][0]) if return_score else out[0]
+
+
+def load_shapes_model() -> ShapesModel:
+    """The two shipped Shapes models, ``mmjax.load_pretrained("shapes")``."""
+    from mmjax.captioner import export as captioner_export
+    from mmjax.text2image import export as text2image_export
+
+    return ShapesModel(text2image_export.load(), captioner_export.load())

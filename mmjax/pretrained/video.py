@@ -10,7 +10,8 @@ Shapes caption followed by how the scene moves, checked by :mod:`mmjax.pretraine
 the model never read raises the image model's ``UnknownWordsError``.
 
 Randomness as for the image model: prompt i of a call takes row i of the content codes drawn from
-``fold_in(key(seed), chunk_number)``, so ``generate_video(t, seed)`` is ``generate_videos([t, ...], seed)[0]``.
+``fold_in(key(seed), first row of the chunk)``, so ``generate_video(t, seed)`` is
+``generate_videos([t, ...], seed)[0]``.
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ import numpy as np
 
 from mmjax.pretrained.model import _check_seed
 from mmjax.pretrained.video_prompts import DEFAULT_VIDEO_PROMPT, check_video_prompt
-from mmjax.text2video.step import generate_videos
+from mmjax.text2video.step import generate
 from mmjax.utils import animation
-from mmjax.utils.batching import padded_chunks
 
 CHUNK = 8  # clips per compiled call
 
@@ -52,12 +52,7 @@ class VideoModel:
             raise TypeError(f"prompts must be a non-empty list of strings, got {texts!r}; for one use generate_video")
         tokenizer = self.config.tokenizer()
         tokens = np.stack([tokenizer.encode(check_video_prompt(text)) for text in texts])  # [N, L]
-        key = jax.random.key(_check_seed(seed))
-        out = []
-        for number, (_, chunk, count) in enumerate(padded_chunks(tokens, CHUNK)):
-            clips = generate_videos(self.config, self._g_variables, chunk, jax.random.fold_in(key, number))
-            out.append(clips[:count])  # [count, T, H, W, 3]
-        return np.concatenate(out)
+        return generate(self.config, self._g_variables, tokens, jax.random.key(_check_seed(seed)), CHUNK)
 
     def generate_video(self, text: str, seed: int = 0) -> np.ndarray:
         """The clip of one prompt: uint8 frames ``[T, 32, 32, 3]`` (see :meth:`save_gif`, :meth:`save_strip`)."""

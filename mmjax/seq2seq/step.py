@@ -6,18 +6,18 @@ import functools
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 from flax import nnx
 
 from mmjax.nn import functional as F
 from mmjax.nn.attention_maps import attention_maps, plot_attention
+from mmjax.nn.losses import token_loss
 from mmjax.seq2seq import model as M
 from mmjax.seq2seq.config import PAD_ID, Seq2SeqConfig
 from mmjax.seq2seq.data import SequenceSource, token_labels
 from mmjax.train.schedules import warmup_cosine
-from mmjax.train.state import apply_gradients, learning_rate, new_train_state
+from mmjax.train.state import gradient_step, new_train_state
 
 
 def make_optimizer(config: Seq2SeqConfig, num_steps: int) -> optax.GradientTransformation:
@@ -35,24 +35,6 @@ def init(config: Seq2SeqConfig, key: jax.Array, optimizer: optax.GradientTransfo
     return new_train_state(F.split(M.make_model(config, rngs=nnx.Rngs(params=key)))[1], optimizer)
 
 
-def token_loss(logits: jax.Array, labels: jax.Array, label_smoothing: float = 0.0) -> tuple[jax.Array, dict]:
-    """L = -(1 / N) sum_{b, t : y_bt != pad} sum_v q_btv log p(v | y_b,<t, x_b),  N = number of real tokens,
-
-    q = (1 - eps) one-hot(y_bt) + eps / V (label smoothing; eps = 0 is plain cross-entropy).
-    ``logits [B, T, V]``, ``labels [B, T]``.
-    """
-    real = labels != PAD_ID  # [B, T]
-    targets = optax.smooth_labels(jax.nn.one_hot(labels, logits.shape[-1]), label_smoothing)  # [B, T, V]
-    loss = jnp.sum(optax.softmax_cross_entropy(logits, targets) * real) / jnp.sum(real)
-    correct = (jnp.argmax(logits, -1) == labels) | ~real
-    metrics = {
-        "loss": loss,
-        "token_accuracy": jnp.sum(correct & real) / jnp.sum(real),
-        "sequence_accuracy": jnp.mean(jnp.all(correct, axis=1)),  # teacher-forced, so an upper bound
-    }
-    return loss, metrics
-
-
 def teacher_forced_step(
     graphdef: nnx.GraphDef,
     state: dict,
@@ -68,11 +50,7 @@ def teacher_forced_step(
             M.logits(graphdef, {**state, "params": params}, batch, key), batch["target"][:, 1:], label_smoothing
         )
 
-    grads, metrics = jax.grad(loss_fn, has_aux=True)(state["params"])
-    state = apply_gradients(state, grads, optimizer)
-    rate = learning_rate(state["opt_state"])
-    extra = {} if rate is None else {"learning_rate": rate}
-    return state, {**metrics, "grad_norm": optax.tree.norm(grads), **extra}
+    return gradient_step(state, loss_fn, optimizer)
 
 
 def train_step(

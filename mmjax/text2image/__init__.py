@@ -3,7 +3,8 @@
 * ``config.py``: :class:`TextToImageConfig`, the frozen dataclass of hyper-parameters;
 * ``data.py``: the (image, caption) source and the batch the step reads (pixels and token ids only);
 * ``model.py``: the caption encoder, the sub-pixel generator, the projection + matching discriminator;
-* ``step.py``: the optimisers, ``init``, the two-player step, generation, evaluation, samples;
+* ``step.py``: the loss terms of its round (:mod:`mmjax.gan.rounds`), ``init`` and its warm start, generation,
+  evaluation, samples; ``tuning.py``: the cycle's tuning term and what it reads;
 * ``task.py``: the :class:`~mmjax.train.task.Task` that ``mmjax train text2image`` runs;
 * ``export.py``: the trained generator as a safe ``.npz`` (weights, config, caption vocabulary).
 
@@ -20,7 +21,7 @@ and draw offline::
 
     config, g = mmjax.text2image.export.load("cifar10.npz")
     tokens = config.tokenizer().encode_batch(["a cat"])
-    images = mmjax.text2image.step.generate_images(config, g, tokens, jax.random.key(0))
+    images = mmjax.text2image.step.generate(config, g, tokens, jax.random.key(0))
 
 The Shapes judge cannot read photographs, so such a run is evaluated by a class-mean classifier in pixel
 space instead (``step.evaluate_classes``).

@@ -6,7 +6,16 @@ import dataclasses
 
 from mmjax.data.class_captions import DATASETS, tokenizer_for
 from mmjax.data.tokenizer import MAX_TOKENS, Tokenizer
+from mmjax.gan.configs import check_conditional_gan, check_divisible
 from mmjax.nn.transformer import TransformerConfig
+
+ARTIFACT = "shapes/text2image.npz"  # where the shipped model lies among the package's artifacts (export.py)
+MAKE_COMMAND = "mmjax train text2image --steps 6000 --run-dir runs/text2image && mmjax export runs/text2image"
+# The fields that fix the players' shapes: a run can start from another's players only when these agree.
+ARCHITECTURE = (
+    *("dataset", "image_size", "latent_dim", "width", "text_dim", "text_layers", "text_heads", "text_hidden"),
+    "contrastive_dim",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,7 +43,7 @@ class TextToImageConfig:
     init_from: str = ""  # start from these players (a text2image run folder or exported .npz), e.g. to tune
     ema_decay: float = 0.999  # G's sampling weights: theta_ema <- d theta_ema + (1 - d) theta (0 = no EMA)
     batch_size: int = 32  # (image, caption) pairs per step
-    g_learning_rate: float = 5e-4  # Adam step size of G (2e-4 learned colour ~4x slower in equal steps)
+    g_learning_rate: float = 5e-4  # Adam step size of G (why this value: the model card's notes)
     d_learning_rate: float = 5e-4  # Adam step size of D
     beta1: float = 0.0  # Adam first-moment decay: none, as SNGAN / BigGAN use at higher step sizes
     beta2: float = 0.999  # Adam second-moment decay
@@ -51,22 +60,8 @@ class TextToImageConfig:
             raise ValueError(f"TFDS data sets are read as 32x32 images; image_size must be 32, got {self.image_size}")
         if self.dataset != "shapes" and self.caption_weight > 0:
             raise ValueError("caption_weight > 0 tunes with the Shapes captioner, which reads Shapes captions only")
-        if self.text_dim % self.text_heads:
-            raise ValueError(f"text_dim ({self.text_dim}) must be divisible by text_heads ({self.text_heads})")
-        if not 0.0 <= self.ema_decay < 1.0:
-            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
-        if self.temperature <= 0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature}")
-        weights = ("contrastive_weight", "word_weight", "reconstruction_weight", "caption_weight")
-        negative = {name: getattr(self, name) for name in weights if getattr(self, name) < 0}
-        if negative:
-            raise ValueError(f"loss weights must be >= 0 (0 switches a term off), got {negative}")
-        if min(self.num_train_examples, self.num_eval_examples, self.batch_size) < 2:
-            raise ValueError(
-                "num_train_examples, num_eval_examples and batch_size must be >= 2 (the matching losses pair "
-                f"each example with another), got {self.num_train_examples}, {self.num_eval_examples}, "
-                f"{self.batch_size}"
-            )
+        check_divisible(self, "text_dim", "text_heads")
+        check_conditional_gan(self, ("contrastive_weight", "word_weight", "reconstruction_weight", "caption_weight"))
 
     def tokenizer(self) -> Tokenizer:
         """The captions' tokenizer, a function of ``dataset`` alone: Shapes words, or the class captions' words."""
@@ -75,13 +70,7 @@ class TextToImageConfig:
     def text(self) -> TransformerConfig:
         """The caption side: the data set's vocabulary, captions of up to MAX_TOKENS tokens, padding masked."""
         tokenizer = self.tokenizer()
+        sizes = {"d_model": self.text_dim, "num_heads": self.text_heads, "num_layers": self.text_layers}
         return TransformerConfig(
-            vocab_size=tokenizer.vocab_size,
-            d_model=self.text_dim,
-            num_heads=self.text_heads,
-            num_layers=self.text_layers,
-            d_hidden=self.text_hidden,
-            max_length=MAX_TOKENS,
-            position="sinusoidal",
-            pad_id=tokenizer.pad_id,
-        )
+            tokenizer.vocab_size, **sizes, d_hidden=self.text_hidden, max_length=MAX_TOKENS, pad_id=tokenizer.pad_id
+        )  # sinusoidal positions

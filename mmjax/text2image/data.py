@@ -3,10 +3,14 @@ images of a TFDS classification data set with "a <class>" as captions (``mmjax.d
 
 from __future__ import annotations
 
-import jax.numpy as jnp
+import functools
 
-from mmjax.data.class_captions import ClassCaptionSource
+import jax.numpy as jnp
+import numpy as np
+
+from mmjax.data.class_captions import ClassCaptionSource, class_captions
 from mmjax.data.shapes import ShapesSource
+from mmjax.gan.sampler import Prompts, caption_prompts, from_uint8
 from mmjax.text2image.config import TextToImageConfig
 
 
@@ -26,5 +30,18 @@ def model_batch(batch: dict) -> dict:
 
     Only pixels and token ids pass: the labels that also ride in a Shapes batch never reach the model.
     """
-    images = jnp.asarray(batch["image"]).astype(jnp.float32) / 127.5 - 1.0
-    return {"x": images, "tokens": jnp.asarray(batch["tokens"], jnp.int32)}
+    return {"x": from_uint8(batch["image"]), "tokens": jnp.asarray(batch["tokens"], jnp.int32)}
+
+
+@functools.cache
+def prompts(config: TextToImageConfig, split: str, count: int) -> Prompts:
+    """The captions of examples 0..count-1 of ``split``, their token ids ``[count, MAX_TOKENS]`` and what they
+    state (``caption_targets``, what the judge must read).
+
+    For a TFDS data set, prompt i is the caption of class i mod K (the split does not matter), its target i mod K.
+    """
+    if config.dataset != "shapes":
+        classes = class_captions(config.dataset)
+        captions = [classes[i % len(classes)] for i in range(count)]
+        return Prompts(captions, config.tokenizer().encode_batch(captions), np.arange(count) % len(classes))
+    return caption_prompts(config.data_seed, split, count)

@@ -4,11 +4,12 @@ Caption encoder (one per player, each trained by its own player's loss):
     h     = Encoder(E[w_t] sqrt(D) + PE[t], padding mask)        # [B, T, D] token states
     s     = W_s (sum_t m_t h_t / sum_t m_t)                       # [B, E]    masked mean, m_t = [w_t != pad]
 
-Generator: the DCGAN's sub-pixel generator (mmjax.gan.dcgan.model.UpBlock) with the sentence vector in
-place of the label embedding: the stem reads [z; s] and lays out a 4x4 map (where things go), every block
-is modulated by s (what they look like): h * (1 + gamma(s)) + beta(s).
+Generator: the sub-pixel generator of :mod:`mmjax.gan.blocks` with the sentence vector as its condition: the
+stem reads [z; s] and lays out a 4x4 map (where things go), every block is modulated by s (what they look
+like): h * (1 + gamma(s)) + beta(s).
 
-Discriminator, with phi(x) its final 4x4 feature map flattened (pooling would hide *where* things are):
+Discriminator, with phi(x) the spectral-norm conv stack of :mod:`mmjax.gan.blocks` (its final 4x4 map,
+flattened: pooling would hide *where* things are):
     D(x, t)  = psi(phi(x)) + <W_p s_D(t), phi(x)>                   projection (Miyato & Koyama 2018)
     u(x)     = A phi(x) / |A phi(x)|,  v(t) = B s_D(t) / |B s_D(t)|  matching space (XMC-GAN's image-text
                                                                     contrastive pair, Zhang et al. 2021)
@@ -21,14 +22,22 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from flax import nnx
 
-from mmjax.gan.dcgan.model import UpBlock, num_upsamplings, pixel_norm
-from mmjax.gan.spectral_norm import SNConv, SNLinear
+from mmjax.gan.blocks import ProjectionFeatures, SubPixelGenerator, projection, unit
 from mmjax.nn.attention import padding_mask
 from mmjax.nn.encoder import Encoder
 from mmjax.nn.transformer import TokenEmbedding
 from mmjax.text2image.config import TextToImageConfig
+
+
+def caption_ids(tokens) -> np.ndarray:
+    """``tokens`` as integer caption ids ``[batch, length]`` on the host; a ValueError for anything else."""
+    tokens = np.asarray(tokens)
+    if tokens.ndim != 2 or not np.issubdtype(tokens.dtype, np.integer):
+        raise ValueError(f"tokens must be integer caption ids [batch, length], got {tokens.dtype}{tokens.shape}")
+    return tokens
 
 
 def check_tokens(tokens: jax.Array, batch: int, max_tokens: int) -> None:
@@ -40,11 +49,6 @@ def check_tokens(tokens: jax.Array, batch: int, max_tokens: int) -> None:
             f"captions must be integer token ids of shape [{batch}, <= {max_tokens}] "
             f"(mmjax.data.tokenizer.Tokenizer.encode_batch), got {got}"
         )
-
-
-def unit(x: jax.Array) -> jax.Array:
-    """x / |x| along the last axis."""
-    return x * jax.lax.rsqrt(jnp.sum(x**2, axis=-1, keepdims=True) + 1e-12)
 
 
 class CaptionEncoder(nnx.Module):
@@ -64,80 +68,46 @@ class CaptionEncoder(nnx.Module):
         return self.out(pooled)  # [B, out_dim]
 
 
-class TextToImageGenerator(nnx.Module):
-    """(z ``[B, latent]``, caption ids ``[B, T]``) -> images ``[B, H, W, 3]`` in [-1, 1]."""
+class TextToImageGenerator(SubPixelGenerator):
+    """(z ``[B, latent]``, caption ids ``[B, T]``) -> images ``[B, H, W, 3]`` in [-1, 1].
+
+    :meth:`draw` takes condition vectors ``s`` ``[B, E]`` instead of captions: a video generator passes one
+    per frame.
+    """
 
     def __init__(self, config: TextToImageConfig, *, rngs: nnx.Rngs):
-        num_up = num_upsamplings(config.image_size)
-        width, embed = config.width, config.text_dim
-        channels = [width * min(2 ** (num_up - 1 - i), 4) for i in range(num_up)]  # e.g. [4w, 2w, w]
-        self.text = CaptionEncoder(config, embed, rngs=rngs)
-        self.stem = nnx.Linear(config.latent_dim + embed, 4 * 4 * 4 * width, rngs=rngs)
-        self.blocks = nnx.List(
-            [UpBlock(c_in, c_out, embed, rngs=rngs) for c_in, c_out in zip([4 * width] + channels[:-1], channels)]
-        )
-        self.to_rgb = nnx.Conv(channels[-1], 3, (3, 3), rngs=rngs)
-        self.latent_dim, self.width = config.latent_dim, width
+        self.text = CaptionEncoder(config, config.text_dim, rngs=rngs)
+        self.build_drawing(config.latent_dim, config.width, config.text_dim, config.image_size, rngs=rngs)
 
     def __call__(self, z: jax.Array, tokens: jax.Array) -> jax.Array:
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"latent must have shape [batch, {self.latent_dim}], got {tuple(z.shape)}")
+        self.check_latent(z)
         check_tokens(tokens, z.shape[0], self.text.max_tokens)
         return self.draw(z, self.text(tokens))
 
-    def draw(self, z: jax.Array, s: jax.Array) -> jax.Array:
-        """Images ``[B, H, W, 3]`` for latents ``z`` ``[B, latent]`` and condition vectors ``s`` ``[B, E]``.
 
-        The caption's sentence vector is one such condition; a video generator passes one per frame.
-        """
-        h = self.stem(jnp.concatenate([z, s], axis=1)).reshape(z.shape[0], 4, 4, 4 * self.width)
-        h = jax.nn.relu(pixel_norm(h))  # [B, 4, 4, 4w]
-        for block in self.blocks:
-            h = block(h, s)  # [B, 2H, 2W, C]
-        return jnp.tanh(self.to_rgb(h))  # [B, H, W, 3] in [-1, 1]
-
-
-class TextToImageDiscriminator(nnx.Module):
+class TextToImageDiscriminator(ProjectionFeatures):
     """(images ``[B, H, W, 3]`` in [-1, 1], caption ids ``[B, T]``) -> logits ``[B]``; also the matching space."""
 
     def __init__(self, config: TextToImageConfig, *, rngs: nnx.Rngs):
-        num_down = num_upsamplings(config.image_size)
-        width = config.width
-        channels = [width * min(2 ** (i + 1), 4) for i in range(num_down)]  # e.g. [2w, 4w, 4w]
-        self.stem = SNConv(3, width, 3, rngs=rngs)
-        self.downs = nnx.List(
-            [SNConv(c_in, c_out, 4, strides=2, rngs=rngs) for c_in, c_out in zip([width] + channels[:-1], channels)]
-        )
-        feature_dim = 4 * 4 * channels[-1]
-        self.psi = SNLinear(feature_dim, 1, rngs=rngs)
+        feature_dim = self.build_features(config.width, config.image_size, rngs=rngs)
         self.text = CaptionEncoder(config, config.text_dim, rngs=rngs)
-        self.project = nnx.Linear(config.text_dim, feature_dim, rngs=rngs)  # W_p
-        self.image_match = nnx.Linear(feature_dim, config.contrastive_dim, rngs=rngs)  # A
-        self.text_match = nnx.Linear(config.text_dim, config.contrastive_dim, rngs=rngs)  # B
+        self.text_match = self.build_heads(feature_dim, config.text_dim, config.contrastive_dim, rngs=rngs)  # B
         self.words = nnx.Linear(feature_dim, config.text().vocab_size, rngs=rngs)  # W_w
-        self.image_size = config.image_size
 
     def features(self, x: jax.Array) -> jax.Array:
         """phi(x): images ``[B, H, W, 3]`` -> the final 4x4 map flattened ``[B, 16 C]``."""
-        size = self.image_size
-        if x.ndim != 4 or x.shape[1:] != (size, size, 3):
-            raise ValueError(f"images must have shape [batch, {size}, {size}, 3], got {tuple(x.shape)}")
-        h = jax.nn.leaky_relu(self.stem(x), 0.2)  # [B, H, W, w]
-        for down in self.downs:
-            h = jax.nn.leaky_relu(down(h), 0.2)  # halves H and W
-        return h.reshape(h.shape[0], -1)
+        return self.conv_features(x)
 
     def __call__(self, x: jax.Array, tokens: jax.Array) -> jax.Array:
-        return self.judge(x, tokens)["logits"]
+        return self.heads(x, tokens)["logits"]
 
-    def judge(self, x: jax.Array, tokens: jax.Array) -> dict[str, jax.Array]:
+    def heads(self, x: jax.Array, tokens: jax.Array) -> dict[str, jax.Array]:
         """D's outputs: ``logits`` [B], match vectors ``u`` and ``v`` [B, M], caption-word logits ``words`` [B, V]."""
         phi = self.features(x)  # [B, F]
         check_tokens(tokens, x.shape[0], self.text.max_tokens)
         s = self.text(tokens)  # [B, E]
-        logits = self.psi(phi)[:, 0] + jnp.sum(self.project(s) * phi, axis=1)  # [B]
         return {
-            "logits": logits,
+            "logits": projection(self.psi, phi, self.project(s)),
             "u": unit(self.image_match(phi)),
             "v": unit(self.text_match(s)),
             "words": self.words(phi),

@@ -12,75 +12,59 @@ text2image run folder, or an exported ``.npz`` such as the shipped one, which ca
 a fraction of training from scratch:
 
     mmjax train text2image --init_from mmjax/artifacts/shapes/text2image.npz --caption_weight 1.0 --steps 500
+
+Both are read from their files before anything is compiled, by :func:`warm_start` (the task's hook: the loop
+hands what it read to ``init``), never inside a traced function.
 """
 
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 
-from mmjax.seq2seq.step import token_loss
+from mmjax.captioner import config as captioner_config
+from mmjax.captioner.model import logits, variables_of
+from mmjax.gan import export
+from mmjax.nn.losses import token_loss
+from mmjax.text2image.config import ARCHITECTURE, TextToImageConfig
+from mmjax.utils import artifacts, npz_checkpoint
 
 
 @functools.cache
 def captioner(path: str):
     """(config, variables) of the captioner at ``path`` ("" = the shipped one), read once per process.
 
-    The arrays are made concrete even when the first call comes from inside a traced function (the loop's
-    jitted init, a jitted loss): a tracer kept in this cache would leak into every later call.
+    :func:`warm_start` reads it before anything is traced; should the first call come from inside a traced
+    function all the same (a jitted loss of your own), the arrays are made concrete: a tracer kept in this
+    cache would leak into every later call.
     """
-    from mmjax.captioner.export import load
-
+    path = path or artifacts.artifact_path(captioner_config.ARTIFACT, captioner_config.MAKE_COMMAND)
     with jax.ensure_compile_time_eval():
-        return load(path or None)
+        return npz_checkpoint.load(path, captioner_config.CaptionerConfig, variables_of)
 
 
 def caption_loss(path: str, variables: dict, images: jax.Array, tokens: jax.Array) -> jax.Array:
     """-log C(prompt | image) per real token, for G's images ``[B, H, W, 3]`` in [-1, 1] and their prompts."""
-    from mmjax.captioner.model import logits
-
     config = captioner(path)[0]
     pixels = (images + 1.0) * 127.5  # [B, H, W, 3] in [0, 255], the captioner's input scale, differentiable
     predicted = logits(config, variables, {"image": pixels, "tokens": tokens})  # [B, T - 1, V]
     return token_loss(predicted, tokens[:, 1:])[0]
 
 
-def state_from(init_from: str, config, optimizers: dict) -> dict:
-    """The players to tune from: a text2image run folder's latest state, or an exported ``.npz`` (G starts
-    from the file's sampling weights, fresh optimiser states for both players)."""
-    from mmjax.text2image.export import load_players
-    from mmjax.train.state import new_train_state
-
-    if str(init_from).endswith(".npz"):
-        saved, players = load_players(init_from)
-        state = {name: new_train_state(players[name], optimizers[name]) for name in players}
-        state["generator"]["ema"] = state["generator"]["params"]
-    else:
-        saved, state = _run_state(init_from)
-    architecture = ("dataset", "image_size", "latent_dim", "width", "text_dim", "text_layers", "text_heads")
-    differ = [f for f in architecture + ("text_hidden", "contrastive_dim") if getattr(saved, f) != getattr(config, f)]
-    if differ:
-        raise ValueError(f"init_from: {init_from} has other {differ} than this config")
-    return state
-
-
-def _run_state(run_dir: str) -> tuple:
-    from mmjax.train.restore import load_run
-
-    if not Path(run_dir, "checkpoints").is_dir():
-        raise FileNotFoundError(
-            f"init_from: {run_dir} is neither an exported .npz nor a run folder of `mmjax train text2image`"
-        )
-    task, saved, state, step = load_run(run_dir)
-    if task.name != "text2image":
-        raise ValueError(f"init_from: {run_dir} holds a {task.name!r} run, not a 'text2image' run")
-    return saved, {player: state[player] for player in ("generator", "discriminator")}
-
-
 def frozen_captioner(path: str) -> dict:
     """The captioner's variables as they sit in the train state (arrays only: checkpointable)."""
     variables = captioner(path)[1]
     return jax.tree.map(jnp.asarray, {"params": variables["params"], "state": variables["state"]})
+
+
+def warm_start(config: TextToImageConfig, shipped: export.Shipped) -> dict | None:
+    """What a run of ``config`` starts from, read now: the players of ``init_from`` (a run folder or an exported
+    ``.npz``; :func:`mmjax.gan.export.players_from`) and, with ``caption_weight`` > 0, the frozen captioner."""
+    warm = {}
+    if config.init_from:
+        warm = export.players_from(config.init_from, shipped, config, "text2image", ARCHITECTURE)
+    if config.caption_weight > 0:
+        warm["captioner"] = frozen_captioner(config.captioner_path)
+    return warm or None

@@ -5,7 +5,8 @@ right") as clips of 8 frames of 32x32.
 * ``data.py``: the (clip, video caption) source and the batch the step reads (pixels and token ids only);
 * ``model.py``: the text-to-image generator with motion (one drawing slid one grid cell in a chosen direction
   or freely, or a code every frame is drawn from), the frame and clip discriminators;
-* ``step.py``: the optimisers, ``init``, the two-player step, generation (``generate_video``), evaluation, samples;
+* ``step.py``: the loss terms of its round (:mod:`mmjax.gan.rounds`), ``init`` and its warm start, generation
+  (``generate``, ``generate_video``), evaluation, samples;
 * ``task.py``: the :class:`~mmjax.train.task.Task` that ``mmjax train text2video`` runs;
 * ``export.py``: the trained generator as a safe ``.npz`` (weights, config, caption vocabulary).
 

@@ -5,10 +5,16 @@ from __future__ import annotations
 import dataclasses
 
 from mmjax.data.tokenizer import Tokenizer
+from mmjax.gan.configs import check_conditional_gan
 from mmjax.text2image.config import TextToImageConfig
 
 MOTIONS = ("shift", "cell", "code")  # how a generated scene moves from frame to frame (TextToVideoConfig.motion)
 MOTION_READERS = ("frame", "words")  # which caption encoder the motion reads (TextToVideoConfig.motion_reader)
+FRAME_FIELDS = (  # the fields the frame players (a text-to-image GAN) share with the video GAN
+    *("image_size", "latent_dim", "width", "text_dim", "text_layers", "text_heads", "text_hidden"),
+    *("contrastive_dim", "contrastive_weight", "temperature", "word_weight", "ema_decay", "batch_size"),
+    *("num_train_examples", "num_eval_examples", "data_seed"),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,32 +73,12 @@ class TextToVideoConfig:
             raise ValueError(f"num_frames must be >= 2 (a clip must be able to move), got {self.num_frames}")
         if not 1 <= self.frames_judged <= self.num_frames:
             raise ValueError(f"frames_judged must be in [1, num_frames={self.num_frames}], got {self.frames_judged}")
-        weights = ("clip_weight", "direction_weight", "contrastive_weight", "word_weight")
-        negative = {name: getattr(self, name) for name in weights if getattr(self, name) < 0}
-        if negative:
-            raise ValueError(f"loss weights must be >= 0 (0 switches a term off), got {negative}")
-        self.frame_config()  # the frame players' own checks: image size, heads, EMA decay, temperature, sizes
+        check_conditional_gan(self, ("clip_weight", "direction_weight", "contrastive_weight", "word_weight"))
+        self.frame_config()  # the frame players' own checks: image size, heads
 
     def frame_config(self) -> TextToImageConfig:
         """The text-to-image GAN whose generator draws each frame and whose discriminator judges single frames."""
-        return TextToImageConfig(
-            image_size=self.image_size,
-            latent_dim=self.latent_dim,
-            width=self.width,
-            text_dim=self.text_dim,
-            text_layers=self.text_layers,
-            text_heads=self.text_heads,
-            text_hidden=self.text_hidden,
-            contrastive_dim=self.contrastive_dim,
-            contrastive_weight=self.contrastive_weight,
-            temperature=self.temperature,
-            word_weight=self.word_weight,
-            ema_decay=self.ema_decay,
-            batch_size=self.batch_size,
-            num_train_examples=self.num_train_examples,
-            num_eval_examples=self.num_eval_examples,
-            data_seed=self.data_seed,
-        )
+        return TextToImageConfig(**{name: getattr(self, name) for name in FRAME_FIELDS})
 
     def tokenizer(self) -> Tokenizer:
         """The Shapes caption tokenizer (video captions add motion words to the still ones)."""

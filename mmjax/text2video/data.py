@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import jax.numpy as jnp
 
 from mmjax.data.shapes import ShapesSource
+from mmjax.gan.sampler import Prompts, caption_prompts, from_uint8
 from mmjax.text2video.config import TextToVideoConfig
 
 
@@ -26,5 +29,11 @@ def model_batch(batch: dict) -> dict:
 
     Only pixels and token ids pass: the labels that also ride in a Shapes batch never reach the model.
     """
-    clips = jnp.asarray(batch["video"]).astype(jnp.float32) / 127.5 - 1.0
-    return {"x": clips, "tokens": jnp.asarray(batch["video_tokens"], jnp.int32)}
+    return {"x": from_uint8(batch["video"]), "tokens": jnp.asarray(batch["video_tokens"], jnp.int32)}
+
+
+@functools.cache
+def prompts(config: TextToVideoConfig, split: str, count: int) -> Prompts:
+    """The video captions of examples 0..count-1 of ``split``, their token ids ``[count, MAX_TOKENS]`` and what
+    they state (``caption_targets``: what every frame must show, and the motion)."""
+    return caption_prompts(config.data_seed, split, count, "video")

@@ -49,8 +49,8 @@ from flax import nnx
 from mmjax.data import attributes as A
 from mmjax.data import captions as C
 from mmjax.data.render import cell_centre
-from mmjax.gan.dcgan.model import num_upsamplings
-from mmjax.gan.spectral_norm import SNConv, SNLinear
+from mmjax.gan.blocks import ConvFeatures, projection
+from mmjax.gan.spectral_norm import SNLinear
 from mmjax.text2image.model import CaptionEncoder, TextToImageDiscriminator, TextToImageGenerator, check_tokens
 from mmjax.text2video.config import TextToVideoConfig
 
@@ -184,7 +184,7 @@ class VideoGenerator(nnx.Module):
         else:
             self.motion_text = None
         self.moves_by, self.num_frames, self.still_ids = config.motion, config.num_frames, still_ids(config)
-        self.latent_dim, self.image_size = config.latent_dim, config.image_size
+        self.image_size = config.image_size
 
     def displacement(self, s: jax.Array) -> jax.Array:
         """Where the scene is at the end of the clip, relative to the start: ``[B, 2]`` pixels (down, right)."""
@@ -204,8 +204,7 @@ class VideoGenerator(nnx.Module):
         return self.motion(self.motion_vector(tokens))
 
     def __call__(self, z: jax.Array, tokens: jax.Array) -> jax.Array:
-        if z.ndim != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"content code must have shape [batch, {self.latent_dim}], got {tuple(z.shape)}")
+        self.frame.check_latent(z, "content code")
         check_tokens(tokens, z.shape[0], self.frame.text.max_tokens)
         (batch, _), steps, size = z.shape, self.num_frames, self.image_size
         still = tokens if self.still_ids is None else still_caption(tokens, *self.still_ids)  # [B, L]
@@ -221,18 +220,12 @@ class VideoGenerator(nnx.Module):
         return frames.reshape(batch, steps, size, size, 3)
 
 
-class ClipDiscriminator(nnx.Module):
+class ClipDiscriminator(ConvFeatures):
     """(clips ``[B, T, H, W, 3]`` in [-1, 1], caption ids ``[B, L]``) -> logits ``[B]``."""
 
     def __init__(self, config: TextToVideoConfig, *, rngs: nnx.Rngs):
-        num_down = num_upsamplings(config.image_size)
-        width = config.width
-        channels = [width * min(2 ** (i + 1), 4) for i in range(num_down)]  # e.g. [2w, 4w, 4w]
-        self.stem = SNConv(3 * config.num_frames, width, 3, rngs=rngs)
-        self.downs = nnx.List(
-            [SNConv(c_in, c_out, 4, strides=2, rngs=rngs) for c_in, c_out in zip([width] + channels[:-1], channels)]
-        )
-        self.hidden = SNLinear(4 * 4 * channels[-1], config.clip_hidden, rngs=rngs)
+        feature_dim = self.build_features(config.width, config.image_size, 3 * config.num_frames, rngs=rngs)
+        self.hidden = SNLinear(feature_dim, config.clip_hidden, rngs=rngs)
         self.psi = SNLinear(config.clip_hidden, 1, rngs=rngs)
         self.text = CaptionEncoder(config.frame_config(), config.text_dim, rngs=rngs)
         self.project = nnx.Linear(config.text_dim, config.clip_hidden, rngs=rngs)  # W_p
@@ -244,15 +237,12 @@ class ClipDiscriminator(nnx.Module):
             raise ValueError(f"clips must have shape [batch, {', '.join(map(str, self.clip_shape))}], got {x.shape}")
         batch, steps, height, width, _ = x.shape
         stacked = x.transpose(0, 2, 3, 1, 4).reshape(batch, height, width, steps * 3)  # [B, H, W, 3T]
-        h = jax.nn.leaky_relu(self.stem(stacked), 0.2)  # [B, H, W, w]
-        for down in self.downs:
-            h = jax.nn.leaky_relu(down(h), 0.2)  # halves H and W
-        return jax.nn.leaky_relu(self.hidden(h.reshape(batch, -1)), 0.2)  # [B, clip_hidden]
+        return jax.nn.leaky_relu(self.hidden(self.conv_features(stacked)), 0.2)  # [B, clip_hidden]
 
     def __call__(self, x: jax.Array, tokens: jax.Array) -> jax.Array:
         phi = self.features(x)  # [B, F]
         check_tokens(tokens, x.shape[0], self.text.max_tokens)
-        return self.psi(phi)[:, 0] + jnp.sum(self.project(self.text(tokens)) * phi, axis=1)  # [B]
+        return projection(self.psi, phi, self.project(self.text(tokens)))  # [B]
 
 
 class VideoDiscriminator(nnx.Module):
@@ -262,10 +252,10 @@ class VideoDiscriminator(nnx.Module):
         self.frames = TextToImageDiscriminator(config.frame_config(), rngs=rngs)
         self.clips = ClipDiscriminator(config, rngs=rngs)
 
-    def judge(self, frames: jax.Array, frame_tokens: jax.Array, clips: jax.Array, clip_tokens: jax.Array) -> dict:
+    def heads(self, frames: jax.Array, frame_tokens: jax.Array, clips: jax.Array, clip_tokens: jax.Array) -> dict:
         """``{"frame": D_frame's outputs (logits, u, v, words) for frames [N, H, W, 3], "clip": D_clip's logits
         [M] for clips [M, T, H, W, 3]}``."""
-        return {"frame": self.frames.judge(frames, frame_tokens), "clip": self.clips(clips, clip_tokens)}
+        return {"frame": self.frames.heads(frames, frame_tokens), "clip": self.clips(clips, clip_tokens)}
 
     def judge_clips(self, clips: jax.Array, clip_tokens: jax.Array) -> jax.Array:
         """D_clip's logits ``[M]`` alone (when G's frames are not trained, D_frame has nothing to say)."""

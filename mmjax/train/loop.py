@@ -69,14 +69,15 @@ def make_loop_step(train_step: Callable) -> Callable:
     return loop_step
 
 
-def _init_carry(task: Task, config, num_steps: int, seed: int):
+def _init_carry(task: Task, config, num_steps: int, seed: int, warm=None):
     init_key, chain_key = jax.random.split(jax.random.key(seed))
-    return {"state": task.init_state(config, init_key, num_steps), "rng": jax.random.key_data(chain_key)}
+    return {"state": task.init_state(config, init_key, num_steps, warm), "rng": jax.random.key_data(chain_key)}
 
 
 def _build_functions(task: Task, config, num_steps: int, mesh, seed: int):
     replicated = parallel.replicated(mesh)
-    init_fn = jax.jit(lambda: _init_carry(task, config, num_steps, seed), out_shardings=replicated)
+    # ``warm``: the trained weights a run starts from, read by the task's hook outside jit (task.start_from)
+    init_fn = jax.jit(lambda warm: _init_carry(task, config, num_steps, seed, warm), out_shardings=replicated)
     step_fn = jax.jit(
         make_loop_step(task.bound_train_step(config, num_steps)),
         donate_argnums=0,
@@ -89,7 +90,7 @@ _cached_functions = functools.lru_cache(maxsize=8)(_build_functions)
 
 
 def compiled_functions(task: Task, config, num_steps: int, mesh, seed: int):
-    """Jitted ``init() -> carry`` and ``step(carry, batch) -> (carry, metrics, flags)``.
+    """Jitted ``init(warm) -> carry`` and ``step(carry, batch) -> (carry, metrics, flags)``.
 
     Reused for the same (task, config, run length, mesh, seed) within a process, so a second run (a
     test, a notebook cell, a resumed run) does not compile again; unhashable configs are not cached.
@@ -105,7 +106,8 @@ def abstract_carry(task: Task, config, mesh, seed: int = 0, num_steps: int = 1):
 
     The run's length changes the values of a learning-rate schedule, never the state's structure.
     """
-    shapes = jax.eval_shape(lambda: _init_carry(task, config, num_steps, seed))
+    warm = task.start_from(config)  # read here, outside the trace
+    shapes = jax.eval_shape(lambda warm: _init_carry(task, config, num_steps, seed, warm), warm)
     sharding = parallel.replicated(mesh)
     return jax.tree.map(lambda s: jax.ShapeDtypeStruct(s.shape, s.dtype, sharding=sharding), shapes)
 
@@ -209,7 +211,7 @@ def _train_holding_the_folder(task: Task, config, tc: TrainConfig, run_dir: Path
         metrics_log = MetricsLog(run_dir / "metrics.jsonl", enabled=is_main)
         init_fn, step_fn = compiled_functions(task, config, tc.steps, mesh, tc.seed)
         if restored is None:
-            start, carry = 0, init_fn()
+            start, carry = 0, init_fn(task.start_from(config))
         else:
             start, carry, loader_state = restored
             loader.restore(loader_state)

@@ -15,6 +15,9 @@ One update, for any model (Optax applied directly):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import jax
 import jax.numpy as jnp
 import optax
 
@@ -53,3 +56,13 @@ def learning_rate(opt_state) -> jnp.ndarray | None:
         if hyperparams and "learning_rate" in hyperparams:
             return hyperparams["learning_rate"]
     return None
+
+
+def gradient_step(train_state: dict, loss_fn: Callable, optimizer: optax.GradientTransformation) -> tuple[dict, dict]:
+    """One update on ``loss_fn(params) -> (loss, metrics)``: the new train state and the metrics, with the
+    gradient's norm ``grad_norm`` (and the step size ``learning_rate`` when the optimiser exposes it)."""
+    grads, metrics = jax.grad(loss_fn, has_aux=True)(train_state["params"])
+    train_state = apply_gradients(train_state, grads, optimizer)
+    rate = learning_rate(train_state["opt_state"])
+    extra = {} if rate is None else {"learning_rate": rate}
+    return train_state, {**metrics, "grad_norm": optax.tree.norm(grads), **extra}

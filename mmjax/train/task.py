@@ -13,19 +13,24 @@ run's total number of steps, so learning-rate schedules always span the run (see
 Rules a task must follow so that runs resume bit-exactly:
 
 * ``init(config, key, optimizer)`` returns a pytree of ``jax.Array`` only (no Python scalars, no
-  strings, no ``nnx.Module``): a train state from :mod:`mmjax.train.state` (or one per player).
+  strings, no ``nnx.Module``): a train state from :mod:`mmjax.train.state` (or one per player). A task
+  whose runs may start from trained weights reads them in its ``warm_start(config)`` hook, outside ``jit``
+  (files are never read inside a traced function), and gets them as ``init(config, key, optimizer, warm)``.
 * ``train_step(state, batch, key, config, optimizer)`` is a pure function: same inputs, same outputs.
   The loop binds ``config`` and ``optimizer`` and jits it with ``donate_argnums=0``.
 * All randomness comes from ``key`` (a fresh one each step) or from the data source's seed.
 
 Exposing a model to ``mmjax train`` (see ``mmjax/train/toy/`` for a complete example):
 
-1. in ``<package>/task.py`` define ``TASK = Task(...)``;
-2. add ``"name": "<package>.task"`` to ``mmjax.train.registry.TASK_MODULES``;
-3. keep the config a frozen dataclass (hashable: compiled steps are reused per config) whose fields
+1. in ``<package>/task.py`` define ``TASK = Task(...)``: ``mmjax train NAME`` finds it by the package's
+   folder name (:mod:`mmjax.train.registry`), and the task declares everything else mmjax derives its lists
+   from: a tiny config for the tests (``tiny``), what ``python -m bench`` calls its step (``bench``), the
+   adapter ``mmjax eval NAME`` scores it through (``eval_adapter``), the shipped models ``mmjax.load_pretrained``
+   loads (``pretrained``);
+2. keep the config a frozen dataclass (hashable: compiled steps are reused per config) whose fields
    have defaults and a ``# comment`` each (it becomes the ``--help`` text); ``steps``, ``seed``,
    ``keep``, ``progress``, ``resume`` and ``distributed`` are the loop's option names, not fields;
-4. report ``grad_norm`` (``optax.tree.norm(grads)``) among the metrics, so a non-finite gradient
+3. report ``grad_norm`` (``optax.tree.norm(grads)``) among the metrics, so a non-finite gradient
    is named as such by the guard and not only through the parameters it reaches.
 
 Batches hold the numeric entries of the source's examples (strings such as captions are dropped
@@ -41,6 +46,14 @@ import dataclasses
 import functools
 from collections.abc import Callable
 from typing import Any
+
+BENCH_KINDS = ("image", "transformer", "MLP")  # what a train step is made of, for the bench's targets
+_STEP_FUNCTIONS = ("make_optimizer", "init", "train_step", "evaluate", "sample", "warm_start")
+
+
+def config_batch_size(config) -> int:
+    """The global batch size of a config with a ``batch_size`` field."""
+    return config.batch_size
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +80,16 @@ class Task:
     #   kept besides the last N (optional; "best" means lowest unless best_mode is "max")
     best_mode: str = "min"  # "min" or "max": which direction of best_metric is better
     description: str = ""  # one line shown by ``mmjax train --help``
+    warm_start: Callable | None = None  # (config) -> what a fresh run of config starts from (trained weights read
+    #   from files: arrays, or None for a fresh start), read before anything is compiled and handed to
+    #   ``init(config, key, optimizer, warm)``; None: the task's runs always start fresh
+    tiny: dict = dataclasses.field(default_factory=dict, hash=False, compare=False)  # config overrides of a tiny
+    #   version that compiles and runs in seconds (the tests train it, stop it and resume it)
+    bench: str = "MLP"  # the kind of train step ``python -m bench`` reports it under: "image", "transformer", "MLP"
+    eval_adapter: str | None = None  # the module ``mmjax eval NAME`` scores the model through (``KIND`` and
+    #   ``load(checkpoint)``, see :mod:`mmjax.eval.generators`); None: mmjax eval does not know it
+    pretrained: dict = dataclasses.field(default_factory=dict, hash=False, compare=False)  # the shipped models
+    #   it makes: {name: (what it is, "module:function" that loads it)}, for ``mmjax.load_pretrained(name)``
 
     def __post_init__(self):
         if not dataclasses.is_dataclass(self.config_cls):
@@ -77,17 +100,36 @@ class Task:
             raise ValueError(f"Task {self.name!r}: best_metric {self.best_metric!r} is not one of eval_keys")
         if self.best_mode not in ("min", "max"):
             raise ValueError(f"Task {self.name!r}: best_mode must be 'min' or 'max', got {self.best_mode!r}")
+        if self.bench not in BENCH_KINDS:
+            raise ValueError(f"Task {self.name!r}: bench must be one of {BENCH_KINDS}, got {self.bench!r}")
         for field in ("make_optimizer", "init", "train_step", "make_source", "batch_size"):
             if not callable(getattr(self, field)):
                 raise TypeError(f"Task {self.name!r}: {field} must be callable")
+
+    @classmethod
+    def of(cls, step, **fields) -> Task:
+        """A task whose ``make_optimizer``, ``init``, ``train_step`` (and ``evaluate``, ``EVAL_KEYS``, ``sample``,
+        ``warm_start`` where it defines them) are those of the module ``step``, its batch size
+        ``config.batch_size``; ``fields`` name the rest (and override any of these)."""
+        found = {name: getattr(step, name) for name in _STEP_FUNCTIONS if hasattr(step, name)}
+        if hasattr(step, "EVAL_KEYS"):
+            found["eval_keys"] = tuple(step.EVAL_KEYS)
+        return cls(**{**found, "batch_size": config_batch_size, **fields})
 
     def bound_train_step(self, config, num_steps: int) -> Callable:
         """``(state, batch, key) -> (state, metrics)`` with ``config`` and the run's optimiser bound."""
         return functools.partial(self.train_step, config=config, optimizer=self.make_optimizer(config, num_steps))
 
-    def init_state(self, config, key, num_steps: int):
-        """The state before the first step of a run of ``num_steps`` steps."""
-        return self.init(config, key, self.make_optimizer(config, num_steps))
+    def start_from(self, config):
+        """What a fresh run of ``config`` starts from (the ``warm_start`` hook, called outside any ``jit``)."""
+        return None if self.warm_start is None else self.warm_start(config)
+
+    def init_state(self, config, key, num_steps: int, warm=None):
+        """The state before the first step of a run of ``num_steps`` steps (``warm``: :meth:`start_from`'s)."""
+        optimizer = self.make_optimizer(config, num_steps)
+        if self.warm_start is None:
+            return self.init(config, key, optimizer)
+        return self.init(config, key, optimizer, warm)
 
     def default_config(self) -> Any:
         """The task's config with every field at its default."""

@@ -14,7 +14,8 @@ import jax
 import numpy as np
 
 from mmjax.audio2image import export
-from mmjax.audio2image.step import images_for_audio
+from mmjax.audio2image.step import EVAL_BATCH
+from mmjax.audio2image.step import generate as draw
 from mmjax.eval.adapters.checkpoints import load_model
 
 KIND = "audio_image"
@@ -28,7 +29,7 @@ def load(checkpoint: str | None = None) -> Callable[[dict, jax.Array], np.ndarra
         if "audio" not in prompts:
             raise ValueError("audio2image draws from sounds: the prompts need 'audio' (prompt_batch(..., audio=True))")
         # EVAL_BATCH clips per call, the last call padded: one compiled shape whatever the count
-        return images_for_audio(config, model, np.asarray(prompts["audio"]), key)  # [N, H, W, 3] uint8
+        return draw(config, model, np.asarray(prompts["audio"]), key, EVAL_BATCH)  # [N, H, W, 3] uint8
 
     generate.step, generate.checkpoint = step, where  # reported in the evaluation JSON
     return generate

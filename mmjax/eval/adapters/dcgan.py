@@ -14,9 +14,9 @@ import jax
 import numpy as np
 
 from mmjax.eval.generators import perfect_scene, rng_from_key
-from mmjax.gan.dcgan.step import generate_images
+from mmjax.gan.dcgan.model import condition_from_labels
+from mmjax.gan.dcgan.step import generate as draw
 from mmjax.train.restore import load_run
-from mmjax.utils.batching import padded_chunks
 
 KIND = "image"
 CHUNK = 256  # prompts generated per call: one compiled shape whatever the number of samples
@@ -40,12 +40,8 @@ def load(checkpoint: str | None) -> Callable[[dict, jax.Array], np.ndarray]:
 
     def generate(prompts: dict, key: jax.Array) -> np.ndarray:
         label_key, sample_key = jax.random.split(key)
-        labels = condition_labels(prompts, label_key)
-        images = []
-        for start, padded, count in padded_chunks(labels, CHUNK):
-            out = generate_images(config, state, jax.random.fold_in(sample_key, start), padded)
-            images.append(out[:count])
-        return np.concatenate(images)  # [N, H, W, 3] uint8
+        condition = condition_from_labels(condition_labels(prompts, label_key))  # [N, 8]
+        return draw(config, state, condition, sample_key, CHUNK)  # [N, H, W, 3] uint8
 
     generate.step = step  # reported in the evaluation JSON
     return generate

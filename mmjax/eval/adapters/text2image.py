@@ -14,7 +14,8 @@ import numpy as np
 
 from mmjax.eval.adapters.checkpoints import load_model
 from mmjax.text2image import export
-from mmjax.text2image.step import images_for_tokens
+from mmjax.text2image.step import EVAL_BATCH
+from mmjax.text2image.step import generate as draw
 
 KIND = "image"
 
@@ -27,7 +28,7 @@ def load(checkpoint: str | None = None) -> Callable[[dict, jax.Array], np.ndarra
 
     def generate(prompts: dict, key: jax.Array) -> np.ndarray:
         # EVAL_BATCH prompts per call, the last call padded: one compiled shape whatever the count
-        return images_for_tokens(config, model, np.asarray(prompts["tokens"]), key)  # [N, H, W, 3] uint8
+        return draw(config, model, np.asarray(prompts["tokens"]), key, EVAL_BATCH)  # [N, H, W, 3] uint8
 
     generate.step, generate.checkpoint = step, where  # reported in the evaluation JSON
     return generate

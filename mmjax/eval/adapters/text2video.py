@@ -13,9 +13,10 @@ import jax
 import numpy as np
 
 from mmjax.eval.adapters.checkpoints import load_model
-from mmjax.text2image.step import judge_size
+from mmjax.gan.sampler import judge_size
 from mmjax.text2video import export
-from mmjax.text2video.step import videos_for_tokens
+from mmjax.text2video.step import EVAL_BATCH
+from mmjax.text2video.step import generate as draw
 
 KIND = "video"
 
@@ -26,7 +27,7 @@ def load(checkpoint: str | None = None) -> Callable[[dict, jax.Array], np.ndarra
 
     def generate(prompts: dict, key: jax.Array) -> np.ndarray:
         # EVAL_BATCH prompts per call, the last call padded: one compiled shape whatever the count
-        clips = videos_for_tokens(config, model, np.asarray(prompts["tokens"]), key)  # [N, T, H, W, 3] uint8
+        clips = draw(config, model, np.asarray(prompts["tokens"]), key, EVAL_BATCH)  # [N, T, H, W, 3] uint8
         # The judge reads 32 x 32 frames: another size is resized, as the loop's evaluation does.
         frames = judge_size(clips.reshape(-1, *clips.shape[2:]))
         return frames.reshape(*clips.shape[:2], *frames.shape[1:])

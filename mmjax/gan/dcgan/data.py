@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import jax.numpy as jnp
-
 from mmjax.data.shapes import ShapesSource
 from mmjax.gan.dcgan.config import DCGANConfig
 from mmjax.gan.dcgan.model import condition_from_labels
+from mmjax.gan.sampler import from_uint8
 
 
 def make_source(config: DCGANConfig, split: str = "train") -> ShapesSource:
@@ -20,5 +19,4 @@ def model_batch(batch: dict) -> dict:
 
     Written with jnp, so it runs inside the jitted train step on the raw batch.
     """
-    images = jnp.asarray(batch["image"]).astype(jnp.float32) / 127.5 - 1.0  # [B, H, W, 3]
-    return {"x": images, "condition": condition_from_labels(batch)}
+    return {"x": from_uint8(batch["image"]), "condition": condition_from_labels(batch)}  # x [B, H, W, 3]

@@ -1,21 +1,19 @@
-"""Training the conditional DCGAN: optimisers, init, the two-player step, and images for given labels.
+"""Training the conditional DCGAN: optimisers, init, the two-player step (the round of :mod:`mmjax.gan.rounds`),
+and images for given labels.
 
 result = loop.train(TASK, config, TrainConfig(steps=1500))         # TASK of mmjax.gan.dcgan.task
-images = generate_images(config, result.state, key, labels)        # [B, 32, 32, 3] uint8 for scene labels
+images = generate(config, result.state, condition_from_labels(labels), key)   # [B, 32, 32, 3] uint8
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
-import optax
 
-from mmjax.gan import two_player
+from mmjax.gan import rounds, sampler, two_player
 from mmjax.gan.dcgan.config import DCGANConfig
 from mmjax.gan.dcgan.data import make_source, model_batch
 from mmjax.gan.dcgan.model import build_players, condition_from_labels
@@ -24,28 +22,10 @@ from mmjax.gan.dcgan.model import build_players, condition_from_labels
 @functools.cache
 def spec(config: DCGANConfig) -> two_player.GANSpec:
     """The static half of the GAN for ``config``: the players' graphs and the loss choices."""
-    generator, discriminator = two_player.player_graphs(build_players, config)
-    return two_player.GANSpec(
-        generator=generator,
-        discriminator=discriminator,
-        latent_dim=config.latent_dim,
-        loss=config.loss,
-        d_steps=config.d_steps,
-        r1_weight=config.r1_weight,
-        matching_aware=config.matching_aware,
-    )
+    return two_player.spec_for(build_players, config)
 
 
-def make_optimizer(config: DCGANConfig, num_steps: int) -> dict[str, optax.GradientTransformation]:
-    """Adam at a constant step size per player (SNGAN's recipe needs no schedule)."""
-    del num_steps
-
-    def adam(rate: float) -> optax.GradientTransformation:
-        return optax.inject_hyperparams(optax.adam)(learning_rate=rate, b1=config.beta1, b2=config.beta2)
-
-    return {"generator": adam(config.g_learning_rate), "discriminator": adam(config.d_learning_rate)}
-
-
+make_optimizer = rounds.make_optimizer  # Adam at a constant step size per player (SNGAN's recipe needs no schedule)
 init = two_player.make_init(build_players)
 
 
@@ -54,20 +34,10 @@ def train_step(state: dict, batch: dict, key: jax.Array, config: DCGANConfig, op
     return two_player.train_step(spec(config), state, model_batch(batch), key, optimizer)
 
 
-@functools.cache
-def _jitted_generate(config: DCGANConfig) -> Callable:
-    @jax.jit
-    def run(generator, key, condition):
-        images = two_player.generate(spec(config), generator, key, condition.shape[0], condition)
-        return jnp.clip((images + 1.0) * 127.5, 0, 255).astype(jnp.uint8)
-
-    return run
-
-
-def generate_images(config: DCGANConfig, state: dict, key: jax.Array, labels: dict) -> np.ndarray:
-    """uint8 [B, H, W, 3] images generated for batched scene ``labels`` (shape/colour/size/row/col [B, 2])."""
-    generator = {"params": state["generator"]["params"], "state": state["generator"]["state"]}
-    return np.asarray(_jitted_generate(config)(generator, key, condition_from_labels(labels)))
+def generate(config: DCGANConfig, variables: dict, condition, key: jax.Array, chunk: int | None = None) -> np.ndarray:
+    """uint8 images ``[N, H, W, 3]`` for condition ids ``[N, 8]`` (:func:`condition_from_labels` of batched scene
+    labels), one latent per row from ``key`` (:func:`mmjax.gan.sampler.generate`)."""
+    return sampler.generate(build_players, config, variables, np.asarray(condition), key, chunk)
 
 
 def save_sample_grid(
@@ -83,7 +53,7 @@ def save_sample_grid(
 
     source = make_source(config, "test") if source is None else source
     batch = collate([source[i] for i in range(min(num, len(source)))])
-    fake = generate_images(config, state, key, batch)
+    fake = generate(config, state, condition_from_labels(batch), key)
     columns = 8
     rows = -(-len(fake) // columns)
     fig, axes = plt.subplots(2 * rows, columns, figsize=(columns, 2 * rows))

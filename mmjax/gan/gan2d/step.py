@@ -26,17 +26,7 @@ from mmjax.train.state import learning_rate
 @functools.cache
 def spec(config: Gan2dConfig) -> two_player.GANSpec:
     """The static half of the GAN for ``config``: the players' graphs and the loss choices."""
-    generator, discriminator = two_player.player_graphs(build_players, config)
-    return two_player.GANSpec(
-        generator=generator,
-        discriminator=discriminator,
-        latent_dim=config.latent_dim,
-        loss=config.loss,
-        d_steps=config.d_steps,
-        pack=config.pack,
-        gp_weight=config.gp_weight,
-        r1_weight=config.r1_weight,
-    )
+    return two_player.spec_for(build_players, config)
 
 
 def make_optimizer(config: Gan2dConfig, num_steps: int) -> dict[str, optax.GradientTransformation]:

@@ -7,18 +7,23 @@ from mmjax.metrics.contrastive.config import ContrastiveConfig
 from mmjax.metrics.contrastive.data import pairs
 from mmjax.train.task import Task
 
-TASK = Task(
+TASK = Task.of(
+    step,
     name="contrastive",
     config_cls=ContrastiveConfig,
-    make_optimizer=step.make_optimizer,
-    init=step.init,
-    train_step=step.train_step,
     make_source=pairs,
-    batch_size=lambda config: config.batch_size,
-    evaluate=step.evaluate,
-    eval_keys=step.EVAL_KEYS,
     export=export.export,
     best_metric="test_r_precision",
     best_mode="max",
     description="the CLIP-style text-image encoder behind R-precision (an evaluation instrument)",
+    tiny={
+        "image_widths": (4, 8),
+        "text_width": 8,
+        "num_heads": 2,
+        "embed_dim": 8,
+        "num_train_examples": 32,
+        "num_eval_examples": 150,
+        "batch_size": 8,
+    },
+    bench="image",
 )

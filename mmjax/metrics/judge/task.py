@@ -7,18 +7,15 @@ from mmjax.metrics.judge.config import JudgeConfig
 from mmjax.metrics.judge.data import JudgeFrames
 from mmjax.train.task import Task
 
-TASK = Task(
+TASK = Task.of(
+    step,
     name="judge",
     config_cls=JudgeConfig,
-    make_optimizer=step.make_optimizer,
-    init=step.init,
-    train_step=step.train_step,
     make_source=JudgeFrames,
-    batch_size=lambda config: config.batch_size,
-    evaluate=step.evaluate,
-    eval_keys=step.EVAL_KEYS,
     export=export.export,
     best_metric="test_all_correct",
     best_mode="max",
     description="the judge network that reads every attribute of a Shapes image (the metrics' instrument)",
+    tiny={"widths": (4, 8), "feature_dim": 8, "num_train_examples": 32, "num_eval_examples": 16, "batch_size": 8},
+    bench="image",
 )

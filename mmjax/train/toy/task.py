@@ -7,18 +7,14 @@ from mmjax.train.toy import step
 from mmjax.train.toy.config import ToyConfig
 from mmjax.train.toy.data import RegressionSource
 
-TASK = Task(
+TASK = Task.of(
+    step,
     name="toy",
     config_cls=ToyConfig,
-    make_optimizer=step.make_optimizer,
-    init=step.init,
-    train_step=step.train_step,
     make_source=RegressionSource,
-    batch_size=lambda config: config.batch_size,
-    evaluate=step.evaluate,
     eval_keys=("test_mse",),
-    sample=step.sample,
     best_metric="test_mse",
     best_mode="min",
     description="MLP regression on generated data (the loop's own test task)",
+    tiny={"num_train_examples": 40, "batch_size": 8},
 )
