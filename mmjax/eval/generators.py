@@ -17,9 +17,10 @@ against a floor and a ceiling:
     text_ignoring   renders random scenes whatever the prompt says: real-looking, incoherent
     collapsed       one and the same image for every prompt: mode collapse
 
-A trained model plugs in through ``ADAPTER_MODULES``: a module exposing ``KIND`` ("image", "audio_image",
-"video" or "caption") and ``load(checkpoint: str | None) -> the function above`` (None: the shipped model,
-for an adapter of a model mmjax ships; the others raise).
+A trained model plugs in through its task's ``eval_adapter`` (:class:`mmjax.train.task.Task`): a module
+exposing ``KIND`` ("image", "audio_image", "video" or "caption") and ``load(checkpoint: str | None) -> the
+function above`` (None: the shipped model, for an adapter of a model mmjax ships; the others raise).
+:func:`adapter_modules` collects them from the registered tasks.
 """
 
 from __future__ import annotations
@@ -38,14 +39,13 @@ from mmjax.data.scene import Scene, ShapeObject, sample_scene
 
 MAX_JITTER = 1.5  # pixels, as in sample_scene
 
-# name -> module exposing KIND and load(checkpoint) (see mmjax.eval.adapters).
-ADAPTER_MODULES: dict[str, str] = {
-    "dcgan": "mmjax.eval.adapters.dcgan",  # mmjax train dcgan, then mmjax eval dcgan --checkpoint runs/dcgan
-    "text2image": "mmjax.eval.adapters.text2image",  # a run folder, an exported .npz, or the shipped file
-    "captioner": "mmjax.eval.adapters.captioner",  # a run folder, an exported .npz, or the shipped file
-    "text2video": "mmjax.eval.adapters.text2video",  # a run folder, an exported .npz, or the shipped file
-    "audio2image": "mmjax.eval.adapters.audio2image",  # sounds -> images; scored like audio_decoder
-}
+
+def adapter_modules() -> dict[str, str]:
+    """Task name -> the module of its evaluation adapter, for every registered task that declares one."""
+    from mmjax.train import registry
+
+    tasks = {name: registry.get_task(name) for name in registry.available_tasks()}
+    return {name: task.eval_adapter for name, task in tasks.items() if task.eval_adapter}
 
 
 def rng_from_key(key: jax.Array) -> np.random.Generator:
@@ -170,7 +170,7 @@ BUILTIN: dict[str, tuple[str, Callable]] = {
 
 
 def available() -> list[str]:
-    return sorted([*BUILTIN, *ADAPTER_MODULES])
+    return sorted([*BUILTIN, *adapter_modules()])
 
 
 def load_generator(name: str, checkpoint: str | None = None) -> tuple[str, Callable]:
@@ -179,7 +179,8 @@ def load_generator(name: str, checkpoint: str | None = None) -> tuple[str, Calla
         if checkpoint is not None:
             raise ValueError(f"{name!r} is a built-in reference generator and takes no --checkpoint")
         return BUILTIN[name]
-    if name in ADAPTER_MODULES:
-        module = importlib.import_module(ADAPTER_MODULES[name])
+    adapters = adapter_modules()
+    if name in adapters:
+        module = importlib.import_module(adapters[name])
         return module.KIND, module.load(checkpoint)
     raise ValueError(f"unknown generator {name!r}; expected one of {', '.join(available())}")

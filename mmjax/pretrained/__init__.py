@@ -15,37 +15,34 @@ The weights are package data (``mmjax/artifacts/shapes/``, or ``$MMJAX_ARTIFACTS
 
 from __future__ import annotations
 
-AVAILABLE = {
-    "shapes": "the Shapes world: text -> 32 x 32 image (a GAN) and image -> caption (a Transformer)",
-    "shapes-video": "the Shapes world in motion: text -> a clip of 32 x 32 frames (a video GAN; video.py)",
-    "shapes-audio": "the Shapes world's sounds: a WAV clip -> the 32 x 32 image it describes (a GAN)",
-}
+
+def available() -> dict[str, tuple[str, str]]:
+    """``{name: (what it is, "module:function" that loads it)}`` of every shipped model, as the tasks that make
+    them declare (``Task.pretrained``); reading the declarations imports the model packages (and JAX)."""
+    from mmjax.train import registry
+
+    entries = {}
+    for task in map(registry.get_task, registry.available_tasks()):
+        entries.update(task.pretrained)
+    return dict(sorted(entries.items()))
 
 
 def load_pretrained(name: str = "shapes"):
-    """The shipped model ``name`` (see ``AVAILABLE``): a :class:`mmjax.pretrained.model.ShapesModel`, or for
+    """The shipped model ``name`` (see :func:`available`): a :class:`mmjax.pretrained.model.ShapesModel`, or for
     "shapes-video" a :class:`mmjax.pretrained.video.VideoModel`, for
     "shapes-audio" a :class:`mmjax.pretrained.audio.AudioImageModel`.
 
     Raises ValueError for a name mmjax does not ship, and FileNotFoundError naming the command that makes a
     missing weights file.
     """
+    import importlib
+
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__}")
-    if name not in AVAILABLE:
-        listing = "; ".join(f"{key!r}: {text}" for key, text in AVAILABLE.items())
+    # Looked up here, not at import, so that ``import mmjax`` and the CLI's start-up stay free of JAX.
+    shipped = available()
+    if name not in shipped:
+        listing = "; ".join(f"{key!r}: {text}" for key, (text, _) in shipped.items())
         raise ValueError(f"no pretrained model named {name!r}; available: {listing}")
-    # Imported here so that ``import mmjax`` and the CLI's start-up stay free of JAX.
-    if name == "shapes-video":
-        from mmjax.pretrained.video import load_video_model
-
-        return load_video_model()
-    if name == "shapes-audio":
-        from mmjax.pretrained.audio import load_audio_model
-
-        return load_audio_model()
-    from mmjax.captioner import export as captioner_export
-    from mmjax.pretrained.model import ShapesModel
-    from mmjax.text2image import export as text2image_export
-
-    return ShapesModel(text2image_export.load(), captioner_export.load())
+    module, function = shipped[name][1].split(":")
+    return getattr(importlib.import_module(module), function)()

@@ -1,30 +1,38 @@
-"""Task names -> the modules that define them.
+"""Task names -> the modules that define them, found from the package's files: nothing to edit by hand.
 
-Every model package has a ``task.py`` that defines ``TASK = Task(name=..., ...)``; add one line to
-:data:`TASK_MODULES` below and ``mmjax train NAME`` finds it. Modules are imported only when a task is asked for,
-so a missing or broken model never stops the other tasks from running. A task that is not registered
-can still be run by its module's address, ``package.module`` (or ``package.module:NAME``), which is
-handy for experiments in your own files.
+Every model package has a ``task.py`` that defines ``TASK = Task(name=..., ...)``; its folder's name is the
+task's name (``mmjax/text2image/task.py`` is ``mmjax train text2image``), so a new package is a new task.
+The task itself declares what mmjax's other lists are derived from (:class:`mmjax.train.task.Task`: its tiny
+test config, its bench kind, its evaluation adapter). Finding the names reads only file names: modules are
+imported when a task is asked for, so a missing or broken model never stops the other tasks from running.
+A task that is not registered can still be run by its module's address, ``package.module`` (or
+``package.module:NAME``), which is handy for experiments in your own files.
 """
 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from mmjax.train.task import Task
 
-TASK_MODULES: dict[str, str] = {
-    "toy": "mmjax.train.toy.task",  # tiny MLP regression: the loop's own test task
-    "gan2d": "mmjax.gan.gan2d.task",  # GAN / PacGAN on 2-D Gaussian mixtures
-    "dcgan": "mmjax.gan.dcgan.task",  # conditional DCGAN on Shapes images
-    "seq2seq": "mmjax.seq2seq.task",  # Transformer encoder-decoder on symbol sequences
-    "judge": "mmjax.metrics.judge.task",  # the judge network that scores generated images
-    "contrastive": "mmjax.metrics.contrastive.task",  # the CLIP-style encoder behind R-precision
-    "captioner": "mmjax.captioner.task",  # image-to-text Transformer on Shapes images
-    "text2image": "mmjax.text2image.task",  # text-to-image GAN conditioned on Shapes captions
-    "text2video": "mmjax.text2video.task",  # text-to-video GAN conditioned on Shapes video captions
-    "audio2image": "mmjax.audio2image.task",  # audio-to-image GAN conditioned on Shapes sounds
-}
+PACKAGE = Path(__file__).resolve().parents[1]  # the mmjax package folder
+
+
+def discover(package: Path = PACKAGE) -> dict[str, str]:
+    """``{folder name: module}`` for every ``task.py`` below ``package`` (the contract ``train/task.py`` aside)."""
+    found: dict[str, str] = {}
+    for path in sorted(package.rglob("task.py")):
+        if path.parent == package / "train":
+            continue
+        module = ".".join((package.name, *path.relative_to(package).with_suffix("").parts))
+        if path.parent.name in found:
+            raise ValueError(f"two task packages are named {path.parent.name!r}: {found[path.parent.name]}, {module}")
+        found[path.parent.name] = module
+    return found
+
+
+TASK_MODULES: dict[str, str] = discover()
 
 
 def available_tasks() -> list[str]:
