@@ -77,3 +77,24 @@ class MLP(nnx.Module):
 
     def __call__(self, x: jax.Array) -> jax.Array:
         return self.output(jax.nn.gelu(self.hidden(x)))
+
+
+def conv_stack(widths: tuple[int, ...], image_size: int, *, rngs: nnx.Rngs) -> tuple[nnx.List, int]:
+    """3x3 convolutions from RGB through ``widths`` channels, the first at stride 1 and each next at stride 2, and
+    the length of their last map flattened (``side * side * widths[-1]``); run them with :func:`relu_stack`."""
+    channels = (3, *widths)
+    convs = nnx.List(
+        [
+            nnx.Conv(channels[i], channels[i + 1], (3, 3), strides=1 if i == 0 else 2, rngs=rngs)
+            for i in range(len(widths))
+        ]
+    )
+    side = image_size // 2 ** (len(widths) - 1)
+    return convs, side * side * widths[-1]
+
+
+def relu_stack(convs, x: jax.Array) -> jax.Array:
+    """``x`` through every convolution of ``convs``, each followed by a ReLU, flattened: ``[B, side * side * C]``."""
+    for conv in convs:
+        x = jax.nn.relu(conv(x))  # [B, H / 2^i, W / 2^i, C_i]
+    return x.reshape(x.shape[0], -1)

@@ -12,6 +12,7 @@ import jax.numpy as jnp
 from flax import nnx
 
 from mmjax.metrics.contrastive.config import ContrastiveConfig
+from mmjax.nn.layers import conv_stack, relu_stack
 
 PAD_ID = 0
 
@@ -22,15 +23,8 @@ def unit(x: jax.Array) -> jax.Array:
 
 class ContrastiveEncoder(nnx.Module):
     def __init__(self, config: ContrastiveConfig, *, rngs: nnx.Rngs):
-        widths = (3, *config.image_widths)
-        self.convs = nnx.List(
-            [
-                nnx.Conv(widths[i], widths[i + 1], (3, 3), strides=1 if i == 0 else 2, rngs=rngs)
-                for i in range(len(config.image_widths))
-            ]
-        )
-        side = config.image_size // 2 ** (len(config.image_widths) - 1)
-        self.image_hidden = nnx.Linear(side * side * widths[-1], 128, rngs=rngs)
+        self.convs, flat = conv_stack(config.image_widths, config.image_size, rngs=rngs)
+        self.image_hidden = nnx.Linear(flat, 128, rngs=rngs)
         self.image_out = nnx.Linear(128, config.embed_dim, rngs=rngs)
         self.token_embed = nnx.Embed(config.vocab_size, config.text_width, rngs=rngs)
         self.position_embed = nnx.Param(jax.random.normal(rngs.params(), (config.max_tokens, config.text_width)) * 0.02)
@@ -44,10 +38,7 @@ class ContrastiveEncoder(nnx.Module):
 
     def encode_images(self, images: jax.Array) -> jax.Array:
         """``[B, H, W, 3]`` in [-1, 1] -> unit vectors ``[B, E]``."""
-        x = images
-        for conv in self.convs:
-            x = jax.nn.relu(conv(x))
-        return unit(self.image_out(jax.nn.relu(self.image_hidden(x.reshape(x.shape[0], -1)))))
+        return unit(self.image_out(jax.nn.relu(self.image_hidden(relu_stack(self.convs, images)))))
 
     def encode_texts(self, tokens: jax.Array) -> jax.Array:
         """Token ids ``[B, L]`` (0 = padding) -> unit vectors ``[B, E]``."""

@@ -18,6 +18,7 @@ from flax import nnx
 
 from mmjax.data import attributes as A
 from mmjax.metrics.judge.config import JudgeConfig
+from mmjax.nn.layers import conv_stack, relu_stack
 
 # Classes per object slot for each per-object attribute.
 OBJECT_HEADS = {"shape": len(A.SHAPES), "colour": len(A.COLOURS), "size": len(A.SIZES), "row": A.GRID, "col": A.GRID}
@@ -26,23 +27,13 @@ NUM_LOGITS = A.MAX_OBJECTS + A.MAX_OBJECTS * sum(OBJECT_HEADS.values())  # count
 
 class Judge(nnx.Module):
     def __init__(self, config: JudgeConfig, *, rngs: nnx.Rngs):
-        widths = (3, *config.widths)
-        self.convs = nnx.List(
-            [
-                nnx.Conv(widths[i], widths[i + 1], (3, 3), strides=1 if i == 0 else 2, rngs=rngs)
-                for i in range(len(config.widths))
-            ]
-        )
-        side = config.image_size // 2 ** (len(config.widths) - 1)
-        self.hidden = nnx.Linear(side * side * widths[-1], config.feature_dim, rngs=rngs)
+        self.convs, flat = conv_stack(config.widths, config.image_size, rngs=rngs)
+        self.hidden = nnx.Linear(flat, config.feature_dim, rngs=rngs)
         self.heads = nnx.Linear(config.feature_dim, NUM_LOGITS, rngs=rngs)
 
     def features(self, images: jax.Array) -> jax.Array:
         """Images ``[B, H, W, 3]`` in [-1, 1] -> penultimate features ``[B, feature_dim]``."""
-        x = images
-        for conv in self.convs:
-            x = jax.nn.relu(conv(x))  # [B, H / 2^i, W / 2^i, C_i]
-        return jax.nn.relu(self.hidden(x.reshape(x.shape[0], -1)))  # [B, F]
+        return jax.nn.relu(self.hidden(relu_stack(self.convs, images)))  # [B, F]
 
     def __call__(self, images: jax.Array) -> tuple[dict[str, jax.Array], jax.Array]:
         """Logits per attribute (``num_objects [B, 2]``, ``<attribute> [B, 2, classes]``) and the features."""
