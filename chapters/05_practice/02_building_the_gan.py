@@ -315,8 +315,8 @@ step.save_sample_sheet(shipped_config, shipped_variables, jax.random.key(0), cha
 
 # %%
 PROMPTS = 64 if chapter.quick else 256
-test_captions, test_tokens = step.prompts(shipped_config, "test", PROMPTS)
-drawn = step.images_for_tokens(shipped_config, shipped_variables, test_tokens, jax.random.key(0))  # as evaluate
+test_captions, test_tokens, _ = step.prompts(shipped_config, "test", PROMPTS)
+drawn = step.generate(shipped_config, shipped_variables, test_tokens, jax.random.key(0), step.EVAL_BATCH)  # as evaluate
 by_count = right_by_object_count(judge_labels(load_judge()[0], drawn), caption_targets(test_captions))
 for name in ("one_object", "two_object"):
     right = chapter.record(f"{name}_right", by_count[f"{name}_right"])
