@@ -28,7 +28,8 @@ def test_notebooks_are_written_with_an_install_cell_and_no_outputs(tmp_path, cap
     first = "".join(notebook["cells"][0]["source"])
     assert notebook["cells"][0]["cell_type"] == "code" and "'mmjax-wheel.whl'" in first
     assert 'find_spec("mmjax") is None' in first
-    assert notebook["cells"][1]["cell_type"] == "markdown" and "# Chapter 1.1" in "".join(notebook["cells"][1]["source"])
+    title = notebook["cells"][1]
+    assert title["cell_type"] == "markdown" and "# Chapter 1.1" in "".join(title["source"])
     code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     assert all(cell["outputs"] == [] and cell["execution_count"] is None for cell in code)
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
