@@ -24,6 +24,7 @@ Building a module only for its graph costs no FLOPs with :func:`graph_of` (``nnx
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -72,3 +73,9 @@ def call(graphdef: nnx.GraphDef, variables: Variables, *args, method: str = "__c
 def graph_of(build: Callable[[], nnx.Module]) -> nnx.GraphDef:
     """The graph of the module ``build()`` makes, built abstractly (shapes only, no arrays computed)."""
     return nnx.graphdef(nnx.eval_shape(build))
+
+
+@functools.cache
+def module_graph(module_cls: type, config) -> nnx.GraphDef:
+    """The graph of ``module_cls(config, rngs=...)``, built abstractly once per class and (hashable) config."""
+    return graph_of(lambda: module_cls(config, rngs=nnx.Rngs(0)))

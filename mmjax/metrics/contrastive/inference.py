@@ -27,10 +27,9 @@ class TrainedEncoder:
     variables: dict
 
 
-@functools.cache
 def graphdef(config: ContrastiveConfig) -> nnx.GraphDef:
-    """The encoder's structure, without parameters (built abstractly)."""
-    return F.graph_of(lambda: ContrastiveEncoder(config, rngs=nnx.Rngs(0)))
+    """The encoder's structure, without parameters (built abstractly, once per config)."""
+    return F.module_graph(ContrastiveEncoder, config)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 1))

@@ -23,18 +23,17 @@ from mmjax.metrics.judge.model import Judge, decode_labels
 from mmjax.nn import functional as F
 
 
+def graphdef(config: JudgeConfig) -> nnx.GraphDef:
+    """The judge network's structure, without parameters (built abstractly, once per config)."""
+    return F.module_graph(Judge, config)
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class TrainedJudge:
     """A trained judge: its config and its variables ``{"params": ..., "state": ...}``."""
 
     config: JudgeConfig
     variables: dict
-
-
-@functools.cache
-def graphdef(config: JudgeConfig) -> nnx.GraphDef:
-    """The judge network's structure, without parameters (built abstractly)."""
-    return F.graph_of(lambda: Judge(config, rngs=nnx.Rngs(0)))
 
 
 @functools.partial(jax.jit, static_argnums=0)
