@@ -150,7 +150,7 @@ def test_loading_a_missing_or_mismatched_checkpoint_says_what_is_wrong(tmp_path,
     with np.load(path) as stored:
         arrays = {k: stored[k] for k in stored.files if k != "params/heads/bias"}
     np.savez(tmp_path / "broken.npz", **arrays)
-    with pytest.raises(ValueError, match=r"missing \['params/heads/bias'\]"):
+    with pytest.raises(ValueError, match=r"broken.npz.*missing params/heads/bias"):
         load_judge(tmp_path / "broken.npz")
 
 
