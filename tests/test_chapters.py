@@ -83,7 +83,7 @@ def test_chapter_runs_in_quick_mode_and_writes_figures(path, tmp_path):
     solutions = solution_file(path).read_text() if solution_file(path).is_file() else ""
     script.write_text(path.read_text() + "\n\n# %% exercise solutions (tests/exercise_solutions)\n" + solutions)
     result = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
     )
     assert result.returncode == 0, f"{chapter_id(path)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     figures = sorted((tmp_path / path.parent.name).glob("*.png"))
