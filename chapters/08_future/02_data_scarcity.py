@@ -192,7 +192,7 @@ figures.save(fig, chapter.keep("samples_by_data.png"), dpi=90)
 #   row draws the single objects right, but three of its six captions, each naming two objects of two
 #   colours (red and yellow, green and blue, red and magenta), come back with both objects in one colour,
 #   a blend of the two; only the pair that is green twice has its colours right. The shipped model fails so too
-#   (chapter 5.2: nearly every one-object caption right, about one two-object caption in ten): more pairs
+#   (chapter 5.2: nearly every one-object caption right, about one two-object caption in eight): more pairs
 #   and these steps do not teach this GAN to give two objects two colours.
 #
 # The lesson for paired multimodal data: below some size, a generator reproduces its training pairs instead of
