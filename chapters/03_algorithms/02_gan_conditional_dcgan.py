@@ -377,15 +377,16 @@ if chapter.quick:
 #    of the same code ended at 0.88 and 0.76, so compare the two): here $z$ carries part of the size. Small
 #    version, $z$ from $N(0, I)$ and from $N(0, 0.5^2 I)$: the size falls from 0.74 to 0.63, and the cell does not.
 # 3. The library's default step size. Set `config = DCGANConfig()` (Adam 2e-4 for both players) and run the
-#    chapter in full mode (about 3 minutes on 2 quiet CPU cores). You should observe G still learning where to
-#    draw: `check(chapter.values["cell_accuracy"], expected=0.69, tol=0.05)`,
-#    `check(chapter.values["colour_accuracy"], expected=0.33, tol=0.05)`. Then continue the same run to 3000
-#    steps, `state = loop.train(TASK, config, dataclasses.replace(settings, steps=3000)).state` (it resumes from
-#    the saved step-1500 checkpoint; about 3 more minutes), and measure
-#    `dcgan.generate(config, state, condition_from_labels(one_object), jax.random.key(5))` again: cell 0.99,
-#    colour 0.87 (`check(np.mean(colour == wanted["colour"]), expected=0.87, tol=0.05)`), size 0.78. The default needs
-#    about twice the steps to reach this chapter's colours. Small version: 300 steps at 2e-4 leave even the cell at
-#    chance (0.09, against 0.95 at 8e-4).
+#    chapter in full mode (about 3 minutes on 2 quiet CPU cores). You should observe G still learning the
+#    colour, `check(chapter.values["colour_accuracy"], expected=0.33, tol=0.05)`, while where it draws is
+#    further along and differs from run to run (`cell_accuracy` 0.69 and 0.89 in two runs). Then continue the
+#    same run to 3000 steps, `state = loop.train(TASK, config, dataclasses.replace(settings, steps=3000)).state`
+#    (it resumes from the saved step-1500 checkpoint; about 3 more minutes), and measure
+#    `dcgan.generate(config, state, condition_from_labels(one_object), jax.random.key(5))` again: cell 0.99 and
+#    size 0.78 in both runs, and the colour past this chapter's 0.71 (0.87 and 0.96),
+#    `check(np.mean(colour == wanted["colour"]) > 0.8, expected=1, tol=0)`. The default needs about twice the
+#    steps to reach this chapter's colours. Small version: 300 steps at 2e-4 leave even the cell at chance (0.09,
+#    against 0.95 at 8e-4).
 #
 # Graded: `mmjax assignment new spectral_norm --dir hw` writes stubs (docstrings and equations kept) of
 # spectral normalisation by power iteration; `mmjax assignment grade hw` then scores your code
