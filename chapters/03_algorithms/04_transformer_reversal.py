@@ -318,9 +318,10 @@ if chapter.quick:
 #    `loop.train(dataclasses.replace(TASK, make_optimizer=constant), config, TrainConfig(steps=steps,
 #    run_dir=..., eval_every=100, sample_every=-1, progress=False))`, then read the held-out exact match every
 #    100 steps, `evals = [r["exact_match"] for r in read_metrics(run_dir / "metrics.jsonl") if r["split"] ==
-#    "eval"]`. You should observe that from step 300 on it keeps jumping between about 0.87 and 0.98 instead of
-#    settling, and ends below the scheduled run's 1.0: `check(evals[-1], expected=0.93, tol=0.05)` (evaluated
-#    the same way, the scheduled run is at 1.0 from step 700 on). At a
+#    "eval"]`. You should observe that from step 300 on it keeps jumping instead of settling (between 0.87 and
+#    0.98 in one run, 0.82 and 0.98 in another), `check(max(evals[2:]) - min(evals[2:]), expected=0.13,
+#    tol=0.05)`, and ends below the scheduled run's 1.0 (0.93 and 0.98 in those runs): `check(evals[-1] < 1.0,
+#    expected=1, tol=0)` (evaluated the same way, the scheduled run is at 1.0 from step 700 on). At a
 #    constant 2e-3 the last updates are as large as the first ones and keep knocking the parameters around
 #    the minimum; the cosine decay shrinks them 100-fold until the model settles.
 #
