@@ -379,7 +379,7 @@ if chapter.quick:
 # 3. The library's default step size. Set `config = DCGANConfig()` (Adam 2e-4 for both players) and run the
 #    chapter in full mode (about 3 minutes on 2 quiet CPU cores). You should observe G still learning the
 #    colour, `check(chapter.values["colour_accuracy"], expected=0.33, tol=0.05)`, while where it draws is
-#    further along and differs from run to run (`cell_accuracy` 0.69 and 0.89 in two runs). Then continue the
+#    further along and differs from run to run (its cell accuracy 0.69 and 0.89 in two runs). Then continue the
 #    same run to 3000 steps, `state = loop.train(TASK, config, dataclasses.replace(settings, steps=3000)).state`
 #    (it resumes from the saved step-1500 checkpoint; about 3 more minutes), and measure
 #    `dcgan.generate(config, state, condition_from_labels(one_object), jax.random.key(5))` again: cell 0.99 and
