@@ -47,8 +47,10 @@ def shared_compilation_cache(tmp_path_factory):
 
 # The slow tier (``-m slow``), beside the tests marked ``@pytest.mark.slow`` in their own files: the tests below
 # train a model through the loop (a tiny one, but every task compiles its full train step, evaluation and
-# sampling), start training processes, or grade an assignment whose tests compile JAX programs in a worker.
-# The fast tier still imports and exercises every module these touch, through cheaper tests of the same code.
+# sampling), start training processes, grade an assignment whose tests compile JAX programs in a worker, or
+# compile a full-size model's train step or sampler. The fast tier still imports every module these touch
+# (tests/test_package_imports.py) and tests their parts at small sizes: layers, losses, decoding, data, the
+# loop's resume on the toy task; the slow tier is what runs each model's whole step and each shipped model.
 SLOW_TIER = {
     "tests/test_tasks.py::test_two_steps_stop_resume_two_more_equals_four_uninterrupted": "compile + resume",
     "tests/test_audio2image.py::test_a_short_run_evaluates_exports_and_draws_the_same_images_everywhere": "a run",
@@ -65,6 +67,23 @@ SLOW_TIER = {
     "tests/test_eval_models.py::test_captioner_run_export": "a run, exported and evaluated",
     "tests/test_gan_tasks.py::test_mmjax_train_gan2d_anneals": "runs",
     "tests/test_assignments.py::test_reference_scores_full_marks": "grades every assignment's compiled tests",
+    "tests/test_assignments.py::test_planted_mistake_loses": "grades every assignment with a mistake planted",
+    "tests/test_eval_dcgan.py::test_trained_run_loads_as_an_image_generator": "a run, exported and evaluated",
+    "tests/test_bench.py::test_bench_cli_writes_every_figure_it_prints": "compiles and times every bench case",
+    "tests/test_bench.py::test_bench_scaling_fits_the_batch_law": "times a case at several batch sizes",
+    "tests/test_bench.py::test_scanned_gan2d_case_counts_every_step": "compiles a scanned training run",
+    "tests/test_gan_two_player.py::test_seeds_trained_in_turn_or_in_parallel": "two short runs per seed",
+    "tests/test_gan_two_player.py::test_dcgan_donated_step": "compiles the full-size DCGAN step",
+    "tests/test_gan_two_player.py::test_steps_scanned_in_one_call": "compiles a scanned and an unscanned run",
+    "tests/test_gan_identity.py::": "samples every shipped GAN at full size",
+    "tests/test_captioner.py::test_train_step_loss_is_the_teacher_forced": "compiles the captioner's train step",
+    "tests/test_captioner.py::test_beam_search_captions_match": "compiles beam search at several widths",
+    "tests/test_text2image.py::test_train_step_updates_both_players": "compiles the text-to-image train step",
+    "tests/test_text2image.py::test_tuning_starts_from_an_export": "exports, then compiles the tuning step",
+    "tests/test_judge.py::test_export_command_writes_the_judge_a_run_trained": "a run, exported",
+    "tests/test_judge.py::test_training_step_lowers_the_loss": "compiles the judge's train step",
+    "tests/test_gan_models.py::test_dcgan_shapes_dtypes_and_bad_conditions": "compiles DCGAN at full size",
+    "tests/test_audio2image.py::test_players_draw_images_in_range": "compiles both players at full size",
 }
 FAST_EXCEPTIONS = ("[toy]",)  # the toy task's resume stays in the fast tier: the loop's contract, in seconds
 

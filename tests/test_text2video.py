@@ -16,7 +16,7 @@ from mmjax.data.shapes import example
 from mmjax.gan import rounds, sampler, terms
 from mmjax.nn import functional as F
 from mmjax.text2video import step
-from mmjax.text2video.model import frame_times, frame_tokens, slide, translate
+from mmjax.text2video.model import frame_times, frame_tokens, pick_frames, slide, translate
 
 
 def test_clips_have_the_configured_shape_and_range_and_both_discriminators_score_them():
@@ -136,7 +136,7 @@ def test_slide_keeps_a_scene_on_the_canvas_by_sliding_it_into_place():
 
 def test_pick_frames_takes_distinct_frames_of_each_clip_in_row_order():
     clips = jnp.arange(3 * 5, dtype=jnp.float32).reshape(3, 5, 1, 1, 1) * jnp.ones((1, 1, 2, 2, 3))
-    frames = np.asarray(step.pick_frames(clips, 3, jax.random.key(0)))[:, 0, 0, 0]  # [3 * 3] frame values
+    frames = np.asarray(pick_frames(clips, 3, jax.random.key(0)))[:, 0, 0, 0]  # [3 * 3] frame values
     picked = frames.reshape(3, 3)
     for b in range(3):  # clip b holds the values 5 b .. 5 b + 4
         assert len(set(picked[b])) == 3 and all(5 * b <= v < 5 * b + 5 for v in picked[b])
@@ -147,7 +147,7 @@ def test_frame_info_nce_averages_the_image_info_nce_over_frame_slots():
     u, v = rng.normal(size=(4 * 2, 3)), rng.normal(size=(4 * 2, 3))
     u, v = u / np.linalg.norm(u, axis=1, keepdims=True), v / np.linalg.norm(v, axis=1, keepdims=True)
     slots = [terms.info_nce(jnp.asarray(u[k::2]), jnp.asarray(v[k::2]), 0.2) for k in range(2)]
-    loss, accuracy = step.frame_info_nce(jnp.asarray(u), jnp.asarray(v), 2, 0.2)
+    loss, accuracy = terms.info_nce_per_slot(jnp.asarray(u), jnp.asarray(v), 2, 0.2)
     np.testing.assert_allclose(loss, np.mean([s[0] for s in slots]), rtol=1e-5)
     np.testing.assert_allclose(accuracy, np.mean([s[1] for s in slots]), rtol=1e-6)
 
@@ -167,7 +167,7 @@ def test_discriminator_loss_is_the_frame_loss_plus_the_matching_aware_clip_loss(
         key_z, key_frames = jax.random.split(key)
         g = state["generator"]
         fake = sampler.draw(step.graphs(config)[0], config, {"params": g["params"], "state": g["state"]}, tokens, key_z)
-        real_frames, fake_frames = step.pick_frames(real, 2, key_frames), step.pick_frames(fake, 2, key_frames)
+        real_frames, fake_frames = pick_frames(real, 2, key_frames), pick_frames(fake, 2, key_frames)
         wrong, frame_tokens = jnp.roll(tokens, 1, axis=0), jnp.repeat(tokens, 2, axis=0)
         d = {"params": state["discriminator"]["params"], "state": state["discriminator"]["state"]}
 
@@ -180,7 +180,7 @@ def test_discriminator_loss_is_the_frame_loss_plus_the_matching_aware_clip_loss(
             "wrong": judge(real_frames, jnp.repeat(wrong, 2, axis=0), real, wrong),
             "reversed": judge(real_frames, frame_tokens, real[:, ::-1], tokens),
         }
-        nce = step.frame_info_nce(groups["real"]["frame"]["u"], groups["real"]["frame"]["v"], 2, config.temperature)
+        nce = terms.info_nce_per_slot(groups["real"]["frame"]["u"], groups["real"]["frame"]["v"], 2, config.temperature)
         words = terms.word_loss(groups["real"]["frame"]["words"], frame_tokens) + terms.word_loss(
             groups["fake"]["frame"]["words"], None
         )

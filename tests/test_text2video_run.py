@@ -13,6 +13,7 @@ from text2video_fixtures import RUN, TINY, in_jit, variables, video_captions
 
 from mmjax.data.shapes import example
 from mmjax.gan import sampler
+from mmjax.pretrained.video import CHUNK, VideoModel
 from mmjax.text2image import step as image_step
 from mmjax.text2video import export, step
 from mmjax.text2video.task import TASK
@@ -68,9 +69,12 @@ def test_export_then_load_draws_the_same_clips_and_generate_video_writes_them(ti
     from_file = step.generate(config, g_vars, tokens, jax.random.key(5))
     assert from_file.dtype == np.uint8 and from_file.shape == (1, 4, 16, 16, 3)
     np.testing.assert_array_equal(from_state, from_file)
-    clip = step.generate_video(text, seed=5, model=(config, g_vars), gif=tmp_path / "c.gif", png=tmp_path / "c.png")
-    np.testing.assert_array_equal(clip, from_file[0])
+    model = VideoModel((config, g_vars))
+    clip = model.generate_video(text, seed=5)  # drawn in a padded chunk: the chunk's key, as generate's chunk=8
+    np.testing.assert_array_equal(clip, step.generate(config, g_vars, tokens, jax.random.key(5), CHUNK)[0])
+    model.save_gif(clip, tmp_path / "c.gif"), model.save_strip(clip, tmp_path / "c.png")
     assert Image.open(tmp_path / "c.png").size == (4 * 64 + 3 * 2, 64)  # 4 frames enlarged 4x, 2-px gaps
+    assert Image.open(tmp_path / "c.gif").n_frames == 4
 
 
 def test_mmjax_eval_scores_the_run_and_its_export_alike(tiny_run, tmp_path):
@@ -91,13 +95,18 @@ def test_mmjax_eval_scores_the_run_and_its_export_alike(tiny_run, tmp_path):
 
 def test_generate_video_refuses_bad_captions():
     state = step.init(TINY, jax.random.key(0), step.make_optimizer(TINY, 10))
-    model = (TINY, sampler.sampling_variables(TINY, state))
-    with pytest.raises(ValueError, match="not in the vocabulary"):
-        step.generate_video("a small red dragon moving left", model=model)
-    with pytest.raises(ValueError, match="non-empty caption"):
-        step.generate_video("   ", model=model)
-    with pytest.raises(ValueError, match="more than max_len"):
-        step.generate_video("a " * 30, model=model)
+    model = VideoModel((TINY, sampler.sampling_variables(TINY, state)))
+    refusals = {
+        "a small red dragon moving left": "does not know the words 'dragon'",
+        "   ": "has no words",
+        "a " * 30: "has 30 words; the model reads at most 22",
+        "a small red circle in the left": "ends with how the scene moves",
+    }
+    for prompt, message in refusals.items():
+        with pytest.raises(ValueError, match=message):
+            model.generate_video(prompt)
+    with pytest.raises(TypeError, match="one prompt string"):
+        model.generate_video(["a small red circle in the left moving up"])
 
 
 def test_bad_shapes_and_configs_are_clear_errors():

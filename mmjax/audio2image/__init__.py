@@ -15,6 +15,6 @@ colour, its timbre the shape, its loudness the size. Both players hear the clip 
     mmjax train audio2image --steps 6000 --run-dir runs/audio2image
     mmjax export runs/audio2image --out audio2image.npz
 
-    from mmjax.audio2image import export, step
-    image = step.generate_image_from_audio("sound.wav", model=export.load("audio2image.npz"))  # uint8 [32, 32, 3]
+    from mmjax.pretrained.audio import load_audio_model
+    image = load_audio_model("audio2image.npz").generate_image_from_audio("sound.wav")  # a 32 x 32 PIL.Image
 """

@@ -2,7 +2,6 @@
 
 result = loop.train(TASK, config, TrainConfig(steps=...))        # TASK of mmjax.audio2image.task
 images = generate(config, result.state, audio, key)              # [B, 32, 32, 3] uint8 for clips [B, 4608]
-image = generate_image_from_audio("sound.wav")                   # [32, 32, 3] uint8, the shipped model
 
 Each round (:mod:`mmjax.gan.rounds`): one D update, then one G update against the updated D, then G's moving
 average, with the shared terms of :mod:`mmjax.gan.terms` and the cells below.
@@ -33,9 +32,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from mmjax.audio2image import export
 from mmjax.audio2image.config import AudioToImageConfig
-from mmjax.audio2image.data import CELL_ATTRIBUTES, clip_from, model_batch, prompts
+from mmjax.audio2image.data import CELL_ATTRIBUTES, model_batch, prompts
 from mmjax.audio2image.model import build_players
 from mmjax.gan import rounds, sampler, terms, two_player
 from mmjax.gan.rounds import Term
@@ -113,19 +111,6 @@ def generate(config: AudioToImageConfig, variables: dict, audio, key: jax.Array,
     """uint8 images ``[N, H, W, 3]`` for Shapes clips ``audio`` ``[N, 4608]``, one latent per row from ``key``
     (:func:`mmjax.gan.sampler.generate`: ``variables`` G's or a train state's, ``chunk`` clips per call)."""
     return sampler.generate(build_players, config, variables, np.asarray(audio, np.float32), key, chunk)
-
-
-def generate_image_from_audio(wav_path_or_array, seed: int = 0, rate: int = 8000, model=None) -> np.ndarray:
-    """The picture a sound describes: uint8 ``[H, W, 3]``, drawn by the shipped model (or ``model``).
-
-    ``wav_path_or_array``: a WAV file's path, or a mono float clip sampled at ``rate`` Hz; see
-    :func:`mmjax.audio2image.data.clip_from` for what is converted (bit depth, channels, rate, length) and
-    what is refused. ``seed`` draws the latent (only the objects' sub-cell jitter depends on it).
-    ``model``: ``(config, G's variables)`` as :func:`mmjax.audio2image.export.load` returns them.
-    """
-    config, g_vars = export.load() if model is None else model
-    clip = clip_from(wav_path_or_array, rate)  # [4608]
-    return generate(config, g_vars, clip[None], jax.random.key(seed))[0]
 
 
 EVAL_SCORES = ("all_correct", "shape", "colour", "size", "row", "col")

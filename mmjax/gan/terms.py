@@ -76,11 +76,22 @@ def info_nce(u: jax.Array, v: jax.Array, temperature: float) -> tuple[jax.Array,
     return loss, jnp.mean(jnp.argmax(logits, axis=1) == labels)
 
 
-def nce(temperature: float, group: str = "real", prefix: str = ""):
-    """The InfoNCE of a group's pictures against their conditions; reports ``nce`` and ``nce_accuracy``."""
+def info_nce_per_slot(u: jax.Array, v: jax.Array, slots: int, temperature: float) -> tuple[jax.Array, jax.Array]:
+    """:func:`info_nce` over the batch for each of ``slots`` pictures per condition, averaged: ``u, v``
+    ``[B * slots, M]``, row b * slots + k the k-th picture of condition b. Two pictures of one condition (two
+    frames of a clip) share it, so they cannot be told apart by it: each slot is its own contrast."""
+    per_slot = jax.vmap(info_nce, in_axes=(1, 1, None))
+    loss, accuracy = per_slot(u.reshape(-1, slots, u.shape[-1]), v.reshape(-1, slots, v.shape[-1]), temperature)
+    return jnp.mean(loss), jnp.mean(accuracy)
+
+
+def nce(temperature: float, group: str = "real", prefix: str = "", slots: int = 1):
+    """The InfoNCE of a group's pictures against their conditions (per slot with ``slots`` > 1, see
+    :func:`info_nce_per_slot`); reports ``nce`` and ``nce_accuracy``."""
 
     def term(out: dict, batch: dict):
-        value, accuracy = info_nce(out[group]["u"], out[group]["v"], temperature)
+        u, v = out[group]["u"], out[group]["v"]
+        value, accuracy = info_nce(u, v, temperature) if slots == 1 else info_nce_per_slot(u, v, slots, temperature)
         return value, {f"{prefix}nce": value, f"{prefix}nce_accuracy": accuracy}
 
     return term

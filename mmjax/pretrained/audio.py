@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from mmjax.audio2image.data import clip_from, heard
-from mmjax.audio2image.step import generate_image_from_audio
+from mmjax.audio2image.step import generate
 from mmjax.data.audio import SAMPLE_RATE, decode_audio
 from mmjax.pretrained.model import _check_seed, as_picture
 
@@ -48,9 +48,8 @@ class AudioImageModel:
         """The picture a sound describes, as an RGB ``PIL.Image`` (32 x 32, or ``size`` x ``size`` enlarged
         with NEAREST). ``wav_or_array``: a WAV file's path, or a mono float clip in [-1, 1] sampled at
         ``rate`` Hz. ``seed`` draws the latent: only the objects' places within their cells depend on it."""
-        pixels = generate_image_from_audio(
-            wav_or_array, _check_seed(seed), rate, model=(self.config, self._g_variables)
-        )  # [32, 32, 3] uint8
+        seed, clip = _check_seed(seed), clip_from(wav_or_array, rate)  # [4608]
+        pixels = generate(self.config, self._g_variables, clip[None], jax.random.key(seed))[0]  # [32, 32, 3] uint8
         return as_picture(pixels, size)
 
     def heard(self, wav_or_array, rate: int = SAMPLE_RATE) -> str:
@@ -64,11 +63,12 @@ class AudioImageModel:
         return heard({k: np.asarray(v)[None] for k, v in scene.labels().items()}, 0)
 
 
-def load_audio_model() -> AudioImageModel:
-    """The shipped model (a FileNotFoundError naming the command that makes a missing weights file)."""
+def load_audio_model(path: str | Path | None = None) -> AudioImageModel:
+    """The shipped model (``path``: another exported ``.npz``); a FileNotFoundError names the command that makes
+    a missing weights file."""
     from mmjax.audio2image import export
 
-    return AudioImageModel(export.load())
+    return AudioImageModel(export.load(path))
 
 
 def run_audio_demo(path, out="output.png", seed: int = 0, echo=print) -> dict:

@@ -6,7 +6,7 @@ right") as clips of 8 frames of 32x32.
 * ``model.py``: the text-to-image generator with motion (one drawing slid one grid cell in a chosen direction
   or freely, or a code every frame is drawn from), the frame and clip discriminators;
 * ``step.py``: the loss terms of its round (:mod:`mmjax.gan.rounds`), ``init`` and its warm start, generation
-  (``generate``, ``generate_video``), evaluation, samples;
+  (``generate``), evaluation, samples;
 * ``task.py``: the :class:`~mmjax.train.task.Task` that ``mmjax train text2video`` runs;
 * ``export.py``: the trained generator as a safe ``.npz`` (weights, config, caption vocabulary).
 
@@ -14,7 +14,8 @@ right") as clips of 8 frames of 32x32.
     mmjax export runs/text2video --out text2video.npz
     mmjax eval text2video --checkpoint text2video.npz
 
-    from mmjax.text2video import export, step
-    clip = step.generate_video("a big blue square at the top moving down", model=export.load("text2video.npz"),
-                               gif="square.gif", png="square.png")      # uint8 [8, 32, 32, 3]
+    from mmjax.pretrained.video import load_video_model
+    model = load_video_model("text2video.npz")
+    clip = model.generate_video("a big blue square at the top moving down")   # uint8 [8, 32, 32, 3]
+    model.save_gif(clip, "square.gif")
 """

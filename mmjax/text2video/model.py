@@ -101,6 +101,16 @@ def frame_tokens(config: TextToVideoConfig, tokens: jax.Array) -> jax.Array:
     return tokens if ids is None else still_caption(tokens, *ids)
 
 
+def pick_frames(clips: jax.Array, count: int, key: jax.Array) -> jax.Array:
+    """``count`` different frames of each clip, drawn at random: ``[B, T, H, W, 3]`` -> ``[B * count, H, W, 3]``.
+
+    Row b * count + k is the k-th frame drawn from clip b.
+    """
+    order = jnp.argsort(jax.random.uniform(key, clips.shape[:2]), axis=1)[:, :count]  # [B, K] distinct frames
+    frames = jnp.take_along_axis(clips, order[:, :, None, None, None], axis=1)  # [B, K, H, W, 3]
+    return frames.reshape(-1, *clips.shape[2:])
+
+
 def cell_steps(image_size: int) -> jax.Array:
     """c e_k ``[4, 2]``: one grid cell in pixels (down, right) in each direction of ``A.MOTIONS``."""
     steps = jnp.asarray([A.MOTION_STEP[name] for name in A.MOTIONS], jnp.float32)  # [4, 2] e_k in cells

@@ -2,7 +2,6 @@
 
 result = loop.train(TASK, config, TrainConfig(steps=1000))          # TASK of mmjax.text2video.task
 clips = generate(config, result.state, tokens, key)                 # [B, T, 32, 32, 3] uint8 for captions
-clip = generate_video("a small red circle in the left moving right", gif="circle.gif")   # the shipped model
 
 Each round (:mod:`mmjax.gan.rounds`): one update of both discriminators, then one G update against them,
 then G's moving average.
@@ -51,10 +50,9 @@ from mmjax.text2image import config as image_config
 from mmjax.text2image import model as image_model
 from mmjax.text2image.config import ARCHITECTURE, TextToImageConfig
 from mmjax.text2image.model import caption_ids
-from mmjax.text2video import export
 from mmjax.text2video.config import TextToVideoConfig
 from mmjax.text2video.data import model_batch, prompts
-from mmjax.text2video.model import build_players, cell_steps, frame_tokens, slide
+from mmjax.text2video.model import build_players, cell_steps, frame_tokens, pick_frames, slide
 
 _init_players = two_player.make_init(build_players)
 FRAMES = gan_export.Shipped(  # the text-to-image GAN the frames start from (frames_from="shipped")
@@ -96,26 +94,6 @@ def init(config: TextToVideoConfig, key: jax.Array, optimizers: dict, warm: dict
                 **{name: {**state[player][name], part: image[player][name]} for name in ("params", "state")},
             }
     return rounds.with_average(state)
-
-
-def pick_frames(clips: jax.Array, count: int, key: jax.Array) -> jax.Array:
-    """``count`` different frames of each clip, drawn at random: ``[B, T, H, W, 3]`` -> ``[B * count, H, W, 3]``.
-
-    Row b * count + k is the k-th frame drawn from clip b.
-    """
-    order = jnp.argsort(jax.random.uniform(key, clips.shape[:2]), axis=1)[:, :count]  # [B, K] distinct frames
-    frames = jnp.take_along_axis(clips, order[:, :, None, None, None], axis=1)  # [B, K, H, W, 3]
-    return frames.reshape(-1, *clips.shape[2:])
-
-
-def frame_info_nce(u: jax.Array, v: jax.Array, count: int, temperature: float) -> tuple[jax.Array, jax.Array]:
-    """The text-to-image InfoNCE over the B clips, for each of the ``count`` frame slots, averaged.
-
-    ``u, v``: ``[B * count, M]`` in :func:`pick_frames`'s row order.
-    """
-    per_slot = jax.vmap(terms.info_nce, in_axes=(1, 1, None))
-    loss, accuracy = per_slot(u.reshape(-1, count, u.shape[-1]), v.reshape(-1, count, v.shape[-1]), temperature)
-    return jnp.mean(loss), jnp.mean(accuracy)
 
 
 def discriminator_outputs(config, d_vars: dict, state: dict, batch: dict, key: jax.Array) -> tuple[dict, dict]:
@@ -174,15 +152,6 @@ def _on_frames(term):
     return lambda out, batch: term(out["frames"], {"tokens": out["frame_ids"]})
 
 
-def _frame_nce(config, group: str, prefix: str):
-    def term(out: dict, batch: dict):
-        heads = out["frames"][group]
-        value, accuracy = frame_info_nce(heads["u"], heads["v"], config.frames_judged, config.temperature)
-        return value, {f"{prefix}nce": value, f"{prefix}nce_accuracy": accuracy}
-
-    return term
-
-
 def _clip_d(out: dict, batch: dict):
     """c [E[sp(-D_c(x, t))] + 1/2 E[sp(D_c(G(z, t), t))] + 1/4 (E[sp(D_c(x, t'))] + E[sp(D_c(rev(x), t))])]."""
     real, fake, *wrong = jnp.split(out["clips"], out["clips"].shape[0] // batch["x"].shape[0])  # [B] each
@@ -213,16 +182,18 @@ def _clip_g(config):
 @functools.cache
 def game(config: TextToVideoConfig) -> rounds.Game:
     """L_D and L_G above as terms: L_img on the frames (with ``train_frames``), then the clip terms."""
-    d_terms, g_terms = (), ()
+    d_terms, g_terms, count = (), (), config.frames_judged
     if config.train_frames:
         d_terms = (
             Term("frame adversarial", 1.0, _on_frames(terms.adversarial_d(True))),
-            Term("frame nce", config.contrastive_weight, _frame_nce(config, "real", "")),
+            Term("frame nce", config.contrastive_weight, _on_frames(terms.nce(config.temperature, "real", "", count))),
             Term("frame words", config.word_weight, _on_frames(terms.words_d)),
         )
         g_terms = (
             Term("frame adversarial", 1.0, _on_frames(terms.adversarial_g)),
-            Term("frame nce", config.contrastive_weight, _frame_nce(config, "fake", "g_")),
+            Term(
+                "frame nce", config.contrastive_weight, _on_frames(terms.nce(config.temperature, "fake", "g_", count))
+            ),
             Term("frame words", config.word_weight, _on_frames(terms.words_g)),
         )
     d_terms += (Term("clip", config.clip_weight, _clip_d),)
@@ -241,29 +212,6 @@ def generate(config: TextToVideoConfig, variables: dict, tokens, key: jax.Array,
 
 
 EVAL_BATCH = 64  # prompts per generator call: one compiled shape whatever the number of prompts
-
-
-def generate_video(
-    text: str, seed: int = 0, model: tuple | None = None, gif: str | Path | None = None, png: str | Path | None = None
-) -> np.ndarray:
-    """The clip uint8 ``[T, H, W, 3]`` drawn for one caption, e.g. "a small red circle in the left moving right".
-
-    ``model``: ``(config, G's variables)`` (default: the shipped ``shapes-video/text2video.npz``); ``seed``
-    picks the content code. ``gif`` / ``png``: also write an animated GIF / a strip of the frames there.
-    Unknown words, or a caption longer than the model reads, raise a ValueError.
-    """
-    from mmjax.utils.animation import save_gif, save_strip
-
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"text must be a non-empty caption, got {text!r}")
-    config, g_vars = export.load() if model is None else model
-    tokens = config.tokenizer().encode_batch([text])  # [1, L]
-    clip = generate(config, g_vars, tokens, jax.random.key(seed))[0]
-    if gif is not None:
-        save_gif(clip, gif)
-    if png is not None:
-        save_strip(clip, png)
-    return clip
 
 
 EVAL_SCORES = (
