@@ -70,7 +70,7 @@ COMMANDS = {
     "export --out": lambda out, wav: ["export", "no-such-run", "--out", out],
     "demo --out": lambda out, wav: ["demo", "--out", out],
     "demo --sheet": lambda out, wav: ["demo", "--sheet", out],
-    "demo --video --gif": lambda out, wav: ["demo", "--video", "a red circle moving left", "--gif", out],
+    "demo --video --gif": lambda out, wav: ["demo", "--video", "a big red cross at the top moving left", "--gif", out],
     "demo --audio --out": lambda out, wav: ["demo", "--audio", wav, "--out", out],
     "plot --out": lambda out, wav: ["plot", "no-such-run", "--out", out],
     "cycle --out": lambda out, wav: ["cycle", "--out", out],

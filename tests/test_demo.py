@@ -42,19 +42,14 @@ def test_demo_writes_both_pictures_and_prints_the_round_trip(tmp_path, capsys):
     assert re.search(r"timings: load .* total \d+\.\d s", printed)
 
 
-def test_demo_with_a_prompt_that_is_not_a_caption(tmp_path, capsys):
-    args = [
-        "demo",
-        "Red circle!",
-        "--out",
-        str(tmp_path / "o.png"),
-        "--sheet",
-        str(tmp_path / "s.png"),
-        "--no-compile-cache",
-    ]
-    assert main(args) == 0
-    printed = capsys.readouterr().out
-    assert 'prompt:  "red circle"' in printed and "cycle:   not measured" in printed
+def test_demo_refuses_a_prompt_that_is_not_a_caption(tmp_path, capsys):
+    """Known words but no whole caption: the model would draw garbage, so the demo stops before any loading."""
+    out = tmp_path / "o.png"
+    code = main(["demo", "Red circle!", "--out", str(out), "--sheet", str(tmp_path / "s.png"), "--no-compile-cache"])
+    captured = capsys.readouterr()
+    assert code == 2 and "Traceback" not in captured.err and not out.exists()
+    assert captured.err.startswith('mmjax: error: the Shapes model cannot draw "red circle"')
+    assert 'Try "a small red circle in the centre"' in captured.err
 
 
 @pytest.mark.parametrize("prompt", ["A cat sitting on the table.", ""])

@@ -178,11 +178,11 @@ def test_bad_prompts(prompt, error, message):
 
 
 def test_encode_prompts_names_the_prompt():
-    assert encode_prompts(["a red circle in the centre", "a big blue cross at the top"]).shape == (2, 24)
+    assert encode_prompts(["a small red circle in the centre", "a big blue cross at the top"]).shape == (2, 24)
     with pytest.raises(ValueError, match="prompt 1: the prompt '' has no words"):
-        encode_prompts(["a red circle in the centre", ""])
+        encode_prompts(["a small red circle in the centre", ""])
     with pytest.raises(TypeError, match="for one use encode_prompt"):
-        encode_prompts("a red circle in the centre")
+        encode_prompts("a small red circle in the centre")
 
 
 # ---- agreement ------------------------------------------------------------------------------------------

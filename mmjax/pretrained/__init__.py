@@ -2,7 +2,8 @@
 
 * ``model.py``: ``ShapesModel``, text -> image (``generate_image``, ``generate_images``) and
   image -> text (``generate_text``, ``generate_texts``) with the two shipped Shapes models;
-* ``prompts.py``: normalising and checking prompts (``UnknownWordsError`` names words the model lacks);
+* ``prompts.py``: normalising and checking prompts (``UnknownWordsError`` names words the model lacks,
+  ``UnparsedPromptError`` a prompt that is no whole caption);
 * ``images.py``: any picture (PIL, path, HWC or ToTensor-style CHW array) -> the uint8 array models read;
 * ``agreement.py``: whether a caption states the facts a prompt states;
 * ``demo.py``: both directions and a sheet of samples, run by ``mmjax demo [TEXT]`` (``cli.py``);

@@ -83,7 +83,8 @@ class ShapesModel:
         """uint8 ``[N, 32, 32, 3]`` pictures of a list of prompts, prompt i drawn from ``(seed, i)``.
 
         Each prompt is normalised and checked (:func:`mmjax.pretrained.prompts.check_prompt`): a word the
-        model does not know raises UnknownWordsError, which lists what it can draw.
+        model does not know raises UnknownWordsError, which lists what it can draw; known words that make
+        no whole caption ("a red circle") raise UnparsedPromptError, which suggests one that does.
         """
         tokens = encode_prompts(texts)  # [N, T]
         key = jax.random.key(_check_seed(seed))

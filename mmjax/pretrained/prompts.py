@@ -1,4 +1,4 @@
-"""Prompts for the shipped Shapes models: normalised, checked word by word, then turned into token ids.
+"""Prompts for the shipped Shapes models: normalised, checked word by word, parsed, then turned into token ids.
 
 The text-to-image model has only ever read Shapes captions, so a word outside them would be an embedding
 it never learned: it would draw a confident picture of nothing in particular. A prompt with such a word
@@ -7,6 +7,15 @@ what the model can draw, e.g. for the source text's own prompt::
 
     >>> encode_prompt("A cat sitting on the table.")
     UnknownWordsError: the Shapes model does not know the words 'cat', 'sitting', 'on', 'table' ...
+
+Known words are not enough: the model learned whole captions only (every attribute stated, in the
+templates' order), so "a red circle" or "red blue green" would come out as garbage. The prompt must parse
+with the caption grammar (:func:`mmjax.data.caption_parse.parse_prompt`, the grammar that writes the
+captions); otherwise :class:`UnparsedPromptError` says where reading stopped and suggests a caption::
+
+    >>> encode_prompt("a red circle")
+    UnparsedPromptError: the Shapes model cannot draw "a red circle": it reads "a", then stops at word 2, ...
+    Try "a small red circle in the centre" (size and position not stated: filled with small and centre).
 
 Normalising (:func:`normalise`) forgives what does not change the meaning: case, punctuation and spacing.
 Every character that is not a letter, digit or white space becomes a space, so "upper-left" reads as
@@ -21,6 +30,7 @@ import numpy as np
 
 from mmjax.data import attributes as A
 from mmjax.data import captions as C
+from mmjax.data.caption_parse import DEFAULTS, KIND_NAMES, CaptionStopError, complete, describe_stop, parse_prompt
 from mmjax.data.tokenizer import MAX_TOKENS, Tokenizer
 
 MAX_WORDS = MAX_TOKENS - 2  # the tokenizer frames a prompt as <bos> words <eos>
@@ -102,6 +112,66 @@ class UnknownWordsError(ValueError):
         super().__init__("\n".join([*lines, summary or vocabulary_summary()]))
 
 
+SHAPE_OF_A_CAPTION = (
+    "a <size> <colour> <shape> in the <position>, or a <size> <colour> <shape> <relation> a <size> <colour> <shape>"
+)
+
+
+class UnparsedPromptError(ValueError):
+    """A prompt of known words that is no caption the model can draw. ``stop`` is the index of the first
+    word not understood (the number of words where the prompt ends too early), ``expected`` what could come
+    there (see :class:`mmjax.data.caption_parse.CaptionStopError`), ``suggestion`` a prompt that works."""
+
+    def __init__(
+        self, prompt: str, error: CaptionStopError, suggestion: str, why: str, shape: str = SHAPE_OF_A_CAPTION
+    ):
+        """``error``: where the grammar stopped; ``why``: how ``suggestion`` was found; ``shape``: the
+        captions the model reads, in words."""
+        self.prompt, self.stop, self.expected, self.suggestion = prompt, error.stop, error.expected, suggestion
+        stopped = describe_stop(error.words, error.stop, error.expected)
+        super().__init__(
+            "\n".join(
+                [
+                    f'the Shapes model cannot draw "{prompt}": {stopped}.',
+                    f"It was trained on whole captions only and needs every attribute stated, in order: {shape}.",
+                    f'Try "{suggestion}" ({why}).',
+                ]
+            )
+        )
+
+
+def _suggestion(prompt: str) -> tuple[str, str]:
+    """A caption close to ``prompt`` and how it was found: the prompt's own attributes completed with the
+    defaults where it states some, else the example with as many shapes."""
+    completed = complete(prompt)
+    if completed is None:
+        two = any(f" {p} " in f" {prompt} " for phrases in C.RELATION_WORDS.values() for p in phrases)
+        return EXAMPLES[1 if two else 0], "an example the model draws"
+    caption, filled = completed
+    if not filled:
+        return caption, "the same attributes in the caption's order"
+    return caption, f"{_and(KIND_NAMES[k] for k in filled)} not stated: filled with {_and(DEFAULTS[k] for k in filled)}"
+
+
+def _and(items) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def parse_or_explain(prompt: str, video: bool = False, motion: str = "", shape: str = SHAPE_OF_A_CAPTION):
+    """The :class:`~mmjax.data.caption_parse.ParsedCaption` of a normalised prompt, or UnparsedPromptError.
+
+    ``video``: ``prompt`` is a video prompt whose motion words ``motion`` (already checked) end it; the
+    suggestion is the still part's, followed by ``motion``.
+    """
+    try:
+        return parse_prompt(prompt, video=video)
+    except CaptionStopError as error:
+        still = prompt[: len(prompt) - len(motion)].strip() if motion else prompt
+        suggestion, why = _suggestion(still)
+        raise UnparsedPromptError(prompt, error, f"{suggestion} {motion}".strip(), why, shape) from None
+
+
 def normalise(text: str) -> str:
     """Lower-case ``text``, turn every character but letters, digits and white space into a space, and
     collapse runs of white space: ``"  A BIG red Circle, at the upper-left! "`` -> ``"a big red circle at
@@ -121,7 +191,7 @@ def suggest(word: str, known=None) -> list[str]:
 
 
 def check_prompt(text: str) -> str:
-    """The normalised prompt, or a clear error: not a string, empty, unknown words, too long."""
+    """The normalised prompt, or a clear error: not a string, empty, unknown words, too long, not a caption."""
     prompt = normalise(text)
     if not prompt:
         raise ValueError(f"the prompt {text!r} has no words; try e.g. {EXAMPLES[0]!r}")
@@ -135,6 +205,7 @@ def check_prompt(text: str) -> str:
             f"the prompt has {num_words} words; the model reads at most {MAX_WORDS}: describe one or two shapes, "
             f'e.g. "{EXAMPLES[1]}"'
         )
+    parse_or_explain(prompt)  # known words in no caption's order would be drawn as garbage
     return prompt
 
 
@@ -153,7 +224,7 @@ def encode_prompts(texts) -> np.ndarray:
     for index, text in enumerate(texts):
         try:
             rows.append(encode_prompt(text))
-        except UnknownWordsError:
+        except (UnknownWordsError, UnparsedPromptError):
             raise  # its message already quotes the prompt
         except (ValueError, TypeError) as error:
             raise type(error)(f"prompt {index}: {error}") from None

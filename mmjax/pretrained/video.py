@@ -7,7 +7,8 @@
 
 The generator is the one :mod:`mmjax.text2video` trains (its moving average). A video prompt is a still
 Shapes caption followed by how the scene moves, checked by :mod:`mmjax.pretrained.video_prompts`: a word
-the model never read raises the image model's ``UnknownWordsError``.
+the model never read raises the image model's ``UnknownWordsError``, a still part that is no whole caption
+its ``UnparsedPromptError``.
 
 Randomness as for the image model: prompt i of a call takes row i of the content codes drawn from
 ``fold_in(key(seed), first row of the chunk)``, so ``generate_video(t, seed)`` is

@@ -3,13 +3,24 @@
 "a big red circle in the centre moving right": the still words are the image model's
 (:func:`mmjax.pretrained.prompts.drawable_words`), then a motion verb ("moving", "sliding", "drifting") and a
 direction ("left", "to the right", "upwards", ...). A word outside them raises the image model's
-:class:`~mmjax.pretrained.prompts.UnknownWordsError`, listing what the video model can draw.
+:class:`~mmjax.pretrained.prompts.UnknownWordsError`, listing what the video model can draw. Known words
+must also make a video caption: the still part is read by the same caption grammar as an image prompt
+(:func:`mmjax.pretrained.prompts.parse_or_explain`), so "a red circle moving left" raises
+:class:`~mmjax.pretrained.prompts.UnparsedPromptError` and suggests "a small red circle in the centre moving left".
 """
 
 from __future__ import annotations
 
 from mmjax.data import captions as C
-from mmjax.pretrained.prompts import MAX_WORDS, UnknownWordsError, drawable_words, normalise, suggest
+from mmjax.pretrained.prompts import (
+    MAX_WORDS,
+    SHAPE_OF_A_CAPTION,
+    UnknownWordsError,
+    drawable_words,
+    normalise,
+    parse_or_explain,
+    suggest,
+)
 from mmjax.pretrained.prompts import vocabulary_summary as still_summary
 
 DEFAULT_VIDEO_PROMPT = "a big red circle in the centre moving right"
@@ -29,7 +40,8 @@ def video_summary() -> str:
 
 
 def check_video_prompt(text: str) -> str:
-    """The normalised prompt, or a clear error: not a string, empty, unknown words, too long, no motion."""
+    """The normalised prompt, or a clear error: not a string, empty, unknown words, too long, no motion, not
+    a caption."""
     prompt = normalise(text)
     if not prompt:
         raise ValueError(f"the prompt {text!r} has no words; try e.g. {DEFAULT_VIDEO_PROMPT!r}")
@@ -47,4 +59,6 @@ def check_video_prompt(text: str) -> str:
             f'a video prompt ends with how the scene moves, e.g. "{DEFAULT_VIDEO_PROMPT}"; got "{prompt}" '
             f"(verbs: {', '.join(C.MOTION_VERBS)}; directions: {', '.join(MOTION_PHRASES)})"
         )
+    motion = " ".join(words[verbs[-1] :])
+    parse_or_explain(prompt, video=True, motion=motion, shape=f"{SHAPE_OF_A_CAPTION}, then <verb> <direction>")
     return prompt
