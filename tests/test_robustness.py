@@ -181,3 +181,39 @@ def test_robustness_cli_runs_at_a_tiny_size_and_writes_its_json(tmp_path):
     cell = table["black"]["two objects"]
     assert cell["n"] == 2 and cell["unparseable"] == 0.0 and 0.0 <= cell["accuracy"] <= 1.0
     assert main(["eval", "captioner", "--robustness", "--normalise", "sharpen"]) == 2
+
+
+def test_the_table_scores_an_oracle_at_one_and_a_constant_or_unparseable_caption_below_it():
+    from mmjax.eval.robustness.table import (
+        GROUPS,
+        IN_DISTRIBUTION,
+        format_robustness,
+        robustness_scenes,
+        robustness_table,
+    )
+
+    conditions, count = CONDITIONS[:2], 3
+    scenes = robustness_scenes(count, seed=1)
+    assert [len(scenes[g]) for g in GROUPS] == [count, count]
+    assert [len(s.objects) for s in scenes[GROUPS[0]]] == [1] * count and {
+        len(s.objects) for s in scenes[GROUPS[1]]
+    } == {2}
+    rng = np.random.default_rng(0)
+    truth = [describe(s, rng) for g in GROUPS for s in scenes[g]]  # one condition's pictures, in the table's order
+
+    def oracle(images):  # knows the scenes behind the pictures: every condition repeats them
+        assert len(images) == len(truth) * (1 + len(conditions))
+        return truth * (1 + len(conditions))
+
+    rows = robustness_table(oracle, count, 1, ("none",), conditions)["none"]
+    assert list(rows) == [IN_DISTRIBUTION, *(c.name for c in conditions)]
+    for row in rows.values():
+        assert row == {g: {"accuracy": 1.0, "unparseable": 0.0, "n": count} for g in GROUPS}
+    constant = robustness_table(lambda images: [truth[0]] * len(images), count, 1, ("none",), conditions)["none"]
+    for row in constant.values():
+        assert row[GROUPS[0]]["accuracy"] < 1.0 and row[GROUPS[1]]["accuracy"] == 0.0
+        assert row[GROUPS[0]]["unparseable"] == row[GROUPS[1]]["unparseable"] == 0.0
+    garbage = robustness_table(lambda images: ["red red red"] * len(images), count, 1, ("none",), conditions)
+    assert all(cell["unparseable"] == 1.0 for row in garbage["none"].values() for cell in row.values())
+    text = format_robustness({"free, none": rows})
+    assert "== free, none ==" in text and all(name in text for name in rows)

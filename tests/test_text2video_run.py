@@ -180,3 +180,18 @@ def test_frames_from_a_text2image_file_starts_the_frame_players_from_it(tmp_path
     with pytest.raises(ValueError, match="width"):
         wider = dataclasses.replace(config, width=8)
         step.init(wider, jax.random.key(0), step.make_optimizer(wider, 10))
+
+
+def test_the_eval_adapter_draws_judge_sized_clips_of_an_exported_file(tmp_path):
+    from mmjax.eval.adapters import text2video as adapter
+
+    state = step.init(TINY, jax.random.key(0), step.make_optimizer(TINY, 10))
+    export.export(state, TINY, tmp_path / "video.npz")
+    generate = adapter.load(str(tmp_path / "video.npz"))
+    tokens = video_captions(3)
+    clips = generate({"tokens": tokens}, jax.random.key(1))
+    assert adapter.KIND == "video" and clips.dtype == np.uint8
+    assert clips.shape == (3, TINY.num_frames, 32, 32, 3)  # TINY draws 16 x 16: resized for the judge
+    drawn = step.generate(TINY, export.load(tmp_path / "video.npz")[1], tokens, jax.random.key(1), step.EVAL_BATCH)
+    resized = sampler.judge_size(drawn.reshape(-1, *drawn.shape[2:])).reshape(clips.shape)
+    np.testing.assert_array_equal(clips, resized)
