@@ -38,7 +38,7 @@ from mmjax.metrics.judge.export import load_judge
 from mmjax.metrics.judge.inference import judge_labels
 from mmjax.pretrained.agreement import agreement
 from mmjax.pretrained.images import as_image_array
-from mmjax.pretrained.prompts import UnknownWordsError, normalise
+from mmjax.pretrained.prompts import UnknownWordsError, UnparsedPromptError, normalise
 from mmjax.utils import figures
 from mmjax.utils.chapter import Chapter
 
@@ -86,6 +86,21 @@ print(f"{messy!r} -> {normalise(messy)!r}")
 assert normalise(messy) == "a big red circle at the upper left"
 
 # %% [markdown]
+# Known words are not enough: the prompt is then *parsed* with the grammar the training captions were written
+# in (`mmjax.data.caption_parse`). This model only ever read whole captions, size, colour, shape and place all
+# stated, so "a red circle" would be a sentence it never saw, and a picture of nothing it was taught. It is
+# refused with an `UnparsedPromptError` (a `ValueError`) that says where the reading stopped and offers the
+# prompt completed with stated defaults:
+
+# %%
+try:
+    model.generate_image("a red circle")
+    raise AssertionError("a partial prompt should have been refused")
+except UnparsedPromptError as error:
+    print(error)
+    assert "a small red circle in the centre" in str(error)
+
+# %% [markdown]
 # A prompt in the model's words draws a picture: a 32 x 32 RGB `PIL.Image`. The `seed` picks the latent
 # vector $z$, meant for the part of the picture the words leave free (exercise 1 measures how little of it this
 # model uses); the same seed always gives the same picture.
@@ -96,7 +111,9 @@ image = model.generate_image(prompt, seed=0)
 print(type(image).__name__, image.size, image.mode)
 assert isinstance(image, Image.Image) and image.size == (32, 32) and image.mode == "RGB"
 assert np.array_equal(np.asarray(image), np.asarray(model.generate_image(messy, seed=0)))  # normalised first
-assert np.array_equal(np.asarray(image), model.generate_images([prompt, "a small blue square"], seed=0)[0])
+assert np.array_equal(
+    np.asarray(image), model.generate_images([prompt, "a small blue square in the centre"], seed=0)[0]
+)
 
 # %% [markdown]
 # ## Listing 1, line 3: save it
