@@ -247,15 +247,16 @@ print(
 
 # %% [markdown]
 # In the full run (20,000 steps) G captures all 8 modes (`modes_captured` 8), and the `high_quality_pct` is
-# 96: nearly every sample lies within 3 standard deviations of a mode. But G does not share its samples out
-# evenly: two modes get under half a percent of them each, and there D can say "real" with near certainty.
-# From G's shares per mode, the optimal D would average the `d_real_star` 0.599 on real and the `d_fake_star`
-# 0.401 on generated samples; the trained D averages the `d_real_end` 0.597 and the `d_fake_end` 0.403 (mean
-# over the last 10% of steps), close to that prediction. So D's loss, the `d_loss_end` 1.14, stays below
-# log 4, and G's, the `g_loss_end` 1.17, above log 2: the curves say "D still wins a little", and the
-# shares per mode say why. How much D wins depends on how unevenly G ends up covering the modes, which
-# differs from seed to seed: started from other keys, the same run ended with 7 modes and a `g_loss_end`
-# of 1.60, and its band below is wide for that reason.
+# 93: nearly every sample lies within 3 standard deviations of a mode. But G does not share its samples out
+# evenly (the shares per mode are printed above): where a mode gets few of them, D can say "real" with near
+# certainty. From G's shares per mode, the optimal D would average the `d_real_star` 0.574 on real and the
+# `d_fake_star` 0.426 on generated samples; the trained D averages the `d_real_end` 0.594 and the `d_fake_end`
+# 0.406 (mean over the last 10% of steps), a little more sure than that prediction. So D's loss, the
+# `d_loss_end` 1.15, stays below log 4, and G's, the `g_loss_end` 1.50, above log 2: the curves say "D still
+# wins a little", and the shares per mode say why. How much D wins depends on how unevenly G ends up covering
+# the modes, which differs from seed to seed and from one version of the code to the next (an earlier version,
+# which created the layers in another order, ended this run at a `g_loss_end` of 1.17; started from other
+# keys, the same run ended with 7 modes and a `g_loss_end` of 1.60), and its band below is wide for that reason.
 #
 # **Quick mode (300 steps of smaller nets) cannot show any of this**: its G is still a smear of lines between
 # the modes, with about 4/8 modes and 0% high-quality samples, and its D* estimate means nothing (it assumes
