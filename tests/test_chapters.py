@@ -78,7 +78,7 @@ def test_every_exercise_has_a_solution_block(path):
 def test_chapter_runs_in_quick_mode_and_writes_figures(path, tmp_path):
     """The chapter as a reader runs it, then its exercises solved in its namespace (one process, quick mode)."""
     env = {**os.environ, "MMJAX_QUICK": "1", "MMJAX_OUT": str(tmp_path), "MPLBACKEND": "Agg", "JAX_PLATFORMS": "cpu"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), str(SOLUTIONS), env.get("PYTHONPATH")]))
     script = tmp_path / path.name
     solutions = solution_file(path).read_text() if solution_file(path).is_file() else ""
     script.write_text(path.read_text() + "\n\n# %% exercise solutions (tests/exercise_solutions)\n" + solutions)

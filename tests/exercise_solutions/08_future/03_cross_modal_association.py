@@ -11,8 +11,6 @@ assert check(total, expected=316, tol=0)
 assert check(held / total, expected=1.0, tol=0)
 
 # Exercise 2
-import jax
-
 from mmjax.data.captions import describe
 from mmjax.data.render import render_image
 from mmjax.data.scene import sample_scene
@@ -54,34 +52,13 @@ assert misses >= 5 and check(colour_kept / misses, expected=1.0, tol=0.1, name="
 # Exercise 3
 # A small network that reads RGB pixels (the judge's), trained without the held-out pairs, read after 150 and
 # after 300 steps: do its held-out shapes move?
-from mmjax.metrics.judge import step as judge_step
-from mmjax.metrics.judge.config import JudgeConfig
-from mmjax.metrics.judge.data import JudgeFrames
-from mmjax.metrics.judge.inference import TrainedJudge
+from small_judge import small_judge_reports
 
-jc = JudgeConfig(
-    widths=(16, 32, 32, 64),
-    feature_dim=64,
-    num_train_examples=2000,
-    video_fraction=0.0,
-    heldout_pairs_in_training=False,
-    learning_rate=6e-3,
-)
-ex3_frames = [JudgeFrames(jc, "train")[i] for i in range(jc.num_train_examples)]
-ex3_data = {k: np.stack([frame[k] for frame in ex3_frames]) for k in ex3_frames[0]}
-ex3_optimizer = judge_step.make_optimizer(jc, 300)
-ex3_state = judge_step.init(jc, jax.random.key(0), ex3_optimizer)
-ex3_train = jax.jit(lambda state, batch: judge_step.train_step(state, batch, None, jc, ex3_optimizer))
-ex3_rng = np.random.default_rng(0)
+ex3_reports = small_judge_reports(300, (150, 300))
 ex3_shapes = {}  # steps -> (shape accuracy on test, on test_heldout)
-for ex3_step in range(1, 301):
-    ex3_rows = ex3_rng.integers(0, jc.num_train_examples, 64)
-    ex3_state, _ = ex3_train(ex3_state, {k: v[ex3_rows] for k, v in ex3_data.items()})
-    if ex3_step in (150, 300):
-        ex3_reader = TrainedJudge(jc, {"params": ex3_state["params"], "state": ex3_state["state"]})
-        ex3_report = judge_step.judge_report(ex3_reader, 200, num_videos=0)
-        ex3_shapes[ex3_step] = (ex3_report["test/image"]["shape"], ex3_report["test_heldout/image"]["shape"])
-        print(f"step {ex3_step}: shapes right on test, held-out:", np.round(ex3_shapes[ex3_step], 3))
+for ex3_step, ex3_report in ex3_reports.items():
+    ex3_shapes[ex3_step] = (ex3_report["test/image"]["shape"], ex3_report["test_heldout/image"]["shape"])
+    print(f"step {ex3_step}: shapes right on test, held-out:", np.round(ex3_shapes[ex3_step], 3))
 assert ex3_shapes[300][0] - ex3_shapes[150][0] > 0.1  # the seen pairs keep improving ...
 assert ex3_shapes[150][1] < 0.25 and ex3_shapes[300][1] < 0.25  # ... the held-out shapes stay below chance
 assert abs(ex3_shapes[300][1] - ex3_shapes[150][1]) < 0.1  # more training makes the units firmer

@@ -27,33 +27,9 @@ assert abs(scores["kid"]) < 3 * scores["kid_std"] and scores["precision"] > 0.9 
 
 # Exercise 2
 # The short run of the exercise: a small judge trained without the held-out pairs, 150 steps on frames in memory.
-import jax
+from small_judge import small_judge_reports
 
-from mmjax.metrics.judge import step as judge_step
-from mmjax.metrics.judge.config import JudgeConfig
-from mmjax.metrics.judge.data import JudgeFrames
-from mmjax.metrics.judge.inference import TrainedJudge
-
-jc = JudgeConfig(
-    widths=(16, 32, 32, 64),
-    feature_dim=64,
-    num_train_examples=2000,
-    video_fraction=0.0,
-    heldout_pairs_in_training=False,
-    learning_rate=6e-3,
-)
-ex2_frames = [JudgeFrames(jc, "train")[i] for i in range(jc.num_train_examples)]
-ex2_data = {k: np.stack([frame[k] for frame in ex2_frames]) for k in ex2_frames[0]}
-ex2_optimizer = judge_step.make_optimizer(jc, 150)
-ex2_state = judge_step.init(jc, jax.random.key(0), ex2_optimizer)
-ex2_train = jax.jit(lambda state, batch: judge_step.train_step(state, batch, None, jc, ex2_optimizer))
-ex2_rng = np.random.default_rng(0)
-for _ in range(150):
-    ex2_rows = ex2_rng.integers(0, jc.num_train_examples, 64)
-    ex2_state, _ = ex2_train(ex2_state, {k: v[ex2_rows] for k, v in ex2_data.items()})
-report = judge_step.judge_report(
-    TrainedJudge(jc, {"params": ex2_state["params"], "state": ex2_state["state"]}), 200, num_videos=0
-)
+report = small_judge_reports(150, (150,))[150]
 ex2_test, ex2_heldout = report["test/image"], report["test_heldout/image"]
 print("test:", {k: round(v, 3) for k, v in ex2_test.items()})
 print("test_heldout:", {k: round(v, 3) for k, v in ex2_heldout.items()})
