@@ -15,6 +15,8 @@ things are). The projection head of Miyato & Koyama (2018) scores an (image, con
     D(x, c) = psi(phi(x)) + <W_p s(c), phi(x)>,
 
 and a matching space pairs images with conditions, u(x) = unit(A phi(x)), v(c) = unit(B s(c)).
+A G that reads a caption word by word adds :class:`WordAttention` after an up-block: each place of the map
+attends to the caption's token states (which colour goes with which shape is said by words, not by s).
 Each model names its own layers (``self.stem``, ``self.psi``, ...) through these classes, so the parameter
 paths of a model are its own attribute names.
 """
@@ -28,6 +30,7 @@ import jax.numpy as jnp
 from flax import nnx
 
 from mmjax.gan.spectral_norm import SNConv, SNLinear
+from mmjax.nn.attention import MultiHeadAttention
 
 
 def num_upsamplings(image_size: int) -> int:
@@ -72,6 +75,31 @@ class UpBlock(nnx.Module):
     def __call__(self, h: jax.Array, e: jax.Array) -> jax.Array:
         h = pixel_norm(depth_to_space(self.conv(h)))  # [B, 2H, 2W, C]
         return jax.nn.relu(modulate(h, self.film, e))
+
+
+class WordAttention(nnx.Module):
+    """A residual cross-attention from a feature map to a caption's token states (AttnGAN's word attention, Xu
+    et al. 2018; XMC-GAN and GigaGAN put it in every generator block). With h ``[B, H, W, C]``, places p = 1..HW,
+    token states w ``[B, T, D]`` and K heads of width d = C / K:
+
+        q_p = pixel_norm(h)_p W_k^Q,   k_t = w_t W_k^K,   v_t = w_t W_k^V                  (per head k)
+        a_pt = softmax_t(q_p k_t^T / sqrt(d) + M_t),   M_t = 0 for a word, -inf for padding
+        h_p <- h_p + W^O Concat_k(sum_t a_pt v_t)
+
+    The pooled sentence vector s says *what* the caption names; here each place asks *which* word is about
+    it, so "blue" can go to the square's places and "yellow" to the triangle's. Residual: the block adds to
+    the map FiLM already modulated, and the attention is :class:`mmjax.nn.attention.MultiHeadAttention`.
+    """
+
+    def __init__(self, channels: int, word_dim: int, num_heads: int, *, rngs: nnx.Rngs):
+        self.attention = MultiHeadAttention(channels, num_heads, d_context=word_dim, rngs=rngs)
+
+    def __call__(self, h: jax.Array, words: jax.Array, mask: jax.Array) -> jax.Array:
+        """h ``[B, H, W, C]``, words ``[B, T, D]``, mask ``[B, 1, 1, T]`` (True for a word) -> ``[B, H, W, C]``."""
+        b, height, width, channels = h.shape
+        # Pixel norm: the queries see the pattern of the map, not its scale (FiLM's gamma moves the scale).
+        queries = pixel_norm(h).reshape(b, height * width, channels)  # [B, HW, C]
+        return h + self.attention(queries, words, mask).reshape(h.shape)  # [B, H, W, C]
 
 
 class SubPixelGenerator(nnx.Module):

@@ -8,8 +8,10 @@ vectors ``u``, ``v`` [B, M], and whatever other heads the model has):
     "wrong": (x, c')    a real picture with another example's condition, c' = roll(c, 1): GAN-INT-CLS's
                         "real image, wrong text" (Reed et al. 2016), which D must call fake
 
-(:func:`pairs` builds such a batch and :func:`split_pairs` cuts D's outputs back into the groups). For a G
-update D reads G's pictures alone: ``{"fake": heads}``. With sp = softplus:
+(:func:`pairs` builds such a batch and :func:`split_pairs` cuts D's outputs back into the groups). A model
+may append a fourth, "swapped": (x, c~), the real picture with its own condition's binding broken
+(:func:`mmjax.data.caption_swap.swap_binding`), read by :func:`hard_negative_d`. For a G update D reads
+G's pictures alone: ``{"fake": heads}``. With sp = softplus:
 
     adversarial, D    E[sp(-D(x, c))] + 1/2 (E[sp(D(x, c'))] + E[sp(D(G(z, c), c))])     (matching-aware)
                       E[sp(-D(x, c))] + E[sp(D(G(z, c), c))]                              (plain)
@@ -18,6 +20,7 @@ update D reads G's pictures alone: ``{"fake": heads}``. With sp = softplus:
                       (the symmetric InfoNCE of XMC-GAN, Zhang et al. 2021)
     words             sum over the vocabulary of BCE(W_w phi(x), words(t))    words(t)_w = [w occurs in t]
                       (AC-GAN with a caption's words as classes; D also learns that a fake calls for none)
+    hard negative, D  E[sp(D(x, c~))]                   c~ the same words as c, bound to other objects
 """
 
 from __future__ import annotations
@@ -40,10 +43,11 @@ def pairs(real: jax.Array, fake: jax.Array, condition: jax.Array) -> tuple[jax.A
     return pictures, jnp.concatenate([condition, condition, jnp.roll(condition, 1, axis=0)])
 
 
-def split_pairs(outputs: dict) -> dict[str, dict]:
-    """D's outputs for a :func:`pairs` batch ``{head: [3B, ...]}`` -> ``{"real"|"fake"|"wrong": {head: [B, ...]}}``."""
-    pieces = {name: jnp.split(value, 3) for name, value in outputs.items()}
-    return {group: {name: pieces[name][i] for name in outputs} for i, group in enumerate(GROUPS)}
+def split_pairs(outputs: dict, groups: tuple[str, ...] = GROUPS) -> dict[str, dict]:
+    """D's outputs for a :func:`pairs` batch ``{head: [3B, ...]}`` -> ``{"real"|"fake"|"wrong": {head: [B, ...]}}``
+    (``groups``: the names of the batch's blocks of B rows, in order, when a model appends more)."""
+    pieces = {name: jnp.split(value, len(groups)) for name, value in outputs.items()}
+    return {group: {name: pieces[name][i] for name in outputs} for i, group in enumerate(groups)}
 
 
 def adversarial_d(matching_aware: bool = True):
@@ -95,6 +99,14 @@ def nce(temperature: float, group: str = "real", prefix: str = "", slots: int = 
         return value, {f"{prefix}nce": value, f"{prefix}nce_accuracy": accuracy}
 
     return term
+
+
+def hard_negative_d(out: dict, batch: dict):
+    """E[sp(D(x, c~))]: a real picture with its condition's binding swapped is fake. GAN-INT-CLS's wrong pairs
+    differ in their words, which a pooled condition tells apart; these differ only in what goes with what."""
+    logits = out["swapped"]["logits"]
+    value = jnp.mean(jax.nn.softplus(logits))
+    return value, {"hard_negative_loss": value, "d_swapped": jnp.mean(jax.nn.sigmoid(logits))}
 
 
 def caption_words(tokens: jax.Array, vocab_size: int) -> jax.Array:

@@ -15,6 +15,7 @@ MAKE_COMMAND = "mmjax train text2image --steps 6000 --run-dir runs/text2image &&
 ARCHITECTURE = (
     *("dataset", "image_size", "latent_dim", "width", "text_dim", "text_layers", "text_heads", "text_hidden"),
     "contrastive_dim",
+    "word_attention",
 )
 
 
@@ -37,6 +38,8 @@ class TextToImageConfig:
     temperature: float = 0.1  # InfoNCE temperature tau: logits are cos(u, v) / tau
     word_weight: float = 1.0  # weight of D's caption-word classifier (AC-GAN, the caption's words as classes)
     matching_aware: bool = True  # GAN-INT-CLS: a real image with another example's caption counts as fake
+    word_attention: bool = False  # G's up-blocks below full size also attend to the caption's token states
+    hard_negative_weight: float = 0.0  # eta: D also calls fake a real image whose caption's binding is swapped
     reconstruction_weight: float = 0.0  # rho: L1 between G(z, t) and the real image of caption t (pix2pix's term)
     caption_weight: float = 0.0  # nu: the frozen captioner's -log p(prompt | G's image) in L_G (the cycle's tuning)
     captioner_path: str = ""  # the captioner that tuning reads with ("" = the shipped shapes/captioner.npz)
@@ -61,7 +64,18 @@ class TextToImageConfig:
         if self.dataset != "shapes" and self.caption_weight > 0:
             raise ValueError("caption_weight > 0 tunes with the Shapes captioner, which reads Shapes captions only")
         check_divisible(self, "text_dim", "text_heads")
-        check_conditional_gan(self, ("contrastive_weight", "word_weight", "reconstruction_weight", "caption_weight"))
+        if self.word_attention and (2 * self.width) % self.text_heads:  # the attended maps have 2w, 4w channels
+            raise ValueError(f"word_attention needs 2 * width ({2 * self.width}) divisible by text_heads")
+        if self.hard_negative_weight > 0 and self.dataset != "shapes":  # the swap reads Shapes words
+            raise ValueError("hard_negative_weight > 0 swaps the words of Shapes captions; use it with dataset shapes")
+        weights = (
+            "contrastive_weight",
+            "word_weight",
+            "hard_negative_weight",
+            "reconstruction_weight",
+            "caption_weight",
+        )
+        check_conditional_gan(self, weights)
 
     def tokenizer(self) -> Tokenizer:
         """The captions' tokenizer, a function of ``dataset`` alone: Shapes words, or the class captions' words."""

@@ -6,7 +6,14 @@ Caption encoder (one per player, each trained by its own player's loss):
 
 Generator: the sub-pixel generator of :mod:`mmjax.gan.blocks` with the sentence vector as its condition: the
 stem reads [z; s] and lays out a 4x4 map (where things go), every block is modulated by s (what they look
-like): h * (1 + gamma(s)) + beta(s).
+like): h * (1 + gamma(s)) + beta(s). With ``word_attention`` the maps at 8x8 and 16x16 (every up-block but
+the last) also attend to the token states h, padding masked (:class:`mmjax.gan.blocks.WordAttention`):
+
+    h_p <- h_p + W^O Concat_k softmax_t(q_p k_t^T / sqrt(d) + M_t) v_t      q from the map, k, v from h
+
+Those two sizes, not 32x32: a grid cell is ~3 places of the 8x8 map and ~5 of the 16x16 one, where which
+object lies where, and its colour, is still being decided; at 32x32 G only sharpens edges, with w channels
+(4 per head), and attention there would cost 4x the places of 16x16 for little say over the binding.
 
 Discriminator, with phi(x) the spectral-norm conv stack of :mod:`mmjax.gan.blocks` (its final 4x4 map,
 flattened: pooling would hide *where* things are):
@@ -25,7 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from mmjax.gan.blocks import ProjectionFeatures, SubPixelGenerator, projection, unit
+from mmjax.gan.blocks import ProjectionFeatures, SubPixelGenerator, WordAttention, projection, unit
 from mmjax.nn.attention import padding_mask
 from mmjax.nn.encoder import Encoder
 from mmjax.nn.transformer import TokenEmbedding
@@ -61,11 +68,19 @@ class CaptionEncoder(nnx.Module):
         self.encoder = Encoder(text.num_layers, text.d_model, text.num_heads, text.d_hidden, 0.0, rngs=rngs)
         self.out = nnx.Linear(text.d_model, out_dim, rngs=rngs)
 
-    def __call__(self, tokens: jax.Array) -> jax.Array:
-        h = self.encoder(self.embedding(tokens), padding_mask(tokens, self.pad_id))  # [B, T, D]
+    def states(self, tokens: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """The token states h ``[B, T, D]`` and the padding mask ``[B, 1, 1, T]`` they were read with."""
+        mask = padding_mask(tokens, self.pad_id)
+        return self.encoder(self.embedding(tokens), mask), mask
+
+    def pool(self, h: jax.Array, tokens: jax.Array) -> jax.Array:
+        """s = W_s (masked mean of h): token states ``[B, T, D]`` -> sentence vectors ``[B, out_dim]``."""
         keep = (tokens != self.pad_id)[..., None].astype(h.dtype)  # [B, T, 1]
         pooled = jnp.sum(h * keep, axis=1) / jnp.maximum(jnp.sum(keep, axis=1), 1.0)  # [B, D]
         return self.out(pooled)  # [B, out_dim]
+
+    def __call__(self, tokens: jax.Array) -> jax.Array:
+        return self.pool(self.states(tokens)[0], tokens)
 
 
 class TextToImageGenerator(SubPixelGenerator):
@@ -77,12 +92,30 @@ class TextToImageGenerator(SubPixelGenerator):
 
     def __init__(self, config: TextToImageConfig, *, rngs: nnx.Rngs):
         self.text = CaptionEncoder(config, config.text_dim, rngs=rngs)
-        self.build_drawing(config.latent_dim, config.width, config.text_dim, config.image_size, rngs=rngs)
+        channels = self.build_drawing(config.latent_dim, config.width, config.text_dim, config.image_size, rngs=rngs)
+        if config.word_attention:  # only then: without it G's parameters are the shipped model's, path for path
+            heads, dim = config.text_heads, config.text_dim
+            self.word_attention = nnx.List([WordAttention(c, dim, heads, rngs=rngs) for c in channels[:-1]])
 
     def __call__(self, z: jax.Array, tokens: jax.Array) -> jax.Array:
         self.check_latent(z)
         check_tokens(tokens, z.shape[0], self.text.max_tokens)
-        return self.draw(z, self.text(tokens))
+        if not hasattr(self, "word_attention"):
+            return self.draw(z, self.text(tokens))
+        h, mask = self.text.states(tokens)  # [B, T, D], [B, 1, 1, T]
+        return self.draw(z, self.text.pool(h, tokens), (h, mask))
+
+    def draw(self, z: jax.Array, s: jax.Array, words: tuple[jax.Array, jax.Array] | None = None) -> jax.Array:
+        """Images for latents ``z`` and condition vectors ``s`` ``[B, E]``; with ``words`` (token states
+        ``[B, T, D]``, padding mask ``[B, 1, 1, T]``) the first up-blocks' maps also attend to them."""
+        if words is None:
+            return super().draw(z, s)
+        h = self.start(z, s)  # [B, 4, 4, 4w]
+        for i, block in enumerate(self.blocks):
+            h = block(h, s)  # [B, 2H, 2W, C]
+            if i < len(self.word_attention):
+                h = self.word_attention[i](h, *words)  # [B, 2H, 2W, C]
+        return self.finish(h)
 
 
 class TextToImageDiscriminator(ProjectionFeatures):

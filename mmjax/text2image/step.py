@@ -8,12 +8,14 @@ average, with the terms of :mod:`mmjax.gan.terms` (and, for tuning, :mod:`mmjax.
 
     L_D = E[sp(-D(x, t))] + 1/2 (E[sp(D(x, t'))] + E[sp(D(G(z, t), t))])
           + lambda NCE(u(x), v(t)) + mu [BCE(W_w phi(x), words(t)) + BCE(W_w phi(G(z, t)), 0)]
+          [+ eta E[sp(D(x, t~))]]         t~ = swap_binding(t): t's words bound otherwise (hard negatives)
     L_G = E[sp(-D(G(z, t), t))] + lambda NCE(u(G(z, t)), v(t)) + mu BCE(W_w phi(G(z, t)), words(t))
           [+ rho |G(z, t) - x|_1] [+ nu (-log C(t | G(z, t)))]         (reconstruction, the cycle's tuning)
     NCE(u, v) = 1/2 [CE(u v^T / tau, I) + CE(v u^T / tau, I)]        (rows: the batch's images/captions)
     words(t)_w = [word w occurs in caption t]                          (a multi-hot over the vocabulary)
 
-sp = softplus; t' is another example's caption (GAN-INT-CLS's "real image, wrong text"). The matching
+sp = softplus; t' is another example's caption (GAN-INT-CLS's "real image, wrong text"); t~ is the
+caption's own attributes swapped between its objects (:mod:`mmjax.data.caption_swap`). The matching
 loss asks D to tell *which* caption of the batch goes with an image, a richer signal than real/fake, and
 asks G for images that D's matching space pairs with their own caption. The word classifier is AC-GAN
 with the caption's words as its classes: D learns which words a real image calls for (and that a fake
@@ -30,6 +32,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mmjax.data.caption_swap import swap_binding
 from mmjax.data.class_captions import ClassCaptionSource, class_captions
 from mmjax.gan import export as gan_export
 from mmjax.gan import rounds, sampler, terms, two_player
@@ -73,12 +76,18 @@ def init(config: TextToImageConfig, key: jax.Array, optimizers: dict, warm: dict
 
 
 def discriminator_outputs(config, d_vars: dict, state: dict, batch: dict, key: jax.Array) -> tuple[dict, dict]:
-    """D's heads for the real pairs, G's fakes (drawn from ``key``, held fixed) and the mismatched pairs."""
+    """D's heads for the real pairs, G's fakes (drawn from ``key``, held fixed), the mismatched pairs and, with
+    hard negatives, the real images with their captions' binding swapped (one call of D for all)."""
     g = state["generator"]
     fake = sampler.draw(graphs(config)[0], config, {"params": g["params"], "state": g["state"]}, batch["tokens"], key)
     pictures, captions = terms.pairs(batch["x"], jax.lax.stop_gradient(fake), batch["tokens"])
+    groups = terms.GROUPS
+    if config.hard_negative_weight > 0:  # (x, t~): [3B + B] rows
+        pictures = jnp.concatenate([pictures, batch["x"]])
+        captions = jnp.concatenate([captions, swap_binding(batch["tokens"])])
+        groups += ("swapped",)
     out, new_vars = F.call(graphs(config)[1], d_vars, pictures, captions, method="heads")
-    return terms.split_pairs(out), new_vars
+    return terms.split_pairs(out, groups), new_vars
 
 
 def generator_outputs(config, g_vars: dict, state: dict, batch: dict, key: jax.Array) -> tuple[dict, None]:
@@ -101,6 +110,8 @@ def game(config: TextToImageConfig) -> rounds.Game:
     """L_D and L_G above as terms, with their weights."""
     d_terms, g_terms = terms.matching(config)
     d_terms += (Term("words", config.word_weight, terms.words_d),)
+    if config.hard_negative_weight > 0:
+        d_terms += (Term("hard_negative", config.hard_negative_weight, terms.hard_negative_d),)
     g_terms += (Term("words", config.word_weight, terms.words_g),)
     if config.reconstruction_weight > 0:
         g_terms += (Term("reconstruction", config.reconstruction_weight, _reported("g_l1")),)
