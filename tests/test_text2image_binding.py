@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from flax import nnx
+from test_text2image import TINY  # the text-to-image tests' tiny players
 
 from mmjax.data.caption_parse import parse_prompt
 from mmjax.data.caption_swap import COLOUR, swap_binding, tables
@@ -20,19 +21,6 @@ from mmjax.text2image.config import TextToImageConfig
 from mmjax.text2image.data import make_source
 from mmjax.text2image.model import TextToImageGenerator, build_players
 
-TINY = TextToImageConfig(
-    image_size=16,
-    latent_dim=8,
-    width=4,
-    text_dim=16,
-    text_layers=1,
-    text_heads=2,
-    text_hidden=16,
-    contrastive_dim=8,
-    batch_size=4,
-    num_train_examples=64,
-    num_eval_examples=8,
-)
 BOTH = dataclasses.replace(TINY, word_attention=True, hard_negative_weight=1.0)
 
 
