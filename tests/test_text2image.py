@@ -97,12 +97,18 @@ def test_caption_words_are_the_words_the_caption_uses():
     np.testing.assert_allclose(terms.word_loss(logits, jnp.asarray(tokens)), expected, rtol=1e-5)
 
 
-def test_train_step_updates_both_players_and_the_moving_average():
-    optimizers = step.make_optimizer(TINY, 10)
-    state = step.init(TINY, jax.random.key(0), optimizers)
-    source = make_source(TINY)
+def one_train_step(config: TextToImageConfig) -> tuple[dict, dict, dict]:
+    """(fresh state, state after one jitted train step on 4 training pairs, its metrics) for ``config``."""
+    optimizers = step.make_optimizer(config, 10)
+    state = step.init(config, jax.random.key(0), optimizers)
+    source = make_source(config)
     batch = {k: np.stack([source[i][k] for i in range(4)]) for k in ("image", "tokens")}
-    new, metrics = jax.jit(lambda s, b, k: step.train_step(s, b, k, TINY, optimizers))(state, batch, jax.random.key(1))
+    train = jax.jit(lambda s, b, k: step.train_step(s, b, k, config, optimizers))
+    return state, *train(state, batch, jax.random.key(1))
+
+
+def test_train_step_updates_both_players_and_the_moving_average():
+    state, new, metrics = one_train_step(TINY)
     for player in ("generator", "discriminator"):
         assert int(new[player]["step"]) == 1
     moved = jax.tree.map(

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from flax import nnx
-from test_text2image import TINY  # the text-to-image tests' tiny players
+from test_text2image import TINY, one_train_step  # the text-to-image tests' tiny players and one step
 
 from mmjax.data.caption_parse import parse_prompt
 from mmjax.data.caption_swap import COLOUR, swap_binding, tables
@@ -18,7 +18,6 @@ from mmjax.gan.export import variables_of
 from mmjax.nn.attention import padding_mask
 from mmjax.text2image import export, step
 from mmjax.text2image.config import TextToImageConfig
-from mmjax.text2image.data import make_source
 from mmjax.text2image.model import TextToImageGenerator, build_players
 
 BOTH = dataclasses.replace(TINY, word_attention=True, hard_negative_weight=1.0)
@@ -142,11 +141,7 @@ def test_the_documented_example_and_specials_are_left_alone():
 
 @pytest.mark.slow  # compiles the whole train step, as tests/test_text2image.py's own step test (slow tier)
 def test_a_train_step_with_both_options_reports_finite_losses_and_the_hard_negative_term():
-    optimizers = step.make_optimizer(BOTH, 10)
-    state = step.init(BOTH, jax.random.key(0), optimizers)
-    source = make_source(BOTH)
-    batch = {k: np.stack([source[i][k] for i in range(4)]) for k in ("image", "tokens")}
-    new, metrics = jax.jit(lambda s, b, k: step.train_step(s, b, k, BOTH, optimizers))(state, batch, jax.random.key(1))
+    state, new, metrics = one_train_step(BOTH)
     assert {"hard_negative_loss", "d_swapped", "d_loss", "g_loss"} <= set(metrics)
     assert all(np.isfinite(float(v)) for v in metrics.values())
     moved = jax.tree.map(

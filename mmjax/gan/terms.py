@@ -1,4 +1,4 @@
-"""The loss terms the conditional GANs share, as :class:`mmjax.gan.round.Term` functions of D's outputs.
+"""The loss terms the conditional GANs share, as :class:`mmjax.gan.rounds.Term` functions of D's outputs.
 
 D's outputs for a D update come as three groups of rows, each a dict of D's heads (``logits`` [B], match
 vectors ``u``, ``v`` [B, M], and whatever other heads the model has):
