@@ -13,15 +13,17 @@ import pytest
 from mmjax.audio.wav import write_wav
 from mmjax.audio2image import export, step
 from mmjax.audio2image.config import AudioToImageConfig
-from mmjax.audio2image.data import NUM_CELLS, cell_targets, clip_from, make_source, model_batch
-from mmjax.audio2image.model import CELL_CLASSES, place_cells, slot_weights
+from mmjax.audio2image.data import clip_from, make_source, model_batch
+from mmjax.audio2image.model import slot_weights
 from mmjax.audio2image.task import TASK
 from mmjax.cli import main
 from mmjax.data import attributes as A
 from mmjax.data.audio import NUM_SAMPLES, SAMPLE_RATE
+from mmjax.data.cells import NUM_CELLS, cell_targets
 from mmjax.data.shapes import example
 from mmjax.eval.generators import load_generator
 from mmjax.eval.prompts import prompt_batch
+from mmjax.gan.cells import CELL_CLASSES, cell_loss, place_cells
 from mmjax.gan.rounds import moving_average
 from mmjax.nn import functional as F
 from mmjax.pretrained.audio import load_audio_model
@@ -167,7 +169,7 @@ def test_cell_loss_is_the_summed_cross_entropy_and_counts_object_cells_only():
         by_hand += -np.take_along_axis(log_p, targets[name][..., None], -1).sum() / 3
         right &= logits[name].argmax(-1) == targets[name]
     occupied = targets["shape"] != len(A.SHAPES)
-    loss, accuracy = step.cell_loss({k: jnp.asarray(v) for k, v in logits.items()}, targets)
+    loss, accuracy = cell_loss({k: jnp.asarray(v) for k, v in logits.items()}, targets)
     np.testing.assert_allclose(loss, by_hand, rtol=1e-5)
     np.testing.assert_allclose(accuracy, right[occupied].mean(), rtol=1e-6)
 

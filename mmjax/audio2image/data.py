@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -18,12 +17,10 @@ from mmjax.audio.wav import SILENCE, read_wav, resample
 from mmjax.audio2image.config import AudioToImageConfig
 from mmjax.data import attributes as A
 from mmjax.data.audio import NUM_SAMPLES, SAMPLE_RATE
+from mmjax.data.cells import cell_targets
 from mmjax.data.shapes import ShapesSource
 from mmjax.gan.sampler import Prompts, from_uint8
 
-NUM_CELLS = A.GRID * A.GRID
-# The attributes D's classifier names per cell; each gets one more class, "empty", for a cell with no object.
-CELL_ATTRIBUTES = (("shape", len(A.SHAPES)), ("colour", len(A.COLOURS)), ("size", len(A.SIZES)))
 LABEL_KEYS = ("num_objects", "shape", "colour", "size", "row", "col", "relation")  # what a clip states
 
 
@@ -33,27 +30,10 @@ def make_source(config: AudioToImageConfig, split: str = "train") -> ShapesSourc
     return ShapesSource(split, num_examples, ("image", "audio"), seed=config.data_seed, image_size=config.image_size)
 
 
-def cell_targets(labels: dict) -> dict[str, jax.Array]:
-    """What each grid cell holds: per attribute, ids ``[B, 9]`` with the extra id ``count`` for an empty cell.
-
-    ``labels``: batched Shapes labels (``shape``, ``colour``, ``size``, ``row``, ``col``, each ``[B, 2]``,
-    ``ABSENT`` for a missing second object). Naming cells rather than objects needs no object order.
-    """
-    row, col = jnp.asarray(labels["row"]), jnp.asarray(labels["col"])
-    cell = jnp.where(row == A.ABSENT, A.ABSENT, A.GRID * row + col)  # [B, 2]
-    in_cell = jax.nn.one_hot(cell, NUM_CELLS, dtype=jnp.int32)  # [B, 2, 9]: an absent object (-1) is nowhere
-    occupied = jnp.sum(in_cell, axis=1) > 0  # [B, 9]
-    targets = {}
-    for name, count in CELL_ATTRIBUTES:
-        value = jnp.sum(in_cell * jnp.asarray(labels[name])[:, :, None], axis=1)  # [B, 9]: the object's value
-        targets[name] = jnp.where(occupied, value, count).astype(jnp.int32)
-    return targets
-
-
 def model_batch(batch: dict) -> dict:
     """A Loader batch -> {"x": images in [-1, 1] ``[B, H, W, 3]``, "audio": clips ``[B, 4608]``, "cells": ...}.
 
-    ``cells`` (:func:`cell_targets`) is read only by D's auxiliary classifier, never by G.
+    ``cells`` (:func:`mmjax.data.cells.cell_targets`) is read only by D's auxiliary classifier, never by G.
     """
     return {
         "x": from_uint8(batch["image"]),

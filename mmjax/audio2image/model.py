@@ -48,17 +48,15 @@ from flax import nnx
 from mmjax.audio.features import FRAME_LENGTH, HOP_LENGTH
 from mmjax.audio.mel import EPS, N_MELS, log_mel_spectrogram
 from mmjax.audio2image.config import AudioToImageConfig
-from mmjax.audio2image.data import CELL_ATTRIBUTES, NUM_CELLS
-from mmjax.data import attributes as A
 from mmjax.data.audio import NUM_SAMPLES, SLOT
-from mmjax.data.render import cell_centre
+from mmjax.data.cells import NUM_CELLS
 from mmjax.gan.blocks import ProjectionFeatures, SubPixelGenerator, unit
+from mmjax.gan.cells import CELL_CLASSES, CellCondition, split_cells
 from mmjax.nn.attention import MultiHeadAttention
 from mmjax.nn.encoder import Encoder
 from mmjax.nn.position import PositionEncoding
 
 LOG_FLOOR = float(-np.log(EPS))  # |log eps| = 13.8: the log-mel value of silence is -LOG_FLOOR
-CELL_CLASSES = tuple(count + 1 for _, count in CELL_ATTRIBUTES)  # each attribute's values, then "empty"
 
 
 def check_audio(audio: jax.Array, batch: int | None = None) -> None:
@@ -72,12 +70,6 @@ def check_audio(audio: jax.Array, batch: int | None = None) -> None:
             f"audio must be float clips of shape [{rows}, {NUM_SAMPLES}] (Shapes clips at 8 kHz; "
             f"mmjax.audio2image.data.clip_from makes one of any sound), got {got}"
         )
-
-
-def split_cells(logits: jax.Array) -> dict[str, jax.Array]:
-    """Logits ``[B, 9, 15]`` -> per attribute ``[B, 9, values + 1]`` (the last class of each: empty)."""
-    pieces = jnp.split(logits, np.cumsum(CELL_CLASSES)[:-1].tolist(), axis=-1)
-    return {name: piece for (name, _), piece in zip(CELL_ATTRIBUTES, pieces)}
 
 
 class AudioEncoder(nnx.Module):
@@ -131,29 +123,6 @@ def slot_weights(num_frames: int) -> np.ndarray:
         first, last = (k * SLOT + FRAME_LENGTH // 2) // HOP_LENGTH, ((k + 1) * SLOT - FRAME_LENGTH // 2) // HOP_LENGTH
         weights[k, first : last + 1] = 1.0 / (last + 1 - first)
     return weights
-
-
-@functools.cache
-def place_cells(size: int) -> np.ndarray:
-    """``[size * size, 9]`` one-hot: the grid cell whose centre is nearest to each place of a size x size map."""
-    centres = np.array([cell_centre(r, 0, size)[0] for r in range(A.GRID)])  # [3]: rows' (and cols') centres
-    nearest = np.argmin(np.abs((np.arange(size) + 0.5)[:, None] - centres[None, :]), axis=1)  # [size]
-    cell = A.GRID * nearest[:, None] + nearest[None, :]  # [size, size]: row-major cell ids
-    return np.eye(NUM_CELLS, dtype=np.float32)[cell.reshape(-1)]
-
-
-class CellCondition(nnx.Module):
-    """The condition of each place of a size x size map: e(p) = s + W s_{cell(p)} + P_p, ``[B, size, size, E]``."""
-
-    def __init__(self, size: int, dim: int, *, rngs: nnx.Rngs):
-        self.slot = nnx.Linear(dim, dim, rngs=rngs)  # W
-        self.places = nnx.Param(jnp.zeros((size * size, dim)))  # P: where in its cell each place lies
-        self.size = size
-
-    def __call__(self, s: jax.Array, slots: jax.Array) -> jax.Array:
-        placed = jnp.einsum("pk,bke->bpe", place_cells(self.size), self.slot(slots))  # [B, size^2, E]
-        e = s[:, None, :] + placed + self.places[...]  # [B, size^2, E]
-        return e.reshape(s.shape[0], self.size, self.size, -1)
 
 
 class AudioToImageGenerator(SubPixelGenerator):

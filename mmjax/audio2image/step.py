@@ -4,7 +4,7 @@ result = loop.train(TASK, config, TrainConfig(steps=...))        # TASK of mmjax
 images = generate(config, result.state, audio, key)              # [B, 32, 32, 3] uint8 for clips [B, 4608]
 
 Each round (:mod:`mmjax.gan.rounds`): one D update, then one G update against the updated D, then G's moving
-average, with the shared terms of :mod:`mmjax.gan.terms` and the cells below.
+average, with the shared terms of :mod:`mmjax.gan.terms` and the cells of :mod:`mmjax.gan.cells`.
 
     L_D = E[sp(-D(x, a))] + 1/2 (E[sp(D(x, a'))] + E[sp(D(G(z, a), a))])
           + lambda NCE(u(x), v(a)) + mu CE_cells(x, y)
@@ -14,7 +14,7 @@ average, with the shared terms of :mod:`mmjax.gan.terms` and the cells below.
     CE_slots(a, y) = the same sum with G's ear q_k(y_ck | s_c(a)) = softmax(V s_c): a linear read-out of slot c
 
 sp = softplus; a' is another example's clip (a real image with the wrong sound counts as fake); y are the
-scene's labels laid out per cell (:func:`mmjax.audio2image.data.cell_targets`), "empty" where no object is.
+scene's labels laid out per cell (:func:`mmjax.data.cells.cell_targets`), "empty" where no object is.
 The classifier is AC-GAN (Odena et al. 2017) on the labels every Shapes example carries: D learns from real
 images what each cell holds, and G must draw images in which D reads the layout its clip describes. It is
 trained on real images only, so it cannot learn to accept a fake's layout. G's images depend on the clip
@@ -30,12 +30,12 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from mmjax.audio2image.config import AudioToImageConfig
-from mmjax.audio2image.data import CELL_ATTRIBUTES, model_batch, prompts
+from mmjax.audio2image.data import model_batch, prompts
 from mmjax.audio2image.model import build_players
 from mmjax.gan import rounds, sampler, terms, two_player
+from mmjax.gan.cells import cells
 from mmjax.gan.rounds import Term
 from mmjax.nn import functional as F
 
@@ -52,30 +52,6 @@ def graphs(config: AudioToImageConfig) -> tuple:
 def init(config: AudioToImageConfig, key: jax.Array, optimizers: dict) -> dict:
     """G and D with their optimiser states; G's train state also holds its moving average ``ema``."""
     return rounds.with_average(_init_players(config, key, optimizers))
-
-
-def cell_loss(cell_logits: dict, targets: dict) -> tuple[jax.Array, jax.Array]:
-    """CE_cells averaged over the batch, and how often an object's cell is read right (all three attributes).
-
-    The accuracy counts occupied cells only: 7 or 8 of the 9 cells are empty, and "empty" is easy to read.
-    """
-    total, right = 0.0, True
-    for name, _ in CELL_ATTRIBUTES:
-        logits, wanted = cell_logits[name], targets[name]  # [B, 9, K], [B, 9]
-        total = total + jnp.sum(optax.softmax_cross_entropy_with_integer_labels(logits, wanted), axis=1)  # [B]
-        right = right & (jnp.argmax(logits, axis=-1) == wanted)  # [B, 9]
-    occupied = targets[CELL_ATTRIBUTES[0][0]] != CELL_ATTRIBUTES[0][1]  # [B, 9]
-    return jnp.mean(total), jnp.sum(right & occupied) / jnp.maximum(jnp.sum(occupied), 1)
-
-
-def cells(group: str, head: str, prefix: str):
-    """CE_cells of ``out[group][head]`` against the per-cell targets; reports ``{prefix}_loss`` and ``_accuracy``."""
-
-    def term(out: dict, batch: dict):
-        value, accuracy = cell_loss(out[group][head], batch["cells"])
-        return value, {f"{prefix}_loss": value, f"{prefix}_accuracy": accuracy}
-
-    return term
 
 
 def discriminator_outputs(config, d_vars: dict, state: dict, batch: dict, key: jax.Array) -> tuple[dict, dict]:

@@ -46,8 +46,10 @@ def pairs(real: jax.Array, fake: jax.Array, condition: jax.Array) -> tuple[jax.A
 def split_pairs(outputs: dict, groups: tuple[str, ...] = GROUPS) -> dict[str, dict]:
     """D's outputs for a :func:`pairs` batch ``{head: [3B, ...]}`` -> ``{"real"|"fake"|"wrong": {head: [B, ...]}}``
     (``groups``: the names of the batch's blocks of B rows, in order, when a model appends more)."""
-    pieces = {name: jnp.split(value, len(groups)) for name, value in outputs.items()}
-    return {group: {name: pieces[name][i] for name in outputs} for i, group in enumerate(groups)}
+    return {  # a head may be a dict of arrays (per-cell heads): each of its leaves is cut the same way
+        group: jax.tree.map(lambda value, i=i: jnp.split(value, len(groups))[i], outputs)
+        for i, group in enumerate(groups)
+    }
 
 
 def adversarial_d(matching_aware: bool = True):
