@@ -102,7 +102,8 @@ def one_train_step(config: TextToImageConfig) -> tuple[dict, dict, dict]:
     optimizers = step.make_optimizer(config, 10)
     state = step.init(config, jax.random.key(0), optimizers)
     source = make_source(config)
-    batch = {k: np.stack([source[i][k] for i in range(4)]) for k in ("image", "tokens")}
+    keys = ("image", "tokens", "shape", "colour", "size", "row", "col")  # a Loader batch: pixels, ids, labels
+    batch = {k: np.stack([source[i][k] for i in range(4)]) for k in keys}
     train = jax.jit(lambda s, b, k: step.train_step(s, b, k, config, optimizers))
     return state, *train(state, batch, jax.random.key(1))
 
@@ -181,7 +182,8 @@ def test_tuning_starts_from_an_export_and_trains_g_through_the_frozen_captioner(
     np.testing.assert_allclose(loss, expected, rtol=1e-5)
 
     source = make_source(tuned_config)
-    batch = {k: np.stack([source[i][k] for i in range(4)]) for k in ("image", "tokens")}
+    keys = ("image", "tokens", "shape", "colour", "size", "row", "col")  # a Loader batch: pixels, ids, labels
+    batch = {k: np.stack([source[i][k] for i in range(4)]) for k in keys}
     run = jax.jit(lambda s, b, k: step.train_step(s, b, k, tuned_config, optimizers))
     new, metrics = run(state, batch, jax.random.key(1))
     assert np.isfinite(float(metrics["caption_nll"]))

@@ -17,7 +17,7 @@ from mmjax.eval.prompts import LABEL_KEYS, caption_targets, prompt_batch
 from mmjax.metrics.bleu import corpus_bleu
 from mmjax.metrics.captioning import caption_attribute_scores
 from mmjax.metrics.cider import cider_d
-from mmjax.metrics.coherence import attribute_accuracy
+from mmjax.metrics.coherence import attribute_accuracy, right_by_object_count
 from mmjax.metrics.diversity import distinct_outcome_fraction, mean_pairwise_distance
 from mmjax.metrics.frechet import frechet_distance
 from mmjax.metrics.judge.inference import judge_features, judge_labels_and_features, judge_videos
@@ -119,6 +119,8 @@ def evaluate_images(
     scores = quality_scores(judge, real, features, seed)
     targets = {k: prompts[k] for k in LABEL_KEYS if k != "motion"} if audio else caption_targets(prompts["caption"])
     scores.update({f"coherence_{k}": v for k, v in attribute_accuracy(labels, targets).items()})
+    # all_correct hides that one object can be drawn right and two not: split it by the prompts' object count
+    scores.update({f"coherence_{k}": v for k, v in right_by_object_count(labels, targets).items()})
     scores.update(
         diversity_scores(
             generate,

@@ -8,6 +8,7 @@ from mmjax.data.class_captions import DATASETS, tokenizer_for
 from mmjax.data.tokenizer import MAX_TOKENS, Tokenizer
 from mmjax.gan.configs import check_conditional_gan, check_divisible
 from mmjax.nn.transformer import TransformerConfig
+from mmjax.text2image.slots import NUM_CHOICES
 
 ARTIFACT = "shapes/text2image.npz"  # where the shipped model lies among the package's artifacts (export.py)
 MAKE_COMMAND = "mmjax train text2image --steps 6000 --run-dir runs/text2image && mmjax export runs/text2image"
@@ -16,6 +17,7 @@ ARCHITECTURE = (
     *("dataset", "image_size", "latent_dim", "width", "text_dim", "text_layers", "text_heads", "text_hidden"),
     "contrastive_dim",
     "word_attention",
+    "slots",
 )
 
 
@@ -39,6 +41,9 @@ class TextToImageConfig:
     word_weight: float = 1.0  # weight of D's caption-word classifier (AC-GAN, the caption's words as classes)
     matching_aware: bool = True  # GAN-INT-CLS: a real image with another example's caption counts as fake
     word_attention: bool = False  # G's up-blocks below full size also attend to the caption's token states
+    slots: bool = False  # G reads the caption into per-object slots and a layout, draws each object in its cell
+    reading_weight: float = 1.0  # with slots: G's reading of the caption, -log p(scene | caption) of its labels
+    cell_weight: float = 1.0  # with slots: D's per-cell attribute classifier (AC-GAN on the scene's labels)
     hard_negative_weight: float = 0.0  # eta: D also calls fake a real image whose caption's binding is swapped
     reconstruction_weight: float = 0.0  # rho: L1 between G(z, t) and the real image of caption t (pix2pix's term)
     caption_weight: float = 0.0  # nu: the frozen captioner's -log p(prompt | G's image) in L_G (the cycle's tuning)
@@ -66,6 +71,10 @@ class TextToImageConfig:
         check_divisible(self, "text_dim", "text_heads")
         if self.word_attention and (2 * self.width) % self.text_heads:  # the attended maps have 2w, 4w channels
             raise ValueError(f"word_attention needs 2 * width ({2 * self.width}) divisible by text_heads")
+        if self.slots and (self.dataset != "shapes" or self.word_attention):
+            raise ValueError("slots read Shapes scenes: use them with dataset shapes and without word_attention")
+        if self.slots and self.latent_dim <= NUM_CHOICES:
+            raise ValueError(f"slots make {NUM_CHOICES} choices with the latent: latent_dim must exceed that")
         if self.hard_negative_weight > 0 and self.dataset != "shapes":  # the swap reads Shapes words
             raise ValueError("hard_negative_weight > 0 swaps the words of Shapes captions; use it with dataset shapes")
         weights = (
@@ -74,6 +83,8 @@ class TextToImageConfig:
             "hard_negative_weight",
             "reconstruction_weight",
             "caption_weight",
+            "reading_weight",
+            "cell_weight",
         )
         check_conditional_gan(self, weights)
 

@@ -8,6 +8,7 @@ import functools
 import jax.numpy as jnp
 import numpy as np
 
+from mmjax.data.cells import cell_targets, picture_order
 from mmjax.data.class_captions import ClassCaptionSource, class_captions
 from mmjax.data.shapes import ShapesSource
 from mmjax.gan.sampler import Prompts, caption_prompts, from_uint8
@@ -26,11 +27,16 @@ def make_source(config: TextToImageConfig, split: str = "train") -> ShapesSource
 
 
 def model_batch(batch: dict) -> dict:
-    """A Loader batch -> {"x": images in [-1, 1] ``[B, H, W, 3]``, "tokens": caption ids ``[B, T]``}.
+    """A Loader batch -> {"x": images in [-1, 1] ``[B, H, W, 3]``, "tokens": caption ids ``[B, T]``, ...}.
 
-    Only pixels and token ids pass: the labels that also ride in a Shapes batch never reach the model.
+    A Shapes batch also gives its scenes: ``scene`` (the objects in the picture's order and their layout,
+    :func:`mmjax.data.cells.picture_order`) and ``cells`` (:func:`mmjax.data.cells.cell_targets`). Only a
+    model with ``slots`` reads them (G's reading, D's per-cell heads); the pooled model sees pixels and ids alone.
     """
-    return {"x": from_uint8(batch["image"]), "tokens": jnp.asarray(batch["tokens"], jnp.int32)}
+    out = {"x": from_uint8(batch["image"]), "tokens": jnp.asarray(batch["tokens"], jnp.int32)}
+    if "row" in batch:  # a Shapes batch carries its scenes' labels; a TFDS one does not
+        out["scene"], out["cells"] = picture_order(batch), cell_targets(batch)
+    return out
 
 
 @functools.cache

@@ -22,7 +22,10 @@ flattened: pooling would hide *where* things are):
                                                                     contrastive pair, Zhang et al. 2021)
     p(w | x) = sigmoid(W_w phi(x))_w                                which words the caption uses: AC-GAN's
                                                                     auxiliary classifier with words as classes
+    p(y | x, c) = softmax(W_c phi(x))  per cell and attribute        (``slots`` only: :mod:`mmjax.gan.cells`)
 The caption reaches both players only as token ids: no parser and no labels, so any captions train it.
+With ``slots`` (:mod:`mmjax.text2image.slots`) G reads the caption into per-object slots and a layout and draws
+each object in its cell: the scenes of the training captions then train that reading, and D's per-cell heads.
 """
 
 from __future__ import annotations
@@ -32,11 +35,14 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
+from mmjax.data.cells import NUM_CELLS
 from mmjax.gan.blocks import ProjectionFeatures, SubPixelGenerator, WordAttention, projection, unit
+from mmjax.gan.cells import CELL_CLASSES, CellCondition, split_cells
 from mmjax.nn.attention import padding_mask
 from mmjax.nn.encoder import Encoder
 from mmjax.nn.transformer import TokenEmbedding
 from mmjax.text2image.config import TextToImageConfig
+from mmjax.text2image.slots import SceneEmbedding, SlotReader, sample_scene
 
 
 def caption_ids(tokens) -> np.ndarray:
@@ -87,23 +93,50 @@ class TextToImageGenerator(SubPixelGenerator):
     """(z ``[B, latent]``, caption ids ``[B, T]``) -> images ``[B, H, W, 3]`` in [-1, 1].
 
     :meth:`draw` takes condition vectors ``s`` ``[B, E]`` instead of captions: a video generator passes one
-    per frame.
+    per frame. With ``slots`` G reads the caption into a scene and draws that (:mod:`mmjax.text2image.slots`).
     """
 
     def __init__(self, config: TextToImageConfig, *, rngs: nnx.Rngs):
         self.text = CaptionEncoder(config, config.text_dim, rngs=rngs)
         channels = self.build_drawing(config.latent_dim, config.width, config.text_dim, config.image_size, rngs=rngs)
-        if config.word_attention:  # only then: without it G's parameters are the shipped model's, path for path
-            heads, dim = config.text_heads, config.text_dim
+        heads, dim = config.text_heads, config.text_dim
+        # Only with these options: without them G's parameters are the shipped pooled model's, path for path.
+        if config.word_attention:
             self.word_attention = nnx.List([WordAttention(c, dim, heads, rngs=rngs) for c in channels[:-1]])
+        if config.slots:
+            self.reader = SlotReader(dim, dim, heads, rngs=rngs)
+            self.scene = SceneEmbedding(dim, rngs=rngs)
+            sizes = [8 * 2**i for i in range(len(channels))]  # every up-block's output map
+            self.cells = nnx.List([CellCondition(n, dim, rngs=rngs) for n in sizes])
 
     def __call__(self, z: jax.Array, tokens: jax.Array) -> jax.Array:
         self.check_latent(z)
         check_tokens(tokens, z.shape[0], self.text.max_tokens)
+        if hasattr(self, "reader"):
+            return self.draw_scene(z, sample_scene(self.read(tokens), z))
         if not hasattr(self, "word_attention"):
             return self.draw(z, self.text(tokens))
         h, mask = self.text.states(tokens)  # [B, T, D], [B, 1, 1, T]
         return self.draw(z, self.text.pool(h, tokens), (h, mask))
+
+    def read(self, tokens: jax.Array) -> dict[str, jax.Array]:
+        """G's reading of captions ``[B, T]`` (slots only): the logits of their scenes' layouts and attributes."""
+        h, mask = self.text.states(tokens)  # [B, T, D], [B, 1, 1, T]
+        return self.reader(h, mask, self.text.pool(h, tokens))
+
+    def draw_scene(self, z: jax.Array, scene: dict[str, jax.Array]) -> jax.Array:
+        """Images of scenes (a layout ``[B]`` and attributes ``[B, 2]`` in the picture's order; slots only)."""
+        s, cells = self.scene(scene)  # [B, E], [B, 9, E]
+        h = self.start(z, s)  # [B, 4, 4, 4w]
+        for block, condition in zip(self.blocks, self.cells):
+            h = block(h, condition(s, cells))  # [B, 2H, 2W, C], each place modulated by its cell's vector
+        return self.finish(h)
+
+    def draw_and_read(self, z: jax.Array, tokens: jax.Array, scene: dict[str, jax.Array]):
+        """(images of the captions' own ``scene``, G's reading of the captions): what a training step needs."""
+        self.check_latent(z)
+        check_tokens(tokens, z.shape[0], self.text.max_tokens)
+        return self.draw_scene(z, scene), self.read(tokens)
 
     def draw(self, z: jax.Array, s: jax.Array, words: tuple[jax.Array, jax.Array] | None = None) -> jax.Array:
         """Images for latents ``z`` and condition vectors ``s`` ``[B, E]``; with ``words`` (token states
@@ -126,6 +159,8 @@ class TextToImageDiscriminator(ProjectionFeatures):
         self.text = CaptionEncoder(config, config.text_dim, rngs=rngs)
         self.text_match = self.build_heads(feature_dim, config.text_dim, config.contrastive_dim, rngs=rngs)  # B
         self.words = nnx.Linear(feature_dim, config.text().vocab_size, rngs=rngs)  # W_w
+        if config.slots:  # the scene's labels train G's reading; D names each cell's content from them too
+            self.cells = nnx.Linear(feature_dim, NUM_CELLS * sum(CELL_CLASSES), rngs=rngs)  # W_c
 
     def features(self, x: jax.Array) -> jax.Array:
         """phi(x): images ``[B, H, W, 3]`` -> the final 4x4 map flattened ``[B, 16 C]``."""
@@ -139,12 +174,15 @@ class TextToImageDiscriminator(ProjectionFeatures):
         phi = self.features(x)  # [B, F]
         check_tokens(tokens, x.shape[0], self.text.max_tokens)
         s = self.text(tokens)  # [B, E]
-        return {
+        out = {
             "logits": projection(self.psi, phi, self.project(s)),
             "u": unit(self.image_match(phi)),
             "v": unit(self.text_match(s)),
             "words": self.words(phi),
         }
+        if hasattr(self, "cells"):  # per attribute [B, 9, values + 1]
+            out["cells"] = split_cells(self.cells(phi).reshape(phi.shape[0], NUM_CELLS, sum(CELL_CLASSES)))
+        return out
 
 
 def build_players(config: TextToImageConfig, key: jax.Array) -> tuple[TextToImageGenerator, TextToImageDiscriminator]:

@@ -9,8 +9,10 @@ average, with the terms of :mod:`mmjax.gan.terms` (and, for tuning, :mod:`mmjax.
     L_D = E[sp(-D(x, t))] + 1/2 (E[sp(D(x, t'))] + E[sp(D(G(z, t), t))])
           + lambda NCE(u(x), v(t)) + mu [BCE(W_w phi(x), words(t)) + BCE(W_w phi(G(z, t)), 0)]
           [+ eta E[sp(D(x, t~))]]         t~ = swap_binding(t): t's words bound otherwise (hard negatives)
+          [+ mu_c CE_cells(x, y)]         (slots: D names what each cell holds, :mod:`mmjax.gan.cells`)
     L_G = E[sp(-D(G(z, t), t))] + lambda NCE(u(G(z, t)), v(t)) + mu BCE(W_w phi(G(z, t)), words(t))
           [+ rho |G(z, t) - x|_1] [+ nu (-log C(t | G(z, t)))]         (reconstruction, the cycle's tuning)
+          [+ r (-log p_G(y | t)) + mu_c CE_cells(G(z, y), y)]    (slots: G draws the caption's own scene y)
     NCE(u, v) = 1/2 [CE(u v^T / tau, I) + CE(v u^T / tau, I)]        (rows: the batch's images/captions)
     words(t)_w = [word w occurs in caption t]                          (a multi-hot over the vocabulary)
 
@@ -36,9 +38,10 @@ from mmjax.data.caption_swap import swap_binding
 from mmjax.data.class_captions import ClassCaptionSource, class_captions
 from mmjax.gan import export as gan_export
 from mmjax.gan import rounds, sampler, terms, two_player
+from mmjax.gan.cells import cells
 from mmjax.gan.rounds import Term
 from mmjax.nn import functional as F
-from mmjax.text2image import export, tuning
+from mmjax.text2image import export, slots, tuning
 from mmjax.text2image.config import TextToImageConfig
 from mmjax.text2image.data import model_batch, prompts
 from mmjax.text2image.model import build_players, caption_ids
@@ -75,11 +78,21 @@ def init(config: TextToImageConfig, key: jax.Array, optimizers: dict, warm: dict
     return state
 
 
+def draw_fakes(config, g_vars: dict, batch: dict, key: jax.Array) -> tuple[jax.Array, dict | None]:
+    """G's pictures of the batch's captions, one latent per row from ``key``, and (with slots) G's reading of
+    the captions: a G with slots draws the captions' own scenes while it learns to read them (teacher forcing)."""
+    if not config.slots:
+        return sampler.draw(graphs(config)[0], config, g_vars, batch["tokens"], key), None
+    z = jax.random.normal(key, (batch["tokens"].shape[0], config.latent_dim))  # [B, latent]
+    args = (z, batch["tokens"], batch["scene"])
+    return F.call(graphs(config)[0], g_vars, *args, method="draw_and_read")[0]
+
+
 def discriminator_outputs(config, d_vars: dict, state: dict, batch: dict, key: jax.Array) -> tuple[dict, dict]:
     """D's heads for the real pairs, G's fakes (drawn from ``key``, held fixed), the mismatched pairs and, with
     hard negatives, the real images with their captions' binding swapped (one call of D for all)."""
     g = state["generator"]
-    fake = sampler.draw(graphs(config)[0], config, {"params": g["params"], "state": g["state"]}, batch["tokens"], key)
+    fake = draw_fakes(config, {"params": g["params"], "state": g["state"]}, batch, key)[0]
     pictures, captions = terms.pairs(batch["x"], jax.lax.stop_gradient(fake), batch["tokens"])
     groups = terms.GROUPS
     if config.hard_negative_weight > 0:  # (x, t~): [3B + B] rows
@@ -92,8 +105,10 @@ def discriminator_outputs(config, d_vars: dict, state: dict, batch: dict, key: j
 
 def generator_outputs(config, g_vars: dict, state: dict, batch: dict, key: jax.Array) -> tuple[dict, None]:
     """D's heads (held fixed) for G's pictures of the batch's captions; the tuning's reading of them."""
-    fake = sampler.draw(graphs(config)[0], config, g_vars, batch["tokens"], key)
+    fake, reading = draw_fakes(config, g_vars, batch, key)
     out = {"fake": F.call(graphs(config)[1], state["discriminator"], fake, batch["tokens"], method="heads")[0]}
+    if reading is not None:
+        out["reading"] = reading
     if config.reconstruction_weight > 0:  # the real image drawn for the same caption, pixel by pixel
         out["g_l1"] = jnp.mean(jnp.abs(fake - batch["x"]))
     if config.caption_weight > 0:  # the cycle's tuning: can the captioner read the prompt back?
@@ -113,6 +128,12 @@ def game(config: TextToImageConfig) -> rounds.Game:
     if config.hard_negative_weight > 0:
         d_terms += (Term("hard_negative", config.hard_negative_weight, terms.hard_negative_d),)
     g_terms += (Term("words", config.word_weight, terms.words_g),)
+    if config.slots:  # G's reading of the caption; D names each cell's content, of reals and of G's pictures
+        d_terms += (Term("cells", config.cell_weight, cells("real", "cells", "cell")),)
+        g_terms += (
+            Term("reading", config.reading_weight, slots.reading_term),
+            Term("cells", config.cell_weight, cells("fake", "cells", "g_cell")),
+        )
     if config.reconstruction_weight > 0:
         g_terms += (Term("reconstruction", config.reconstruction_weight, _reported("g_l1")),)
     if config.caption_weight > 0:
