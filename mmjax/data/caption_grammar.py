@@ -19,6 +19,7 @@ slot with ``large``), are what :mod:`mmjax.data.caption_parse` reads prompts wit
 from __future__ import annotations
 
 import functools
+import itertools
 from typing import NamedTuple
 
 import numpy as np
@@ -79,19 +80,32 @@ def _pattern(template: str, slots: dict[str, list[Slot]]) -> list[Slot]:
     return pattern
 
 
-@functools.lru_cache(maxsize=2)
-def labelled_patterns(video: bool = False) -> tuple[tuple[Slot, ...], ...]:
+def _partial_forms(pattern: list[Slot]) -> list[tuple[Slot, ...]]:
+    """The pattern with each object's size and colour slots kept or left out (the whole pattern first)."""
+    optional = [i for i, slot in enumerate(pattern) if slot.kind in ("size", "colour")]
+    forms = []
+    for dropped in itertools.product((False, True), repeat=len(optional)):
+        gone = {i for i, drop in zip(optional, dropped) if drop}
+        forms.append(tuple(slot for i, slot in enumerate(pattern) if i not in gone))
+    return forms
+
+
+@functools.lru_cache(maxsize=4)
+def labelled_patterns(video: bool = False, partial: bool = False) -> tuple[tuple[Slot, ...], ...]:
     """Every caption template as a sequence of :class:`Slot`: the grammar with the meaning of each phrase.
 
     ``video=True``: the video captions, each still template followed by ``{verb} {motion}``
-    (:data:`mmjax.data.captions.VIDEO_TEMPLATE`).
+    (:data:`mmjax.data.captions.VIDEO_TEMPLATE`). ``partial=True`` also reads partial captions: any object's
+    size or colour, and a single object's cell, may be left out (:data:`mmjax.data.captions.LEAVE_OUT`).
     """
     slots, patterns = _slots(video), []
-    for template in (*C.ONE_OBJECT_TEMPLATES, *C.TWO_OBJECT_TEMPLATES):
+    templates = (*C.ONE_OBJECT_TEMPLATES, *C.TWO_OBJECT_TEMPLATES, *(C.UNPLACED_TEMPLATES if partial else ()))
+    for template in templates:
         if video:
             template = C.VIDEO_TEMPLATE.replace("{still}", template)
-        patterns.append(tuple(_pattern(template, slots)))
-    return tuple(patterns)
+        pattern = _pattern(template, slots)
+        patterns += _partial_forms(pattern) if partial else [tuple(pattern)]
+    return tuple(patterns)  # whole captions first
 
 
 def caption_patterns(video: bool = False) -> list[list[tuple[tuple[str, ...], ...]]]:

@@ -44,11 +44,12 @@ _FILLERS = {"a", "the", "there", "is", "in", "at"}  # the templates' own words: 
 
 @dataclasses.dataclass(frozen=True)
 class ParsedObject:
-    """One object a caption states; ``row``/``col`` ABSENT where it states no cell (two-object captions)."""
+    """One object a caption states; ABSENT for what it does not state (no cell in two-object captions; any
+    of size, colour and cell in a partial caption)."""
 
-    size: int
-    colour: int
-    shape: int
+    size: int = A.ABSENT
+    colour: int = A.ABSENT
+    shape: int = A.ABSENT
     row: int = A.ABSENT
     col: int = A.ABSENT
 
@@ -124,15 +125,16 @@ def _match(pattern, words: tuple[str, ...], s: int = 0, i: int = 0) -> list | No
     return None
 
 
-def parse_prompt(text: str, video: bool = False) -> ParsedCaption:
+def parse_prompt(text: str, video: bool = False, partial: bool = False) -> ParsedCaption:
     """The scene the caption ``text`` states (lower-cased, split at white space; punctuation is not read).
 
-    ``video=True`` reads video captions (a still caption, then ``{verb} {motion}``). Raises
+    ``video=True`` reads video captions (a still caption, then ``{verb} {motion}``); ``partial=True`` also
+    partial captions ("a red circle", "a circle at the top", "a big square above a circle"). Raises
     :class:`CaptionStopError` (a ValueError) where the grammar stops, saying where and what it expected.
     """
     if not isinstance(text, str):
         raise TypeError(f"a caption must be a string, got {type(text).__name__}")
-    words, patterns = text.lower().split(), labelled_patterns(video)
+    words, patterns = text.lower().split(), labelled_patterns(video, partial)
     phrases = [[slot.phrases for slot in pattern] for pattern in patterns]
     states = start_states(phrases)
     for index, word in enumerate(words):  # run the grammar's NFA to find where reading stops, if it does

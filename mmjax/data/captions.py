@@ -51,33 +51,45 @@ ONE_OBJECT_TEMPLATES = (
 )
 TWO_OBJECT_TEMPLATES = ("a {first} {relation} a {second}", "there is a {first} {relation} a {second}")
 VIDEO_TEMPLATE = "{still} {verb} {motion}"
+# Partial captions leave some of an object's size and colour, or one object's cell, unstated ("a red circle",
+# "a circle at the top", "a big square above a circle"): what they leave out is anything the world allows.
+UNPLACED_TEMPLATES = ("a {object}", "there is a {object}")  # one object, its cell left out
+LEAVE_OUT = ("size", "colour", "cell")  # what a partial caption may leave unstated (a shape is always named)
 
 
 def _pick(options: tuple[str, ...], rng: np.random.Generator) -> str:
     return options[int(rng.integers(len(options)))]
 
 
-def _object_phrase(obj, rng: np.random.Generator) -> str:
+def _object_phrase(obj, rng: np.random.Generator, leave_out=()) -> str:
     size = _pick(SIZE_WORDS[A.SIZES[obj.size]], rng)
-    return f"{size} {A.COLOURS[obj.colour]} {A.SHAPES[obj.shape]}"
+    words = [size] if "size" not in leave_out else []
+    words += [A.COLOURS[obj.colour]] if "colour" not in leave_out else []
+    return " ".join([*words, A.SHAPES[obj.shape]])
 
 
-def describe(scene: Scene, rng: np.random.Generator, video: bool = False) -> str:
-    """A random paraphrase of ``scene``; with ``video=True`` it also says how the scene moves."""
+def describe(scene: Scene, rng: np.random.Generator, video: bool = False, leave_out=()) -> str:
+    """A random paraphrase of ``scene``; with ``video=True`` it also says how the scene moves.
+
+    ``leave_out``: kinds of LEAVE_OUT the caption does not state (for every object; "cell" for one object only).
+    """
     if len(scene.objects) == 1:
         obj = scene.objects[0]
-        still = _pick(ONE_OBJECT_TEMPLATES, rng).format(
-            object=_object_phrase(obj, rng), cell=_pick(CELL_PHRASES[obj.cell], rng)
-        )
+        if "cell" in leave_out:
+            still = _pick(UNPLACED_TEMPLATES, rng).format(object=_object_phrase(obj, rng, leave_out))
+        else:
+            still = _pick(ONE_OBJECT_TEMPLATES, rng).format(
+                object=_object_phrase(obj, rng, leave_out), cell=_pick(CELL_PHRASES[obj.cell], rng)
+            )
     else:
         first, second = scene.objects
         relation = A.RELATIONS[scene.relation]
         if rng.integers(2):  # say it the other way round: "B below A" describes the same picture
             first, second, relation = second, first, INVERSE_RELATION[relation]
         still = _pick(TWO_OBJECT_TEMPLATES, rng).format(
-            first=_object_phrase(first, rng),
+            first=_object_phrase(first, rng, leave_out),
             relation=_pick(RELATION_WORDS[relation], rng),
-            second=_object_phrase(second, rng),
+            second=_object_phrase(second, rng, leave_out),
         )
     if not video:
         return still

@@ -14,7 +14,7 @@ import numpy as np
 
 from mmjax.data import attributes as A
 from mmjax.data.audio import sonify
-from mmjax.data.captions import describe
+from mmjax.data.captions import LEAVE_OUT, describe
 from mmjax.data.render import check_image_size, render_image, render_video
 from mmjax.data.scene import sample_scene
 from mmjax.data.tokenizer import Tokenizer
@@ -31,8 +31,13 @@ def example(
     image_size: int = 32,
     num_frames: int = 8,
     tokenizer: Tokenizer | None = None,
+    partial: float = 0.0,
 ) -> dict[str, Any]:
-    """Example ``index`` of ``split`` as a dict of numpy arrays (labels always included)."""
+    """Example ``index`` of ``split`` as a dict of numpy arrays (labels always included).
+
+    ``partial``: the probability that the still caption is a partial one (:func:`leave_out`); the labels
+    stay the whole scene's, so a model that reads such captions learns what unstated attributes may be.
+    """
     unknown = set(modalities) - set(MODALITIES)
     if unknown:
         raise ValueError(f"unknown modalities {sorted(unknown)}; expected a subset of {MODALITIES}")
@@ -45,7 +50,8 @@ def example(
         tokenizer = Tokenizer.default()
     # Captions draw from their own streams, so asking for them never changes the scene.
     if "caption" in modalities:
-        out["caption"] = describe(scene, np.random.default_rng([seed, A.split_id(split), index, 1]))
+        unstated = leave_out(scene, np.random.default_rng([seed, A.split_id(split), index, 3]), partial)
+        out["caption"] = describe(scene, np.random.default_rng([seed, A.split_id(split), index, 1]), leave_out=unstated)
         out["tokens"] = tokenizer.encode(out["caption"])
     if "video" in modalities:
         rng = np.random.default_rng([seed, A.split_id(split), index, 2])
@@ -58,6 +64,18 @@ def example(
     return out
 
 
+def leave_out(scene, rng: np.random.Generator, partial: float) -> tuple[str, ...]:
+    """With probability ``partial``, a non-empty random set of the kinds a caption of ``scene`` may leave out
+    (size, colour, and the cell of a single object); otherwise none."""
+    if partial <= 0 or rng.random() >= partial:
+        return ()
+    kinds = [k for k in LEAVE_OUT if k != "cell" or len(scene.objects) == 1]
+    while True:  # each kind with probability 1/2, until at least one is left out
+        chosen = tuple(k for k in kinds if rng.random() < 0.5)
+        if chosen:
+            return chosen
+
+
 class ShapesSource:
     """A random-access data source over one split of the Shapes world.
 
@@ -68,6 +86,7 @@ class ShapesSource:
       seed: world seed; the same seed gives the same examples everywhere.
       image_size: canvas side in pixels (>= 16).
       num_frames: frames per video (>= 2).
+      partial: the probability that an example's still caption is partial (:func:`leave_out`).
     """
 
     def __init__(
@@ -78,6 +97,7 @@ class ShapesSource:
         seed: int = 0,
         image_size: int = 32,
         num_frames: int = 8,
+        partial: float = 0.0,
     ):
         A.split_id(split)  # validates the split name
         if isinstance(modalities, str):
@@ -88,7 +108,9 @@ class ShapesSource:
         self.num_examples = DEFAULT_SIZES[split] if num_examples is None else int(num_examples)
         if self.num_examples < 1:
             raise ValueError(f"num_examples must be >= 1, got {num_examples}")
-        self.tokenizer = Tokenizer.default()
+        if not 0.0 <= partial <= 1.0:
+            raise ValueError(f"partial must be a probability in [0, 1], got {partial}")
+        self.tokenizer, self.partial = Tokenizer.default(), float(partial)
 
     def __len__(self) -> int:
         return self.num_examples
@@ -99,7 +121,14 @@ class ShapesSource:
         if not 0 <= index < self.num_examples:
             raise IndexError(f"index {index} out of range for a source of {self.num_examples} examples")
         return example(
-            self.seed, self.split, int(index), self.modalities, self.image_size, self.num_frames, self.tokenizer
+            self.seed,
+            self.split,
+            int(index),
+            self.modalities,
+            self.image_size,
+            self.num_frames,
+            self.tokenizer,
+            self.partial,
         )
 
     def __repr__(self) -> str:

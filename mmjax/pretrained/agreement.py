@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from mmjax.data import attributes as A
+from mmjax.data.caption_parse import parse_prompt
 from mmjax.data.captions import INVERSE_RELATION, CaptionParseError, parse_caption
 from mmjax.pretrained.prompts import normalise
 
@@ -34,8 +35,20 @@ def _object_differences(said: dict, read: dict, which: str, keys=OBJECT_FACTS) -
     return [
         f"{which}{key}: prompt {NAMES[key][said[key]]}, caption {NAMES[key][read[key]]}"
         for key in keys
-        if said[key] != read[key]
+        if key in said and said[key] != read[key]  # a partial prompt does not state every fact
     ]
+
+
+def prompt_facts(prompt: str) -> dict:
+    """The facts a prompt states, as :func:`parse_caption` gives them; a partial prompt ("a red circle")
+    gives only those it states (:func:`mmjax.data.caption_parse.parse_prompt`)."""
+    text = normalise(prompt)
+    try:
+        return parse_caption(text)
+    except CaptionParseError:
+        parsed = parse_prompt(text, partial=True)  # a CaptionParseError of its own where it is no prompt either
+    objects = [{k: v for k, v in vars(obj).items() if v != A.ABSENT} for obj in parsed.objects]
+    return {"num_objects": len(objects), "objects": objects, "relation": parsed.relation, "motion": parsed.motion}
 
 
 def _pair_differences(said: dict, read: dict) -> list[str]:
@@ -61,7 +74,7 @@ def agreement(prompt: str, caption: str) -> Agreement:
     disagrees. A prompt that is not one raises CaptionParseError
     (a ValueError): there are no facts to compare with.
     """
-    said = parse_caption(normalise(prompt))
+    said = prompt_facts(prompt)
     try:
         read = parse_caption(normalise(caption))
     except CaptionParseError:

@@ -86,7 +86,8 @@ class ShapesModel:
         model does not know raises UnknownWordsError, which lists what it can draw; known words that make
         no whole caption ("a red circle") raise UnparsedPromptError, which suggests one that does.
         """
-        tokens = encode_prompts(texts)  # [N, T]
+        partial = self.text2image_config.partial_captions > 0  # the model learned what unstated means
+        tokens = encode_prompts(texts, partial, _check_seed(seed))  # [N, T]
         key = jax.random.key(_check_seed(seed))
         return generate(self.text2image_config, self._g_variables, tokens, key, CHUNK)  # [N, H, W, 3]
 

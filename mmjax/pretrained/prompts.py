@@ -25,6 +25,7 @@ Every character that is not a letter, digit or white space becomes a space, so "
 from __future__ import annotations
 
 import difflib
+import re
 
 import numpy as np
 
@@ -115,6 +116,12 @@ class UnknownWordsError(ValueError):
 SHAPE_OF_A_CAPTION = (
     "a <size> <colour> <shape> in the <position>, or a <size> <colour> <shape> <relation> a <size> <colour> <shape>"
 )
+WHOLE_CAPTIONS = "It was trained on whole captions only and needs every attribute stated, in order"
+PARTIAL_CAPTIONS = "It reads one or two shapes; size, colour and one shape's position may be left out"
+SHAPE_OF_A_PARTIAL_CAPTION = (
+    "a [size] [colour] <shape> [in the <position>], or a [size] [colour] <shape> <relation> a [size] [colour] "
+    "<shape> (relations: above, below, left of, right of, next to, and)"
+)
 
 
 class UnparsedPromptError(ValueError):
@@ -123,17 +130,23 @@ class UnparsedPromptError(ValueError):
     there (see :class:`mmjax.data.caption_parse.CaptionStopError`), ``suggestion`` a prompt that works."""
 
     def __init__(
-        self, prompt: str, error: CaptionStopError, suggestion: str, why: str, shape: str = SHAPE_OF_A_CAPTION
+        self,
+        prompt: str,
+        error: CaptionStopError,
+        suggestion: str,
+        why: str,
+        shape: str = SHAPE_OF_A_CAPTION,
+        needs: str = WHOLE_CAPTIONS,
     ):
         """``error``: where the grammar stopped; ``why``: how ``suggestion`` was found; ``shape``: the
-        captions the model reads, in words."""
+        captions the model reads, in words; ``needs``: what the model needs of a prompt, in words."""
         self.prompt, self.stop, self.expected, self.suggestion = prompt, error.stop, error.expected, suggestion
         stopped = describe_stop(error.words, error.stop, error.expected)
         super().__init__(
             "\n".join(
                 [
                     f'the Shapes model cannot draw "{prompt}": {stopped}.',
-                    f"It was trained on whole captions only and needs every attribute stated, in order: {shape}.",
+                    f"{needs}: {shape}.",
                     f'Try "{suggestion}" ({why}).',
                 ]
             )
@@ -183,6 +196,38 @@ def normalise(text: str) -> str:
     return " ".join(kept.split())
 
 
+PLURALS = {f"{shape}es" if shape.endswith("s") else f"{shape}s": shape for shape in A.SHAPES}  # crosses, circles
+TWO = re.compile(rf"\b(?:there are )?two ((?:\w+ )*?)({'|'.join(PLURALS)})\b")
+PLAIN_RELATIONS = tuple(phrases[0] for phrases in C.RELATION_WORDS.values())  # above, ..., to the right of
+NEXT_TO = ("left of", "right of")
+
+
+def resolve(prompt: str, rng: np.random.Generator | None = None, partial: bool = False) -> str:
+    """Everyday phrasing the captions say otherwise, rewritten into the grammar's words; where the phrasing
+    leaves a relation free, ``rng`` picks one (the caller seeds it with the picture's seed):
+
+        "center" -> "centre";  "on the left" -> "at the left";  "there are" -> "there is"
+        "red circle"        -> "a red circle"   (``partial``: for a model that reads partial captions)
+        "X next to Y"       -> "X left of Y" or "X right of Y"
+        "X and Y"           -> "X <relation> Y", any of above, below, left of, right of
+        "two green circles" -> "a green circle <relation> a green circle"
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    text = f" {prompt} ".replace(" center ", " centre ").replace(" on the ", " at the ")
+    match = TWO.search(text)
+    if match:  # the same object twice
+        obj = f"{match.group(1)}{PLURALS[match.group(2)]}"
+        text = text.replace(match.group(0), f"a {obj} {PLAIN_RELATIONS[rng.integers(4)]} a {obj}", 1)
+    text = text.replace(" there are ", " there is ")
+    if partial and text.split() and text.split()[0] not in ("a", "there"):  # "red circle": add the article
+        text = f" a{text}"
+    if " next to " in text:
+        text = text.replace(" next to ", f" {NEXT_TO[rng.integers(2)]} ", 1)
+    if " and " in text:
+        text = text.replace(" and ", f" {PLAIN_RELATIONS[rng.integers(4)]} ", 1)
+    return " ".join(text.split())
+
+
 def suggest(word: str, known=None) -> list[str]:
     """Up to three known words close to ``word``: its everyday meaning, then close spellings (difflib)."""
     known = sorted(drawable_words() if known is None else known)
@@ -190,9 +235,11 @@ def suggest(word: str, known=None) -> list[str]:
     return close + [match for match in difflib.get_close_matches(word, known, n=3) if match not in close][:3]
 
 
-def check_prompt(text: str) -> str:
-    """The normalised prompt, or a clear error: not a string, empty, unknown words, too long, not a caption."""
-    prompt = normalise(text)
+def check_prompt(text: str, partial: bool = False, rng: np.random.Generator | None = None) -> str:
+    """The normalised prompt (everyday phrasing :func:`resolve`d, its free relations picked by ``rng``), or a
+    clear error: not a string, empty, unknown words, too long, not a caption. ``partial``: the model reads
+    partial captions ("a red circle"), so the prompt may leave size, colour and a single object's cell out."""
+    prompt = resolve(normalise(text), rng, partial)
     if not prompt:
         raise ValueError(f"the prompt {text!r} has no words; try e.g. {EXAMPLES[0]!r}")
     known = drawable_words()
@@ -205,17 +252,28 @@ def check_prompt(text: str) -> str:
             f"the prompt has {num_words} words; the model reads at most {MAX_WORDS}: describe one or two shapes, "
             f'e.g. "{EXAMPLES[1]}"'
         )
-    parse_or_explain(prompt)  # known words in no caption's order would be drawn as garbage
+    if not partial:
+        parse_or_explain(prompt)  # known words in no caption's order would be drawn as garbage
+        return prompt
+    try:
+        parse_prompt(prompt, partial=True)
+    except CaptionStopError as error:
+        suggestion, why = _suggestion(prompt)
+        raise UnparsedPromptError(
+            prompt, error, suggestion, why, SHAPE_OF_A_PARTIAL_CAPTION, PARTIAL_CAPTIONS
+        ) from None
     return prompt
 
 
-def encode_prompt(text: str) -> np.ndarray:
+def encode_prompt(text: str, partial: bool = False, rng: np.random.Generator | None = None) -> np.ndarray:
     """Token ids int32 ``[MAX_TOKENS]`` of a checked, normalised prompt (see :func:`check_prompt`)."""
-    return Tokenizer.default().encode(check_prompt(text))
+    return Tokenizer.default().encode(check_prompt(text, partial, rng))
 
 
-def encode_prompts(texts) -> np.ndarray:
-    """Token ids int32 ``[N, MAX_TOKENS]`` of a list of prompts; an error names the prompt it is about."""
+def encode_prompts(texts, partial: bool = False, seed: int = 0) -> np.ndarray:
+    """Token ids int32 ``[N, MAX_TOKENS]`` of a list of prompts; an error names the prompt it is about.
+
+    Where prompt i leaves a relation free ("and", "next to", "two ..."), ``(seed, i)`` picks it."""
     if isinstance(texts, str) or not isinstance(texts, (list, tuple)):
         raise TypeError(f"prompts must be a list of strings, got {type(texts).__name__}; for one use encode_prompt")
     if not texts:
@@ -223,7 +281,7 @@ def encode_prompts(texts) -> np.ndarray:
     rows = []
     for index, text in enumerate(texts):
         try:
-            rows.append(encode_prompt(text))
+            rows.append(encode_prompt(text, partial, np.random.default_rng([seed, index])))
         except (UnknownWordsError, UnparsedPromptError):
             raise  # its message already quotes the prompt
         except (ValueError, TypeError) as error:

@@ -44,6 +44,7 @@ class TextToImageConfig:
     slots: bool = False  # G reads the caption into per-object slots and a layout, draws each object in its cell
     reading_weight: float = 1.0  # with slots: G's reading of the caption, -log p(scene | caption) of its labels
     cell_weight: float = 1.0  # with slots: D's per-cell attribute classifier (AC-GAN on the scene's labels)
+    partial_captions: float = 0.0  # share of training captions that leave size, colour or a cell unstated
     hard_negative_weight: float = 0.0  # eta: D also calls fake a real image whose caption's binding is swapped
     reconstruction_weight: float = 0.0  # rho: L1 between G(z, t) and the real image of caption t (pix2pix's term)
     caption_weight: float = 0.0  # nu: the frozen captioner's -log p(prompt | G's image) in L_G (the cycle's tuning)
@@ -75,6 +76,10 @@ class TextToImageConfig:
             raise ValueError("slots read Shapes scenes: use them with dataset shapes and without word_attention")
         if self.slots and self.latent_dim <= NUM_CHOICES:
             raise ValueError(f"slots make {NUM_CHOICES} choices with the latent: latent_dim must exceed that")
+        if not 0.0 <= self.partial_captions <= 1.0:
+            raise ValueError(f"partial_captions must be a probability in [0, 1], got {self.partial_captions}")
+        if self.partial_captions > 0 and not self.slots:  # a pooled G has no reading to learn "any" with
+            raise ValueError("partial_captions > 0 trains G's reading of what a caption leaves free; set slots=true")
         if self.hard_negative_weight > 0 and self.dataset != "shapes":  # the swap reads Shapes words
             raise ValueError("hard_negative_weight > 0 swaps the words of Shapes captions; use it with dataset shapes")
         weights = (

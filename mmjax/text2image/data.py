@@ -23,7 +23,10 @@ def make_source(config: TextToImageConfig, split: str = "train") -> ShapesSource
     num_examples = config.num_train_examples if split == "train" else config.num_eval_examples
     if config.dataset != "shapes":
         return ClassCaptionSource(config.dataset, split, num_examples, config.tfds_data_dir)
-    return ShapesSource(split, num_examples, ("image", "caption"), seed=config.data_seed, image_size=config.image_size)
+    partial = config.partial_captions if split == "train" else 0.0  # evaluation prompts state every attribute
+    return ShapesSource(
+        split, num_examples, ("image", "caption"), seed=config.data_seed, image_size=config.image_size, partial=partial
+    )
 
 
 def model_batch(batch: dict) -> dict:
