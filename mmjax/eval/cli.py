@@ -20,6 +20,9 @@ SPLITS = ("test", "test_heldout")
 DECODINGS = ("free", "constrained")
 
 
+PARTIAL_PROMPTS, PARTIAL_SAMPLES = 200, 8  # --partial: prompts per split, pictures per prompt
+
+
 def evaluate(kind: str, function, judge, split: str, num_samples: int, seed: int, encoder=None) -> dict[str, float]:
     from mmjax.eval.evaluate import evaluate_captions, evaluate_images, evaluate_videos
 
@@ -130,6 +133,12 @@ def run(args: argparse.Namespace) -> int:
     for name, kind, function in targets:
         for split in splits:
             scores = evaluate(kind, function, judge, split, args.num_samples, args.seed, encoder)
+            if args.partial and kind == "image":
+                from mmjax.eval.partial import evaluate_partial
+
+                count = min(args.num_samples, PARTIAL_PROMPTS)
+                partial = evaluate_partial(function, judge, split, count, PARTIAL_SAMPLES, args.seed)
+                scores.update({f"partial_{k}": v for k, v in partial.items()})
             results.setdefault(name, {})[split] = scores
             columns[f"{name}/{split}" if len(targets) > 1 else split] = scores
     print(format_table(columns))
@@ -202,6 +211,12 @@ def register(subparsers) -> None:
         "--decoding",
         default="free,constrained",
         help="with --robustness: comma-separated decodings to compare (free, constrained to the caption grammar)",
+    )
+    parser.add_argument(
+        "--partial",
+        action="store_true",
+        help=f"also draw {PARTIAL_SAMPLES} pictures of each of up to {PARTIAL_PROMPTS} partial prompts per split "
+        "(size, colour or cell left out): are stated attributes right, do unstated ones vary as in real data?",
     )
     parser.add_argument("--out", default=None, help="write the JSON report here")
     parser.set_defaults(func=run)
