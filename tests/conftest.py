@@ -79,6 +79,9 @@ SLOW_TIER = {
     "tests/test_captioner.py::test_train_step_loss_is_the_teacher_forced": "compiles the captioner's train step",
     "tests/test_captioner.py::test_beam_search_captions_match": "compiles beam search at several widths",
     "tests/test_text2image.py::test_train_step_updates_both_players": "compiles the text-to-image train step",
+    "tests/test_text2image_slots.py::test_a_train_step_with_slots_trains_the_reading_and_both_cell_heads": (
+        "compiles the text-to-image train step with slots"
+    ),
     "tests/test_text2image.py::test_tuning_starts_from_an_export": "exports, then compiles the tuning step",
     "tests/test_judge.py::test_export_command_writes_the_judge_a_run_trained": "a run, exported",
     "tests/test_judge.py::test_training_step_lowers_the_loss": "compiles the judge's train step",

@@ -9,7 +9,7 @@ from mmjax.utils.safe_files import output_file
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from mmjax.pretrained.demo import DEFAULT_PROMPT, run_demo
+    from mmjax.pretrained.demo import DEFAULT_PROMPT, run_demo, shipped_reads_partial
     from mmjax.pretrained.prompts import check_prompt
 
     check_seed(args.seed)
@@ -23,7 +23,7 @@ def _demo(args: argparse.Namespace) -> int:
         check_video_prompt(args.video)  # a bad prompt fails before JAX loads
         _check_outputs(args, "--gif", "--out")
     else:
-        check_prompt(DEFAULT_PROMPT if args.text is None else args.text)
+        check_prompt(DEFAULT_PROMPT if args.text is None else args.text, shipped_reads_partial())
         _check_outputs(args, "--out", "--sheet")
     if args.compile_cache:  # a second demo loads the compiled models instead of compiling them again
         from mmjax.train.compile_cache import enable_compilation_cache

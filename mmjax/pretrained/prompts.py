@@ -200,6 +200,8 @@ PLURALS = {f"{shape}es" if shape.endswith("s") else f"{shape}s": shape for shape
 TWO = re.compile(rf"\b(?:there are )?two ((?:\w+ )*?)({'|'.join(PLURALS)})\b")
 PLAIN_RELATIONS = tuple(phrases[0] for phrases in C.RELATION_WORDS.values())  # above, ..., to the right of
 NEXT_TO = ("left of", "right of")
+CELL_WORDS = sorted({phrase.split()[0] for phrases in C.CELL_PHRASES for phrase in phrases})
+ON_THE = re.compile(rf" on the (?=(?:{'|'.join(CELL_WORDS)}) )")  # "on the left", not "on the table"
 
 
 def resolve(prompt: str, rng: np.random.Generator | None = None, partial: bool = False) -> str:
@@ -213,7 +215,7 @@ def resolve(prompt: str, rng: np.random.Generator | None = None, partial: bool =
         "two green circles" -> "a green circle <relation> a green circle"
     """
     rng = np.random.default_rng(0) if rng is None else rng
-    text = f" {prompt} ".replace(" center ", " centre ").replace(" on the ", " at the ")
+    text = ON_THE.sub(" at the ", f" {prompt} ".replace(" center ", " centre "))
     match = TWO.search(text)
     if match:  # the same object twice
         obj = f"{match.group(1)}{PLURALS[match.group(2)]}"
@@ -239,13 +241,14 @@ def check_prompt(text: str, partial: bool = False, rng: np.random.Generator | No
     """The normalised prompt (everyday phrasing :func:`resolve`d, its free relations picked by ``rng``), or a
     clear error: not a string, empty, unknown words, too long, not a caption. ``partial``: the model reads
     partial captions ("a red circle"), so the prompt may leave size, colour and a single object's cell out."""
-    prompt = resolve(normalise(text), rng, partial)
+    said = normalise(text)
+    prompt = resolve(said, rng, partial)
     if not prompt:
         raise ValueError(f"the prompt {text!r} has no words; try e.g. {EXAMPLES[0]!r}")
     known = drawable_words()
     unknown = list(dict.fromkeys(word for word in prompt.split() if word not in known))  # in order, once each
-    if unknown:
-        raise UnknownWordsError(prompt, unknown, {word: suggest(word, known) for word in unknown})
+    if unknown:  # quoted as the user said it
+        raise UnknownWordsError(said, unknown, {word: suggest(word, known) for word in unknown})
     num_words = len(prompt.split())
     if num_words > MAX_WORDS:
         raise ValueError(
