@@ -20,7 +20,7 @@ from typing import NamedTuple
 from mmjax.data import attributes as A
 from mmjax.data.caption_parse import parse_prompt
 from mmjax.data.captions import INVERSE_RELATION, CaptionParseError, parse_caption
-from mmjax.pretrained.prompts import normalise
+from mmjax.pretrained.prompts import TWO, normalise, resolve
 
 OBJECT_FACTS = ("size", "colour", "shape")
 NAMES = {"size": A.SIZES, "colour": A.COLOURS, "shape": A.SHAPES, "row": A.ROWS, "col": A.COLS}
@@ -41,14 +41,23 @@ def _object_differences(said: dict, read: dict, which: str, keys=OBJECT_FACTS) -
 
 def prompt_facts(prompt: str) -> dict:
     """The facts a prompt states, as :func:`parse_caption` gives them; a partial prompt ("a red circle")
-    gives only those it states (:func:`mmjax.data.caption_parse.parse_prompt`)."""
+    gives only those it states (:func:`mmjax.data.caption_parse.parse_prompt`), and a prompt that leaves the
+    relation free ("and", "next to", "two ...") the ``relations`` a caption may state."""
     text = normalise(prompt)
     try:
         return parse_caption(text)
     except CaptionParseError:
-        parsed = parse_prompt(text, partial=True)  # a CaptionParseError of its own where it is no prompt either
+        pass
+    resolved = resolve(text, partial=True)  # "and", "next to", "two ...": a relation picked, then freed below
+    parsed = parse_prompt(resolved, partial=True)  # a CaptionParseError of its own where it is no prompt either
     objects = [{k: v for k, v in vars(obj).items() if v != A.ABSENT} for obj in parsed.objects]
-    return {"num_objects": len(objects), "objects": objects, "relation": parsed.relation, "motion": parsed.motion}
+    facts = {"num_objects": len(objects), "objects": objects, "relation": parsed.relation, "motion": parsed.motion}
+    words = f" {text} "
+    if " next to " in words:
+        facts["relations"] = {"left of", "right of"}
+    elif " and " in words or TWO.search(words):
+        facts["relations"] = set(A.RELATIONS)
+    return facts
 
 
 def _pair_differences(said: dict, read: dict) -> list[str]:
@@ -60,8 +69,9 @@ def _pair_differences(said: dict, read: dict) -> list[str]:
     for a, b, r in readings:
         differences = _object_differences(said["objects"][0], a, "first object's ")
         differences += _object_differences(said["objects"][1], b, "second object's ")
-        if A.RELATIONS[said["relation"]] != r:
-            differences.append(f"relation: prompt {A.RELATIONS[said['relation']]}, caption {r}")
+        allowed = said.get("relations", {A.RELATIONS[said["relation"]]})  # "and" / "next to": several
+        if r not in allowed:
+            differences.append(f"relation: prompt {' or '.join(sorted(allowed))}, caption {r}")
         if best is None or len(differences) < len(best):
             best = differences
     return best
