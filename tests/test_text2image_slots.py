@@ -15,15 +15,7 @@ from mmjax.data.scene import sample_scene as world_scene
 from mmjax.data.shapes import example
 from mmjax.text2image.config import TextToImageConfig
 from mmjax.text2image.model import TextToImageGenerator
-from mmjax.text2image.slots import (
-    NUM_CHOICES,
-    SceneEmbedding,
-    Tint,
-    inverse_cdf,
-    nearest_object,
-    reading_loss,
-    sample_scene,
-)
+from mmjax.text2image.slots import NUM_CHOICES, SceneEmbedding, inverse_cdf, reading_loss, sample_scene
 
 SLOTS = dataclasses.replace(TINY, slots=True)
 SHAPE, COLOUR, SIZE = (A.SHAPES.index("circle"), A.COLOURS.index("red"), A.SIZES.index("large"))
@@ -170,29 +162,3 @@ def test_a_train_step_with_slots_trains_the_reading_and_both_cell_heads():
         new["generator"]["params"]["reader"],
     )
     assert all(jax.tree.leaves(moved))  # the reading term reaches every weight of the reader
-
-
-def test_each_place_takes_the_colour_of_the_nearest_object():
-    vertical = LAYOUTS.index((1, 7))  # column 1, rows 0 and 2
-    nearest = np.asarray(nearest_object(jnp.array([4, vertical]), 32)).reshape(2, 32, 32)
-    assert (nearest[0] == 0).all()  # one object: every place is its
-    assert (nearest[1, :12] == 0).all() and (nearest[1, -12:] == 1).all()  # the upper third, the lower third
-    tint = Tint(rngs=nnx.Rngs(0))
-    scene = {"layout": jnp.array([vertical]), "colour": jnp.array([[COLOUR, 2]])}
-    lit = np.asarray(tint(jnp.ones((1, 32, 32, 1)), scene))  # full coverage: each place its object's colour
-    rgb = np.asarray(jax.nn.sigmoid(tint.colours[...]))
-    np.testing.assert_allclose(lit[0, 0, 16], 2 * rgb[COLOUR] - 1, atol=1e-6)
-    np.testing.assert_allclose(lit[0, 31, 16], 2 * rgb[2] - 1, atol=1e-6)
-    assert (np.asarray(tint(jnp.zeros((1, 32, 32, 1)), scene)) == -1).all()  # no coverage: black
-
-
-def test_with_colour_last_the_colour_changes_the_tint_and_nothing_else():
-    config = dataclasses.replace(SLOTS, colour_last=True)
-    g = TextToImageGenerator(config, rngs=nnx.Rngs(0))
-    g.tint.colours[...] = jax.random.normal(jax.random.key(2), (len(A.COLOURS), 3))  # as if trained: distinct
-    z = jax.random.normal(jax.random.key(1), (1, config.latent_dim))
-    scene = {"layout": jnp.array([10]), "shape": jnp.array([[1, 2]]), "size": jnp.array([[0, 1]])}
-    red, blue = (np.asarray(g.draw_scene(z, {**scene, "colour": jnp.array([[c, 3]])})) for c in (COLOUR, 2))
-    assert not np.allclose(red, blue)
-    np.testing.assert_array_equal(red > -1.0 + 1e-6, blue > -1.0 + 1e-6)  # the same coverage, place for place
-    assert "colour" not in g.scene.tables  # G's maps never see the colour

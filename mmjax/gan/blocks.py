@@ -110,18 +110,15 @@ class SubPixelGenerator(nnx.Module):
     :meth:`finish` itself.
     """
 
-    def build_drawing(
-        self, latent_dim: int, width: int, embed_dim: int, image_size: int, out_channels: int = 3, *, rngs: nnx.Rngs
-    ):
-        """The stem, the up-blocks (4w, 2w, w channels from 4x4 up, at most 4w) and the output layer (RGB, or
-        ``out_channels`` maps); their channels."""
+    def build_drawing(self, latent_dim: int, width: int, embed_dim: int, image_size: int, *, rngs: nnx.Rngs):
+        """The stem, the up-blocks (4w, 2w, w channels from 4x4 up, at most 4w) and the RGB layer; their channels."""
         num_up = num_upsamplings(image_size)
         channels = [width * min(2 ** (num_up - 1 - i), 4) for i in range(num_up)]  # e.g. [4w, 2w, w]
         self.stem = nnx.Linear(latent_dim + embed_dim, 4 * 4 * 4 * width, rngs=rngs)
         self.blocks = nnx.List(
             [UpBlock(c_in, c_out, embed_dim, rngs=rngs) for c_in, c_out in zip([4 * width] + channels[:-1], channels)]
         )
-        self.to_rgb = nnx.Conv(channels[-1], out_channels, (3, 3), rngs=rngs)
+        self.to_rgb = nnx.Conv(channels[-1], 3, (3, 3), rngs=rngs)
         self.latent_dim, self.width = latent_dim, width
         return channels
 

@@ -18,7 +18,6 @@ ARCHITECTURE = (
     "contrastive_dim",
     "word_attention",
     "slots",
-    "colour_last",
 )
 
 
@@ -46,7 +45,6 @@ class TextToImageConfig:
     reading_weight: float = 1.0  # with slots: G's reading of the caption, -log p(scene | caption) of its labels
     cell_weight: float = 1.0  # with slots: D's per-cell attribute classifier (AC-GAN on the scene's labels)
     partial_captions: float = 0.0  # share of training captions that leave size, colour or a cell unstated
-    colour_last: bool = False  # with slots: G draws grey coverage, then tints each place by its object's colour
     hard_negative_weight: float = 0.0  # eta: D also calls fake a real image whose caption's binding is swapped
     reconstruction_weight: float = 0.0  # rho: L1 between G(z, t) and the real image of caption t (pix2pix's term)
     caption_weight: float = 0.0  # nu: the frozen captioner's -log p(prompt | G's image) in L_G (the cycle's tuning)
@@ -78,8 +76,6 @@ class TextToImageConfig:
             raise ValueError("slots read Shapes scenes: use them with dataset shapes and without word_attention")
         if self.slots and self.latent_dim <= NUM_CHOICES:
             raise ValueError(f"slots make {NUM_CHOICES} choices with the latent: latent_dim must exceed that")
-        if self.colour_last and not self.slots:
-            raise ValueError("colour_last tints each object by the colour G's reading gives it; set slots=true")
         if not 0.0 <= self.partial_captions <= 1.0:
             raise ValueError(f"partial_captions must be a probability in [0, 1], got {self.partial_captions}")
         if self.partial_captions > 0 and not self.slots:  # a pooled G has no reading to learn "any" with

@@ -42,7 +42,7 @@ from mmjax.nn.attention import padding_mask
 from mmjax.nn.encoder import Encoder
 from mmjax.nn.transformer import TokenEmbedding
 from mmjax.text2image.config import TextToImageConfig
-from mmjax.text2image.slots import SceneEmbedding, SlotReader, Tint, sample_scene
+from mmjax.text2image.slots import SceneEmbedding, SlotReader, sample_scene
 
 
 def caption_ids(tokens) -> np.ndarray:
@@ -98,18 +98,14 @@ class TextToImageGenerator(SubPixelGenerator):
 
     def __init__(self, config: TextToImageConfig, *, rngs: nnx.Rngs):
         self.text = CaptionEncoder(config, config.text_dim, rngs=rngs)
-        sizes = (config.latent_dim, config.width, config.text_dim, config.image_size)
-        channels = self.build_drawing(*sizes, out_channels=1 if config.colour_last else 3, rngs=rngs)
+        channels = self.build_drawing(config.latent_dim, config.width, config.text_dim, config.image_size, rngs=rngs)
         heads, dim = config.text_heads, config.text_dim
         # Only with these options: without them G's parameters are the shipped pooled model's, path for path.
         if config.word_attention:
             self.word_attention = nnx.List([WordAttention(c, dim, heads, rngs=rngs) for c in channels[:-1]])
         if config.slots:
             self.reader = SlotReader(dim, dim, heads, rngs=rngs)
-            kinds = ("shape", "size") if config.colour_last else ("shape", "colour", "size")
-            self.scene = SceneEmbedding(dim, kinds, rngs=rngs)
-            if config.colour_last:
-                self.tint = Tint(rngs=rngs)
+            self.scene = SceneEmbedding(dim, rngs=rngs)
             sizes = [8 * 2**i for i in range(len(channels))]  # every up-block's output map
             self.cells = nnx.List([CellCondition(n, dim, rngs=rngs) for n in sizes])
 
@@ -134,8 +130,6 @@ class TextToImageGenerator(SubPixelGenerator):
         h = self.start(z, s)  # [B, 4, 4, 4w]
         for block, condition in zip(self.blocks, self.cells):
             h = block(h, condition(s, cells))  # [B, 2H, 2W, C], each place modulated by its cell's vector
-        if hasattr(self, "tint"):  # coverage in [0, 1], then each place the colour of its nearest object
-            return self.tint((self.finish(h) + 1.0) / 2.0, scene)
         return self.finish(h)
 
     def draw_and_read(self, z: jax.Array, tokens: jax.Array, scene: dict[str, jax.Array]):

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 from flax import nnx
 
@@ -88,62 +87,23 @@ def sample_scene(reading: dict[str, jax.Array], z: jax.Array) -> dict[str, jax.A
 
 
 class SceneEmbedding(nnx.Module):
-    """A scene -> (s ``[B, E]``, the cells' vectors c ``[B, 9, E]``): what G's blocks are modulated by.
+    """A scene -> (s ``[B, E]``, the cells' vectors c ``[B, 9, E]``): what G's blocks are modulated by."""
 
-    ``kinds``: the attributes c is made of (without "colour" when G colours its drawing last, :func:`tint`).
-    """
-
-    def __init__(self, dim: int, kinds: tuple[str, ...] = ("shape", "colour", "size"), *, rngs: nnx.Rngs):
-        counts = dict(CELL_ATTRIBUTES)
-        self.tables = nnx.Dict({name: nnx.Embed(counts[name], dim, rngs=rngs) for name in kinds})  # E_shape, ...
+    def __init__(self, dim: int, *, rngs: nnx.Rngs):
+        self.tables = nnx.Dict(
+            {name: nnx.Embed(count, dim, rngs=rngs) for name, count in CELL_ATTRIBUTES}  # E_shape, ...
+        )
         self.layout = nnx.Embed(len(LAYOUTS), dim, rngs=rngs)  # E_layout
 
     def __call__(self, scene: dict[str, jax.Array]) -> tuple[jax.Array, jax.Array]:
         layout = scene["layout"]  # [B]
         # c_k = E_shape[y_k] + E_colour[y_k] + E_size[y_k]; "none" (id = count) is clipped: its cell is empty
-        counts = dict(CELL_ATTRIBUTES)
         objects = sum(
-            self.tables[name](jnp.minimum(scene[name], counts[name] - 1)) for name in self.tables
+            self.tables[name](jnp.minimum(scene[name], count - 1)) for name, count in CELL_ATTRIBUTES
         )  # [B, 2, E]
         cells = jnp.asarray(LAYOUT_CELLS)[layout]  # [B, 2]: each object's cell, ABSENT for none
         where = jax.nn.one_hot(cells, NUM_CELLS, dtype=objects.dtype)  # [B, 2, 9]: ABSENT is nowhere
         return self.layout(layout), jnp.einsum("bkj,bke->bje", where, objects)  # [B, E], [B, 9, E]
-
-
-def nearest_object(layout: jax.Array, size: int) -> jax.Array:
-    """For each place of a size x size picture, which of the scene's objects has the nearest cell centre:
-    ids ``[B, size^2]`` into its (one or two) objects."""
-    from mmjax.data.render import cell_centre  # the renderer's own grid geometry
-
-    centres = np.array([cell_centre(*divmod(cell, A.GRID), size) for cell in range(NUM_CELLS)], np.float32)  # [9, 2]
-    ys, xs = np.meshgrid(np.arange(size) + 0.5, np.arange(size) + 0.5, indexing="ij")
-    places = np.stack([ys.ravel(), xs.ravel()], axis=1)  # [P, 2]
-    distance = np.sum((places[:, None] - centres[None]) ** 2, axis=-1)  # [P, 9]
-    cells = jnp.asarray(LAYOUT_CELLS)[layout]  # [B, 2]
-    d = jnp.asarray(distance)[:, jnp.maximum(cells, 0)]  # [P, B, 2]
-    d = jnp.where((cells == A.ABSENT)[None], jnp.inf, d)
-    return jnp.argmin(d, axis=-1).T  # [B, P]
-
-
-class Tint(nnx.Module):
-    """Colour last: G draws each object's coverage a in [0, 1] without knowing its colour, then every place takes
-    the colour of the scene's object nearest to it,
-
-        x(p) = 2 a(p) rgb(y_colour of the object nearest p) - 1,        rgb(y) = sigmoid(T_y) in [0, 1]^3
-
-    A Shapes object is one flat colour on black (its anti-aliased edge is that colour, dimmed), so nothing is
-    lost; and G's maps never see colour, so a colour x shape pair it never drew is drawn as well as any other.
-    """
-
-    def __init__(self, *, rngs: nnx.Rngs):
-        self.colours = nnx.Param(jnp.zeros((len(A.COLOURS), 3)))  # T: one RGB logit triple per colour (grey at first)
-
-    def __call__(self, coverage: jax.Array, scene: dict[str, jax.Array]) -> jax.Array:
-        b, size = coverage.shape[0], coverage.shape[1]
-        nearest = nearest_object(scene["layout"], size)  # [B, P]
-        colour = jnp.take_along_axis(jnp.minimum(scene["colour"], len(A.COLOURS) - 1), nearest, axis=1)  # [B, P]
-        rgb = jax.nn.sigmoid(self.colours[...])[colour].reshape(b, size, size, 3)  # [B, H, W, 3]
-        return 2.0 * coverage * rgb - 1.0  # [B, H, W, 3] in [-1, 1]
 
 
 def reading_loss(reading: dict[str, jax.Array], scene: dict[str, jax.Array]) -> tuple[jax.Array, jax.Array]:
