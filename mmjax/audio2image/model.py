@@ -51,7 +51,7 @@ from mmjax.audio2image.config import AudioToImageConfig
 from mmjax.data.audio import NUM_SAMPLES, SLOT
 from mmjax.data.cells import NUM_CELLS
 from mmjax.gan.blocks import ProjectionFeatures, SubPixelGenerator, unit
-from mmjax.gan.cells import CELL_CLASSES, CellCondition, split_cells
+from mmjax.gan.cells import CELL_CLASSES, CellCondition, cell_logits, split_cells
 from mmjax.nn.attention import MultiHeadAttention
 from mmjax.nn.encoder import Encoder
 from mmjax.nn.position import PositionEncoding
@@ -168,7 +168,7 @@ class AudioToImageDiscriminator(ProjectionFeatures):
 
     def cell_logits(self, phi: jax.Array) -> dict[str, jax.Array]:
         """Per attribute, logits ``[B, 9, values + 1]`` of what each cell holds (the last class: empty)."""
-        return split_cells(self.cells(phi).reshape(phi.shape[0], NUM_CELLS, sum(CELL_CLASSES)))  # [B, 9, 15]
+        return cell_logits(self.cells, phi)  # {name: [B, 9, values + 1]}
 
     def __call__(self, x: jax.Array, audio: jax.Array) -> jax.Array:
         return self.heads(x, audio)["logits"]

@@ -36,6 +36,12 @@ def split_cells(logits: jax.Array) -> dict[str, jax.Array]:
     return {name: piece for (name, _), piece in zip(CELL_ATTRIBUTES, pieces)}
 
 
+def cell_logits(head: nnx.Linear, phi: jax.Array) -> dict[str, jax.Array]:
+    """D's per-cell classifier W_c (``head``, ``F -> 9 * 15``) on features ``[B, F]``: per attribute logits
+    ``[B, 9, values + 1]`` (the last class of each: empty)."""
+    return split_cells(head(phi).reshape(phi.shape[0], NUM_CELLS, sum(CELL_CLASSES)))
+
+
 @functools.cache
 def place_cells(size: int) -> np.ndarray:
     """``[size * size, 9]`` one-hot: the grid cell whose centre is nearest to each place of a size x size map."""

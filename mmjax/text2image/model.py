@@ -37,7 +37,7 @@ from flax import nnx
 
 from mmjax.data.cells import NUM_CELLS
 from mmjax.gan.blocks import ProjectionFeatures, SubPixelGenerator, WordAttention, projection, unit
-from mmjax.gan.cells import CELL_CLASSES, CellCondition, split_cells
+from mmjax.gan.cells import CELL_CLASSES, CellCondition, cell_logits
 from mmjax.nn.attention import padding_mask
 from mmjax.nn.encoder import Encoder
 from mmjax.nn.transformer import TokenEmbedding
@@ -181,7 +181,7 @@ class TextToImageDiscriminator(ProjectionFeatures):
             "words": self.words(phi),
         }
         if hasattr(self, "cells"):  # per attribute [B, 9, values + 1]
-            out["cells"] = split_cells(self.cells(phi).reshape(phi.shape[0], NUM_CELLS, sum(CELL_CLASSES)))
+            out["cells"] = cell_logits(self.cells, phi)
         return out
 
 
