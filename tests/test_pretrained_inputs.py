@@ -196,7 +196,10 @@ def test_agreement_compares_the_stated_facts():
     assert agreement(two, "a small blue square in the centre").detail == "prompt has 2 objects, caption 1"
     assert agreement(two, "square square").detail == "the caption 'square square' is not a Shapes caption"
     with pytest.raises(ValueError):
-        agreement("red circle", "a red circle in the centre")  # the prompt states no facts
+        agreement("red blue green", "a red circle in the centre")  # no scene: three colours and no shape
+    # a partial prompt states the facts it names, "red circle" (read as "a red circle") a colour and a shape
+    assert agreement("red circle", "a small red circle in the centre").agrees
+    assert not agreement("red circle", "a small red square in the centre").agrees
 
 
 def test_agreement_equals_the_scene_reference():
