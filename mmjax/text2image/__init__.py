@@ -1,8 +1,16 @@
 """``mmjax train text2image``: a GAN that draws 32x32 images from their captions (Shapes by default).
 
 * ``config.py``: :class:`TextToImageConfig`, the frozen dataclass of hyper-parameters;
-* ``data.py``: the (image, caption) source and the batch the step reads (pixels and token ids only);
+* ``data.py``: the (image, caption) source and the batch the step reads (pixels, token ids and the scene's
+  labels, which only a model with slots reads);
 * ``model.py``: the caption encoder, the sub-pixel generator, the projection + matching discriminator;
+* ``slots.py``: per-object slots (``--slots true``): G reads the caption into a scene, one object per learned
+  query, and draws each object in its own cell; the latent picks what the caption leaves free (chapter 3.6)::
+
+      mmjax train text2image --slots true --partial_captions 0.5 --g_learning_rate 1e-3 \\
+          --d_learning_rate 2e-3 --steps 2800 --run-dir runs/text2image_slots
+      mmjax eval text2image --checkpoint runs/text2image_slots --partial --out slots.json
+
 * ``step.py``: the loss terms of its round (:mod:`mmjax.gan.rounds`), ``init`` and its warm start, generation,
   evaluation, samples; ``tuning.py``: the cycle's tuning term and what it reads;
 * ``task.py``: the :class:`~mmjax.train.task.Task` that ``mmjax train text2image`` runs;
