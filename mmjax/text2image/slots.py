@@ -16,8 +16,9 @@ names no column, so the three columns of a layout share it.
 
 Drawing reads only a scene (a layout and each object's attributes): c_j = E_shape[y] + E_colour[y] + E_size[y]
 for the object in cell j (0 for an empty cell), s = E_layout[l], and every up-block modulates each place by its
-own cell's vector (:class:`mmjax.gan.cells.CellCondition`). Colour and shape have separate tables, so a colour
-never seen on a shape is still a colour G knows how to draw.
+own cell's vector (:class:`mmjax.gan.cells.CellCondition`). Colour and shape have separate tables, so every
+pair is a sum of inputs G has seen; its maps still learn colour and shape together, and how often a pair they
+never drew comes out right is what ``test_heldout`` measures (chapter 3.6).
 
 Training draws the scene of the training caption (teacher forcing); sampling draws the scene from the
 reading. The choices are made by the latent: its first ``NUM_CHOICES`` entries, u = Phi(z_i) uniform on
