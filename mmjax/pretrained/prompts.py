@@ -17,9 +17,15 @@ captions); otherwise :class:`UnparsedPromptError` says where reading stopped and
     UnparsedPromptError: the Shapes model cannot draw "a red circle": it reads "a", then stops at word 2, ...
     Try "a small red circle in the centre" (size and position not stated: filled with small and centre).
 
+A model trained on partial captions as well (``partial_captions`` > 0, so that it learned what an unstated
+attribute may be) reads them: with ``partial=True`` "a red circle" or "a circle at the top" parses
+(``parse_prompt(..., partial=True)``), and only what the partial grammar cannot read is refused.
+
 Normalising (:func:`normalise`) forgives what does not change the meaning: case, punctuation and spacing.
 Every character that is not a letter, digit or white space becomes a space, so "upper-left" reads as
 "upper left" (the captions' own two words) and "circle," as "circle"; then runs of spaces collapse.
+:func:`resolve` then rewrites everyday phrasing into the captions' words ("center", "on the left", "next to",
+"and", "two green circles"), the seed picking a relation where the phrasing leaves it free.
 """
 
 from __future__ import annotations
