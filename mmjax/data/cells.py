@@ -31,14 +31,19 @@ LAYOUTS = (
 LAYOUT_CELLS = np.array(LAYOUTS, np.int32)  # [15, 2]
 
 
+def object_cells(labels: dict) -> jax.Array:
+    """Each object's grid cell, row-major, ``[B, 2]`` (ABSENT for a missing second object)."""
+    row, col = jnp.asarray(labels["row"]), jnp.asarray(labels["col"])
+    return jnp.where(row == A.ABSENT, A.ABSENT, A.GRID * row + col)
+
+
 def cell_targets(labels: dict) -> dict[str, jax.Array]:
     """What each grid cell holds: per attribute, ids ``[B, 9]`` with the extra id ``count`` for an empty cell.
 
     ``labels``: batched Shapes labels (``shape``, ``colour``, ``size``, ``row``, ``col``, each ``[B, 2]``,
     ``ABSENT`` for a missing second object). Naming cells rather than objects needs no object order.
     """
-    row, col = jnp.asarray(labels["row"]), jnp.asarray(labels["col"])
-    cell = jnp.where(row == A.ABSENT, A.ABSENT, A.GRID * row + col)  # [B, 2]
+    cell = object_cells(labels)  # [B, 2]
     in_cell = jax.nn.one_hot(cell, NUM_CELLS, dtype=jnp.int32)  # [B, 2, 9]: an absent object (-1) is nowhere
     occupied = jnp.sum(in_cell, axis=1) > 0  # [B, 9]
     targets = {}
@@ -51,8 +56,7 @@ def cell_targets(labels: dict) -> dict[str, jax.Array]:
 def picture_order(labels: dict) -> dict[str, jax.Array]:
     """The objects of batched labels in the picture's order: per attribute ids ``[B, 2]`` (``count`` for the
     missing second object of a one-object scene), and ``layout`` ``[B]``, the index into LAYOUTS."""
-    row, col = jnp.asarray(labels["row"]), jnp.asarray(labels["col"])
-    cell = jnp.where(row == A.ABSENT, A.ABSENT, A.GRID * row + col)  # [B, 2]
+    cell = object_cells(labels)  # [B, 2]
     swap = (cell[:, 1] != A.ABSENT) & (cell[:, 1] < cell[:, 0])  # [B]: the second object lies first
     order = jnp.where(swap[:, None], jnp.array([1, 0]), jnp.array([0, 1]))  # [B, 2]
     cell = jnp.take_along_axis(cell, order, axis=1)  # [B, 2]

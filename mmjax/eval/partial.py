@@ -24,6 +24,7 @@ from mmjax.data.captions import LEAVE_OUT, describe
 from mmjax.data.scene import sample_scene
 from mmjax.data.shapes import leave_out
 from mmjax.data.tokenizer import Tokenizer
+from mmjax.eval.evaluate import generate_in_batches
 from mmjax.metrics.coherence import all_correct_per_sample
 from mmjax.metrics.judge.inference import judge_labels_and_features
 
@@ -59,8 +60,6 @@ def outcome(labels: dict, kind: str) -> np.ndarray:
 
 def evaluate_partial(generate, judge, split: str, num_prompts: int, samples: int, seed: int, batch_size: int = 256):
     """The scores of the module docstring for ``generate(prompts, key) -> uint8 [N, H, W, 3]``."""
-    from mmjax.eval.evaluate import generate_in_batches  # the eval's batching; imported late (no cycle)
-
     prompts = partial_prompts(split, num_prompts, seed)
     rows = np.repeat(np.arange(num_prompts), samples)  # [P S]: prompt p, S times
     repeated = {"caption": [prompts["caption"][r] for r in rows], "tokens": prompts["tokens"][rows]}
