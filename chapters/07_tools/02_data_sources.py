@@ -153,8 +153,9 @@ figures.save(fig, chapter.out / "tfds_batch.png")
 # 2. Time `source[i]` for `ShapesSource` and for `TfdsSource` over all `NUM_TRAIN` examples (full mode,
 #    512, a few seconds; take the fastest of a few passes). When is reading from disk worth it? You should find
 #    both well under a millisecond per example on 2 CPU cores: a 32x32 image renders about as fast as it is
-#    read back (`check(t_shapes / t_tfds, expected=1.2, tol=0.6)`; timings vary between runs, from 0.9 to 1.4
-#    measured). Rendering all four modalities costs about 3 times more than image and caption, and real
+#    read back (measured 0.9 to 1.4 times the read's time; timings vary with the machine and its load). Rendering
+#    all four modalities costs about 3 times more than image and caption, since it makes over 4 times the
+#    bytes (video frames and a waveform), and real
 #    photos cannot be rendered at all: that is when files pay.
 #
 # ## Expected results

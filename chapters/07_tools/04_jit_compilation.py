@@ -212,24 +212,25 @@ chapter.record("cache_entries", entries)
 # 2. Replace the Python `for` loop over layers with `jax.lax.scan` over stacked weights `[depth, W, W]`
 #    and time `lower(...).compile()` at width 64 for depths 8 and 128, for both versions (about a
 #    minute). You should find that the loop's compile time grows about 4 times from 8 to 128 layers while
-#    scan's stays nearly flat, because scan compiles its body once:
-#    `check(scan_128 / scan_8, expected=1.2, tol=0.4)` (timings vary between runs; compare with the loop's
-#    ratio rather than with the absolute times).
+#    scan's stays nearly flat, because scan compiles its body once (timings vary between runs; compare
+#    ratios, not absolute times). The cause shows without a clock: count the lines of HLO each version hands
+#    XLA (`step.lower(...).as_text().count("\n")`). The loop's program grows more than 8 times from 8 to
+#    128 layers, scan's stays the same: `check(scan_growth, expected=1.0, tol=0.02)`.
 #
 # ## Expected results
 # Times are wall-clock on a shared machine and vary about 2x between runs, so only ratios and loose bands
-# are checked.
+# are checked, and only in the full run: the quick run (what the tests run, on a loaded machine) prints them.
 #
 # | figure | full run | quick run |
 # |---|---|---|
 # | `layer_traces`: traces of `layer` for 3 calls with 2 shapes | 2 ± 0 | 2 ± 0 |
-# | `compile_seconds_deep`: lower + compile of the deepest step (s) | 0.2 .. 5 | 0.03 .. 3 |
-# | `compile_in_runs_shallow`: lower + compile of 1 layer, in runs of its step | 100 .. 3000 | > 50 |
-# | `compile_in_runs_deep`: the same for the deepest step | 5 .. 100 | > 20 |
-# | `compile_growth`: lower + compile, deepest / 1 layer | 2 .. 25 | 0.7 .. 10 |
+# | `compile_seconds_deep`: lower + compile of the deepest step (s) | 0.2 .. 5 | - (timing) |
+# | `compile_in_runs_shallow`: lower + compile of 1 layer, in runs of its step | 100 .. 3000 | - (timing) |
+# | `compile_in_runs_deep`: the same for the deepest step | 5 .. 100 | - (timing) |
+# | `compile_growth`: lower + compile, deepest / 1 layer | 2 .. 25 | - (timing) |
 # | `run_growth`: run time, deepest / 1 layer | 100 .. 500 | - (tiny steps time the call overhead) |
 # | `flops_growth`: FLOPs, deepest / 1 layer | 190 ± 1% | 23 ± 1% |
-# | `cache_speedup`: XLA compile without / with the disk cache entry | > 1.3 | > 1.3 |
+# | `cache_speedup`: XLA compile without / with the disk cache entry | > 1.3 | - (timing) |
 # | `cache_entries`: executables in the disk cache | >= 1 | >= 1 |
 
 # %%

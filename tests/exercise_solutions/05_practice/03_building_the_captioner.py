@@ -45,4 +45,4 @@ ex3_cached = ex3_fastest(lambda: step.caption_images(shipped_config, shipped, im
 print(f"greedy by hand {ex3_by_hand * 1e3:.0f} ms, cached decoder {ex3_cached * 1e3:.0f} ms: "
       f"{ex3_by_hand / ex3_cached:.1f} times")  # fmt: skip
 assert greedy_by_hand(images) == step.caption_images(shipped_config, shipped, images)  # the same captions
-assert ex3_by_hand > 2 * ex3_cached
+# The times depend on the machine and its load: printed, not checked.

@@ -28,6 +28,7 @@ def ex2_seconds_per_example(sources, passes=7):
 ex2_all_four = ShapesSource("train", num_examples=NUM_TRAIN, modalities=("image", "caption", "video", "audio"))
 t_shapes, t_tfds, ex2_t_four = ex2_seconds_per_example([source, tfds_train, ex2_all_four])
 print(f"per example: shapes {t_shapes * 1e3:.2f} ms, tfds {t_tfds * 1e3:.2f} ms, all four {ex2_t_four * 1e3:.2f} ms")
-assert t_shapes < 1e-3 and t_tfds < 1e-3  # both well under a millisecond
-assert check(t_shapes / t_tfds, expected=1.2, tol=0.6)
-assert check(ex2_t_four / t_shapes, expected=3.0, tol=1.5, name="four modalities / image and caption")
+# Timings depend on the machine and its load: printed, not checked. What is made per example does not.
+ex2_bytes = [sum(np.asarray(v).nbytes for v in src[0].values()) for src in (source, ex2_all_four)]
+print(f"bytes per example: image and caption {ex2_bytes[0]}, all four {ex2_bytes[1]}")
+assert ex2_bytes[1] > 4 * ex2_bytes[0]  # video and audio dwarf one picture and its caption
