@@ -12,7 +12,10 @@ OUT=mmjax/artifacts/shapes
 REPORTS=$RUNS/reports
 mkdir -p "$OUT" "$REPORTS"
 
-T2I_STEPS=${T2I_STEPS:-6000}
+T2I_STEPS=${T2I_STEPS:-2800}
+# The shipped generator draws per-object slots and reads partial captions (mmjax/text2image/slots.py);
+# T2I_ARGS="" with T2I_STEPS=6000 makes the pooled generator that text2video's frames come from.
+T2I_ARGS=${T2I_ARGS---slots true --partial_captions 0.5 --g_learning_rate 1e-3 --d_learning_rate 2e-3}
 CAP_STEPS=${CAP_STEPS:-6000}
 TUNE_STEPS=${TUNE_STEPS:-500}
 
@@ -31,7 +34,7 @@ mmjax train text2image --steps "$TUNE_STEPS" --run-dir "$RUNS/text2image_tuned" 
 mmjax export "$RUNS/text2image_tuned" --out "$RUNS/text2image_tuned.npz"
 
 for which in base tuned; do
-    mmjax eval text2image --checkpoint "$RUNS/text2image_$which.npz" --num-samples 1000 \
+    mmjax eval text2image --checkpoint "$RUNS/text2image_$which.npz" --num-samples 1000 --partial \
         --out "$REPORTS/text2image_$which.json"
     mmjax cycle --text2image "$RUNS/text2image_$which.npz" --captioner "$OUT/captioner.npz" --split test \
         --num-samples 1000 --rounds 3 --out "$REPORTS/cycle_test_$which.json"

@@ -182,6 +182,35 @@ def test_frames_from_a_text2image_file_starts_the_frame_players_from_it(tmp_path
         step.init(wider, jax.random.key(0), step.make_optimizer(wider, 10))
 
 
+def test_frames_from_shipped_starts_the_frames_from_the_shipped_video_models_frame_generator(tmp_path, monkeypatch):
+    """ "shipped" reads G's frame generator from the shipped text2video.npz (here a TINY one in its place);
+    that file holds no discriminators, so D_frame starts fresh."""
+    shipped_state = step.init(TINY, jax.random.key(3), step.make_optimizer(TINY, 10))
+    export.export(shipped_state, TINY, tmp_path / "video.npz")
+    monkeypatch.setattr(export, "load", lambda path=None: export.SHIPPED.load(tmp_path / "video.npz"))
+    config = dataclasses.replace(TINY, frames_from="shipped")
+    state = step.init(config, jax.random.key(0), step.make_optimizer(config, 10))
+    fresh = step.init(TINY, jax.random.key(0), step.make_optimizer(TINY, 10))
+    shipped_g = export.load()[1]
+    jax.tree.map(np.testing.assert_array_equal, state["generator"]["params"]["frame"], shipped_g["params"]["frame"])
+    jax.tree.map(
+        np.testing.assert_array_equal, state["generator"]["params"]["motion"], fresh["generator"]["params"]["motion"]
+    )
+    jax.tree.map(np.testing.assert_array_equal, state["discriminator"], fresh["discriminator"])
+    with pytest.raises(ValueError, match=r"other \['width'\] than this config"):
+        step.warm_start(dataclasses.replace(config, width=2 * TINY.width))
+
+
+def test_the_real_shipped_video_model_gives_the_default_config_its_frames():
+    from mmjax.text2video.config import TextToVideoConfig
+
+    warm = step.warm_start(TextToVideoConfig())
+    assert set(warm["players"]) == {"generator"}  # no D_frame in the shipped file
+    jax.tree.map(
+        np.testing.assert_array_equal, warm["players"]["generator"]["params"], export.load()[1]["params"]["frame"]
+    )
+
+
 def test_the_eval_adapter_draws_judge_sized_clips_of_an_exported_file(tmp_path):
     from mmjax.eval.adapters import text2video as adapter
 

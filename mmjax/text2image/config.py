@@ -11,7 +11,10 @@ from mmjax.nn.transformer import TransformerConfig
 from mmjax.text2image.slots import NUM_CHOICES
 
 ARTIFACT = "shapes/text2image.npz"  # where the shipped model lies among the package's artifacts (export.py)
-MAKE_COMMAND = "mmjax train text2image --steps 6000 --run-dir runs/text2image && mmjax export runs/text2image"
+MAKE_COMMAND = (  # the per-object generator mmjax ships (scripts/make_pretrained.sh runs it, then measures it)
+    "mmjax train text2image --steps 2800 --slots true --partial_captions 0.5 --g_learning_rate 1e-3 "
+    "--d_learning_rate 2e-3 --run-dir runs/text2image && mmjax export runs/text2image"
+)
 # The fields that fix the players' shapes: a run can start from another's players only when these agree.
 ARCHITECTURE = (
     *("dataset", "image_size", "latent_dim", "width", "text_dim", "text_layers", "text_heads", "text_hidden"),

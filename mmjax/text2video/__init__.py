@@ -10,7 +10,7 @@ right") as clips of 8 frames of 32x32.
 * ``task.py``: the :class:`~mmjax.train.task.Task` that ``mmjax train text2video`` runs;
 * ``export.py``: the trained generator as a safe ``.npz`` (weights, config, caption vocabulary).
 
-    mmjax train text2video --steps 1000 --run-dir runs/text2video     # starts from the shipped text2image.npz
+    mmjax train text2video --steps 1000 --run-dir runs/text2video     # frames from the shipped text2video.npz
     mmjax export runs/text2video --out text2video.npz
     mmjax eval text2video --checkpoint text2video.npz
 

@@ -53,7 +53,7 @@ class TextToVideoConfig:
     temperature: float = 0.1  # InfoNCE temperature tau: logits are cos(u, v) / tau
     word_weight: float = 1.0  # weight of the frame D's caption-word classifier (0 = off)
     frames_from: str = "shipped"  # start G's frame generator and D_frame from a text2image .npz or run folder;
-    #   "shipped": mmjax's own text2image.npz; "" = fresh
+    #   "shipped": the frame generator of mmjax's own text2video.npz (D_frame fresh); "" = fresh
     ema_decay: float = 0.99  # G's sampling weights: theta_ema <- d theta_ema + (1 - d) theta (0 = no EMA)
     batch_size: int = 16  # (clip, caption) pairs per step
     g_learning_rate: float = 5e-4  # Adam step size of G

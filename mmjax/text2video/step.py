@@ -55,7 +55,7 @@ from mmjax.text2video.data import model_batch, prompts
 from mmjax.text2video.model import build_players, cell_steps, frame_tokens, pick_frames, slide
 
 _init_players = two_player.make_init(build_players)
-FRAMES = gan_export.Shipped(  # the text-to-image GAN the frames start from (frames_from="shipped")
+FRAMES = gan_export.Shipped(  # how a text-to-image GAN's file is read when frames_from names one
     image_config.ARTIFACT, image_config.MAKE_COMMAND, TextToImageConfig, image_model.build_players
 )
 make_optimizer = rounds.make_optimizer  # Adam at a constant step size per player, as for still images
@@ -72,8 +72,30 @@ def warm_start(config: TextToVideoConfig) -> dict | None:
     ``.npz`` or a text2image run folder), read from their file before anything is compiled (the task's hook)."""
     if not config.frames_from:
         return None
-    source = str(FRAMES.default_path()) if config.frames_from == "shipped" else config.frames_from
-    return gan_export.players_from(source, FRAMES, config.frame_config(), "text2image", ARCHITECTURE)
+    if config.frames_from == "shipped":
+        return shipped_frames(config)
+    return gan_export.players_from(config.frames_from, FRAMES, config.frame_config(), "text2image", ARCHITECTURE)
+
+
+def shipped_frames(config: TextToVideoConfig) -> dict:
+    """G's frame generator of mmjax's shipped text-to-video model (``frames_from="shipped"``).
+
+    That model kept its frame generator as it started, from a text-to-image GAN that reads the pooled caption
+    (its card names the commands), so a new run starts where it did. The shipped file holds no discriminators:
+    D_frame starts fresh, which matters only with ``train_frames``."""
+    from mmjax.text2video import export as video_export
+
+    shipped_config, g_variables = video_export.load()
+    theirs, ours = shipped_config.frame_config(), config.frame_config()
+    differ = [field for field in ARCHITECTURE if getattr(theirs, field) != getattr(ours, field)]
+    if differ:
+        raise ValueError(
+            f"frames_from='shipped' starts the frames from {video_export.ARTIFACT}, whose frame generator has "
+            f"other {differ} than this config; set them as the shipped config does, or pass frames_from='' "
+            "(fresh) or a text2image .npz or run folder"
+        )
+    frame = {name: g_variables[name].get("frame", {}) for name in ("params", "state")}
+    return {"players": {"generator": frame}}
 
 
 def init(config: TextToVideoConfig, key: jax.Array, optimizers: dict, warm: dict | None = None) -> dict:
@@ -89,6 +111,8 @@ def init(config: TextToVideoConfig, key: jax.Array, optimizers: dict, warm: dict
     if warm:
         image = warm.get("players") or warm["states"]  # the image players' variables (params, state)
         for player, part in (("generator", "frame"), ("discriminator", "frames")):
+            if player not in image:  # the shipped video model has no D_frame to give
+                continue
             state[player] = {
                 **state[player],
                 **{name: {**state[player][name], part: image[player][name]} for name in ("params", "state")},
