@@ -11,9 +11,13 @@ from mmjax.nn.transformer import TransformerConfig
 from mmjax.text2image.slots import NUM_CHOICES
 
 ARTIFACT = "shapes/text2image.npz"  # where the shipped model lies among the package's artifacts (export.py)
-MAKE_COMMAND = (  # the per-object generator mmjax ships (scripts/make_pretrained.sh runs it, then measures it)
-    "mmjax train text2image --steps 2800 --slots true --partial_captions 0.5 --g_learning_rate 1e-3 "
-    "--d_learning_rate 2e-3 --run-dir runs/text2image && mmjax export runs/text2image"
+_SHIPPED_ARGS = "--slots true --partial_captions 0.5 --g_learning_rate 1e-3 --d_learning_rate 2e-3"
+MAKE_COMMAND = (  # the per-object generator mmjax ships, tuned through the cycle (scripts/make_pretrained.sh runs it)
+    f"mmjax train text2image --steps 2800 {_SHIPPED_ARGS} --run-dir runs/text2image && "
+    "mmjax export runs/text2image --out runs/text2image_base.npz && "
+    f"mmjax train text2image --steps 500 {_SHIPPED_ARGS} --init_from runs/text2image_base.npz --caption_weight 1.0 "
+    "--captioner_path mmjax/artifacts/shapes/captioner.npz --ema_decay 0.99 --run-dir runs/text2image_tuned && "
+    "mmjax export runs/text2image_tuned"
 )
 # The fields that fix the players' shapes: a run can start from another's players only when these agree.
 ARCHITECTURE = (
