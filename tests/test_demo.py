@@ -43,13 +43,15 @@ def test_demo_writes_both_pictures_and_prints_the_round_trip(tmp_path, capsys):
 
 
 def test_demo_refuses_a_prompt_that_is_not_a_caption(tmp_path, capsys):
-    """Known words but no whole caption: the model would draw garbage, so the demo stops before any loading."""
+    """Known words but no caption, even a partial one: the model would draw garbage, so the demo stops before
+    any loading, and says where the reading stopped and a prompt that works."""
     out = tmp_path / "o.png"
-    code = main(["demo", "Red circle!", "--out", str(out), "--sheet", str(tmp_path / "s.png"), "--no-compile-cache"])
+    code = main(["demo", "Big red!", "--out", str(out), "--sheet", str(tmp_path / "s.png"), "--no-compile-cache"])
     captured = capsys.readouterr()
     assert code == 2 and "Traceback" not in captured.err and not out.exists()
-    assert captured.err.startswith('mmjax: error: the Shapes model cannot draw "red circle"')
-    assert 'Try "a small red circle in the centre"' in captured.err
+    assert captured.err.startswith('mmjax: error: the Shapes model cannot draw "a big red"')
+    assert "the prompt ends where it expects a shape" in captured.err
+    assert 'Try "a big red circle in the centre"' in captured.err
 
 
 @pytest.mark.parametrize("prompt", ["A cat sitting on the table.", ""])

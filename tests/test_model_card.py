@@ -40,3 +40,31 @@ def test_card_reconstructs_the_command_and_tabulates_reports(tmp_path):
     assert "## Notes\n\nMeasured on a shared machine." in card
     assert (tmp_path / "card" / "eval_curves.png").stat().st_size > 0
     assert json.loads((tmp_path / "card" / "text2image.config.json").read_text())["config"]["model"]["width"] == 16
+
+
+def test_a_tuned_generator_ships_the_tuning_runs_config_and_an_untrained_captioner_keeps_its_own(tmp_path):
+    task = registry.get_task("toy")
+    runs = {}
+    for name, width in (("base", 16), ("tuned", 8)):
+        config = apply_overrides(
+            task.default_config(), {"num_train_examples": 40, "batch_size": 8, "model.width": width}
+        )
+        runs[name] = tmp_path / name
+        loop.train(task, config, TrainConfig(steps=2, run_dir=str(runs[name]), eval_every=2, progress=False))
+    (tmp_path / "reports").mkdir()
+    out = tmp_path / "card"
+    out.mkdir()
+    (out / "captioner.config.json").write_text('{"kept": true}')
+    args = argparse.Namespace(
+        text2image_run=str(runs["base"]),
+        captioner_run=None,
+        tuning_run=str(runs["tuned"]),
+        reports=str(tmp_path / "reports"),
+        shipped_generator="tuned",
+        note=[],
+        out=str(out),
+    )
+    card = model_card.write_card(args).read_text()
+    assert "| tuning | `mmjax train toy --steps 2" in card and "| captioner |" not in card
+    assert json.loads((out / "text2image.config.json").read_text())["config"]["model"]["width"] == 8
+    assert json.loads((out / "captioner.config.json").read_text()) == {"kept": True}

@@ -85,6 +85,8 @@ def plot_curves(facts: dict[str, dict], path: Path) -> None:
 
 IMAGE_SCORES = (
     "coherence_all_correct",
+    "coherence_one_object_right",
+    "coherence_two_object_right",
     "coherence_shape",
     "coherence_colour",
     "coherence_size",
@@ -94,6 +96,7 @@ IMAGE_SCORES = (
     "r_precision",
     "shapes_fid",
     "distinct_free_line",
+    "partial_stated_right",
 )
 CAPTION_SCORES = ("exact_match", "f1", "parse_rate", "bleu_4", "cider_d")
 
@@ -134,8 +137,9 @@ def write_card(args: argparse.Namespace) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     runs = {"text2image": args.text2image_run, "captioner": args.captioner_run, "tuning": args.tuning_run}
     facts = {name: run_facts(path) for name, path in runs.items() if path}
-    for name in ("text2image", "captioner"):
-        run = facts[name]
+    shipped = {"text2image": facts["tuning"] if args.shipped_generator == "tuned" else facts["text2image"]}
+    shipped |= {"captioner": facts["captioner"]} if "captioner" in facts else {}  # else its config file stays
+    for name, run in shipped.items():
         (out / f"{name}.config.json").write_text(json.dumps({"task": run["task"], "config": run["config"]}, indent=2))
     plot_curves({k: v for k, v in facts.items() if k in CURVES}, out / "eval_curves.png")
     lines = [
@@ -181,10 +185,14 @@ def write_card(args: argparse.Namespace) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--text2image-run", required=True)
-    parser.add_argument("--captioner-run", required=True)
+    parser.add_argument(
+        "--captioner-run", default=None, help="the captioner's run; leave out when it was not retrained"
+    )
     parser.add_argument("--tuning-run", default=None, help="the cycle's tuning run, if the shipped G was tuned")
     parser.add_argument("--reports", required=True, help="folder of the mmjax eval / mmjax cycle JSON reports")
-    parser.add_argument("--shipped-generator", default="base", help="which generator text2image.npz is")
+    parser.add_argument(
+        "--shipped-generator", default="base", choices=("base", "tuned"), help="which generator text2image.npz is"
+    )
     parser.add_argument("--note", action="append", default=[], help="a paragraph for the card's Notes (repeatable)")
     parser.add_argument("--out", required=True)
     print(f"wrote {write_card(parser.parse_args(argv))}")
