@@ -95,12 +95,11 @@ figures.save(fig, chapter.out / "both_directions.png", dpi=90)
 
 # %% [markdown]
 # The bottom row is the captioner at its usual level: all four real pictures are named right. The top row is
-# the text-to-image GAN at *its* usual level, and three of its four prompts come back wrong. The one-object
-# prompt, the red circle, is drawn right. Asked for a small blue square above a large yellow triangle, $G$
-# draws two yellow triangles: the blue square is never drawn. The large green cross comes out as a diamond,
-# and the magenta triangle and cyan circle trade shapes. Two of the three misses name two objects, and that
-# is where this $G$ fails: the last section counts it over 256 test prompts, nearly every one-object prompt
-# right and about one two-object prompt in nine.
+# the text-to-image GAN at *its* usual level: every prompt is drawn with the right objects, colours, sizes and
+# places, two-object prompts included, and every caption read back states the prompt's facts. Its generator
+# reads the caption into one slot per object and draws each object in its own cell (chapter 3.6). What it
+# does not yet draw as the renderer does is the outline: edges are soft and the cross is ragged. The last
+# section counts both models over 256 test prompts.
 #
 # ## The four tasks and where each lives in mmjax
 # The source text's section 2.2 names four tasks. mmjax ships a trained model for each, all on the Shapes
@@ -157,9 +156,10 @@ figures.save(fig, chapter.out / "four_tasks.png", dpi=90)
 # %% [markdown]
 # On this scene, two objects, the four models do as well as they usually do. The captioner names the real
 # picture right. The audio-to-image GAN draws both objects, each in its cell, with the right shape, colour and
-# size. The text-to-image GAN draws a yellow triangle below a cyan *triangle*: the square is lost. The video
-# GAN slides one picture of the same kind to the left, two blobs where the real clip has a square and a
-# triangle: its motion is right, its drawing is not.
+# size. The text-to-image GAN draws the yellow triangle below the cyan square, the square's colour mottled.
+# The video GAN slides one picture to the left, two blobs where the real clip has a square and a triangle: its
+# motion is right, its drawing is not. Its frames come from mmjax's earlier text-to-image GAN, which reads the
+# caption as one pooled vector (the shapes-video model card), and that GAN could not draw two objects.
 #
 # ## How well do they do?
 # Because every Shapes picture comes from a known scene, each model is scored exactly, on prompts, pictures and
@@ -239,16 +239,17 @@ assert sound_decoded == 1.0  # the hand-written inverse is exact by construction
 # %% [markdown]
 # What the full run finds (the table at the end holds every figure's band):
 #
-# * **Text to image: one object yes, two objects rarely.** $G$ draws nearly every one-object prompt right
-#   (`one_object_right` 0.99) and about one two-object prompt in nine (`two_object_right` 0.11): given two
-#   objects it draws both in one colour, one shape twice, or one object only, as in the figures above. Its
-#   average over both, about a half, is the figure the model card reports (0.52), and it hides this split.
-#   The round trip needs $G$'s picture right first, and is right about as often (`round_trip` 0.47).
+# * **Text to image: one object and two.** $G$ draws nearly every one-object prompt right
+#   (`one_object_right` 1.00) and nearly every two-object one (`two_object_right` 0.98). Where it fails
+#   instead is colour and shape pairs its training captions never showed together (`test_heldout`, the model
+#   card). The round trip needs both models right, and is right a little less often than either
+#   (`round_trip` 0.94): the captioner misreads some of $G$'s soft shapes.
 # * **Image to text is nearly solved**: the captioner names the facts of `captions_right` = 0.98 of real test
 #   pictures, one object or two.
-# * **Text to video inherits text to image.** Every clip is one picture of a frozen text-to-image generator,
-#   slid one cell (chapter 6.1); the slide is nearly always the caption's way, so a clip is right about as
-#   often as its picture: `video_one_object_right` 0.93 against `video_two_object_right` 0.05.
+# * **Text to video inherits the text-to-image GAN it was built on.** Every clip is one picture of a frozen
+#   text-to-image generator, slid one cell (chapter 6.1); the slide is nearly always the caption's way, so a
+#   clip is right about as often as its picture. That generator is mmjax's earlier pooled one, right on one
+#   object and rarely on two: `video_one_object_right` 0.91 against `video_two_object_right` 0.05.
 # * **Audio to image is right on both**: `sound_right` = 0.97 of test sounds, beside the decoder's exact 1.0.
 #   A sound gives each object its own time slot, so two objects are no harder than one; where this model
 #   fails instead is colour x shape pairs it never heard (chapter 6.2).
@@ -266,9 +267,9 @@ assert sound_decoded == 1.0  # the hand-written inverse is exact by construction
 # * Multimodal generation turns content in one modality into another; mmjax ships a model for each of section
 #   2.2's four tasks on the Shapes world: text -> image and image -> text (`mmjax.load_pretrained("shapes")`),
 #   text -> video (`"shapes-video"`) and sound -> image (`"shapes-audio"`), each run on a CPU.
-# * They are not equally good. The text-to-image GAN draws one object right nearly always and two objects
-#   rarely, and the video GAN built on it inherits that; the captioner and the audio model are right on
-#   nearly every scene like those they trained on.
+# * They are not equally good. The text-to-image GAN, the captioner and the audio model are right on nearly
+#   every scene like those they trained on; the video GAN, built on an earlier text-to-image GAN that reads
+#   the caption as one pooled vector, draws one object right and two rarely.
 # * Because every picture comes from a known scene, each model is scored exactly, on examples it never saw,
 #   and split where it matters (one object or two): an average can hide a failure.
 #
@@ -277,11 +278,12 @@ assert sound_decoded == 1.0  # the hand-written inverse is exact by construction
 # 1. **Seeds.** Draw `"a small blue square above a large yellow triangle"` with seeds 0 to 7
 #    (`model.generate_images([prompt] * 8, seed=0)` draws the eight from the same seed and different rows; or
 #    call `generate_image(prompt, seed=s)`). A two-object caption fixes the relation but not where the pair
-#    sits, so real pictures put the pair in any column. The shipped GAN mostly does not: its pictures differ
-#    only in small details and the pair keeps its column (the model card measures this free choice,
-#    `distinct_free_line`: 0.35 for the GAN against 0.98 for real data; a collapsed mode). Count the distinct
-#    pictures, `len({image.tobytes() for image in images})`, `check(distinct, expected=8, tol=0)`, then count
-#    the distinct columns of the pair by eye: that is the diversity a better GAN would add.
+#    sits, so real pictures put the pair in any column, and the seed should choose one. Count the distinct
+#    pictures, `len({image.tobytes() for image in images})`, `check(distinct, expected=8, tol=0)`, then the
+#    distinct columns of the pair, by eye or with the judge (`judge_labels(judge, pictures)["col"][:, 0]`):
+#    all three, `check(len(columns), expected=3, tol=0)`. The model card measures this free choice over many
+#    prompts (`distinct_free_line`: 0.93 for the shipped GAN against 0.98 for real data; 0.35 for mmjax's
+#    earlier pooled GAN, whose pairs kept their column whatever the seed: a collapsed mode).
 # 2. **Words the model does not know.** Call `model.generate_image("A cat sitting on the table.")` inside a
 #    `try` / `except ValueError as error: print(error)`. You should see the unknown words named, close known
 #    words suggested (`on -> above`) and the list of what the model can draw. Chapter 5.1 starts from this.
@@ -296,8 +298,8 @@ assert sound_decoded == 1.0  # the hand-written inverse is exact by construction
 # | figure | full run | quick run |
 # |---|---|---|
 # | `one_object_right`: G's pictures of one-object test captions, every attribute right | 0.93 .. 1 | >= 0.7 |
-# | `two_object_right`: the same for two-object captions | < 0.25 | <= 0.5 |
-# | `round_trip`: text -> image -> text states the prompt's facts | 0.35 .. 0.6 | - (16 prompts) |
+# | `two_object_right`: the same for two-object captions | 0.9 .. 1 | >= 0.7 |
+# | `round_trip`: text -> image -> text states the prompt's facts | 0.85 .. 1 | - (16 prompts) |
 # | `captions_right`: real test pictures captioned with their facts | 0.93 .. 1 | - (16 pictures) |
 # | `video_one_object_right`: the video GAN's one-object clips, frames and motion all right | 0.8 .. 1 | - (16 clips) |
 # | `video_two_object_right`: the same for two objects | < 0.2 | - (16 clips) |

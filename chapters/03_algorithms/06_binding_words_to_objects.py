@@ -223,8 +223,9 @@ for name in VARIANTS:
 # 0.82), and still about two in three two-object captions of held-out pairs
 # (`per_object_test_heldout_two_object_right` 0.63). The pooled and per-word generators have not learned to
 # draw yet (`pooled_test_one_object_right` 0.16, no two-object caption right). The pooled $G$ does get there
-# with time: the shipped one, trained for 6000 steps at its own step size 5e-4 (chapter 5.2), draws nearly
-# every one-object caption right but about one two-object caption in nine. The per-object $G$ learns faster
+# with time: the one mmjax shipped before this chapter's generator, trained for 6000 steps at its own step size
+# 5e-4, drew nearly every one-object caption right but about one two-object caption in nine (its model card:
+# 0.107 of 510). The per-object $G$ learns faster
 # because binding is no longer learned from pictures: the reading, a classifier on the captions' scenes, names
 # each object's attributes within a few hundred steps, and each cell is drawn from its own object's vector.
 # Held-out pairs are its weak side: its maps see colour and shape together, and a pair they never drew comes
@@ -290,7 +291,7 @@ chapter.record("below_first_slot_reads_second", float(weights[0, 0, below].sum()
 #
 # ## Summary
 # * A pooled sentence vector says which words a caption uses, not which goes with which: even after 6000 steps
-#   the pooled $G$ draws one object right and two rarely (chapter 5.2), and after 1000 it draws neither.
+#   the pooled $G$ draws one object right and two rarely, and after 1000 it draws neither.
 # * Attending to the words from every place lets $G$ find the binding in principle, but it still has to learn
 #   it from pictures and $D$'s verdicts; in 1000 steps it has not started.
 # * Reading the caption into one slot per object, in the picture's order, and drawing each object in its own
