@@ -66,8 +66,10 @@ def test_word_attention_is_a_masked_cross_attention_from_places_to_words():
 def test_word_attention_adds_parameters_only_when_on_so_the_shipped_file_loads():
     shipped_config, players = export.load_players()
     assert not shipped_config.word_attention and shipped_config.hard_negative_weight == 0.0
+    assert paths(variables_of(build_players, shipped_config)) == paths(players)  # its config builds its tree
     default = variables_of(build_players, TextToImageConfig())
-    assert paths(default) == paths(players)  # the default tree is the shipped file's, path for path
+    reader = {p for p in paths(players) if p.startswith("generator/params/reader/")}  # the slots' reading
+    assert reader and not reader & paths(default)  # the shipped G reads slots, the default one is pooled
     on = paths(variables_of(build_players, dataclasses.replace(TextToImageConfig(), word_attention=True)))
     added = on - paths(default)
     assert paths(default) <= on and added and all("word_attention" in p for p in added)
