@@ -107,10 +107,16 @@ def players_from(source: str | Path, shipped: Shipped, config, task_name: str, s
     else:
         saved, states = _run_states(source, task_name)
         warm = {"states": states}
+    check_same(saved, config, same, f"{source} has other")
+    return warm
+
+
+def check_same(saved, config, same: tuple[str, ...], what: str, hint: str = "") -> None:
+    """A ``ValueError`` "``what`` [fields] than this config``hint``" where ``saved`` and ``config`` differ in a
+    field of ``same`` (those that fix the players' shapes)."""
     differ = [field for field in same if getattr(saved, field) != getattr(config, field)]
     if differ:
-        raise ValueError(f"{source} has other {differ} than this config")
-    return warm
+        raise ValueError(f"{what} {differ} than this config{hint}")
 
 
 def start_states(warm: dict, optimizers: dict) -> dict:

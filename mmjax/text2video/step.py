@@ -50,6 +50,7 @@ from mmjax.text2image import config as image_config
 from mmjax.text2image import model as image_model
 from mmjax.text2image.config import ARCHITECTURE, TextToImageConfig
 from mmjax.text2image.model import caption_ids
+from mmjax.text2video import export as video_export
 from mmjax.text2video.config import TextToVideoConfig
 from mmjax.text2video.data import model_batch, prompts
 from mmjax.text2video.model import build_players, cell_steps, frame_tokens, pick_frames, slide
@@ -83,17 +84,12 @@ def shipped_frames(config: TextToVideoConfig) -> dict:
     That model kept its frame generator as it started, from a text-to-image GAN that reads the pooled caption
     (its card names the commands), so a new run starts where it did. The shipped file holds no discriminators:
     D_frame starts fresh, which matters only with ``train_frames``."""
-    from mmjax.text2video import export as video_export
-
     shipped_config, g_variables = video_export.load()
-    theirs, ours = shipped_config.frame_config(), config.frame_config()
-    differ = [field for field in ARCHITECTURE if getattr(theirs, field) != getattr(ours, field)]
-    if differ:
-        raise ValueError(
-            f"frames_from='shipped' starts the frames from {video_export.ARTIFACT}, whose frame generator has "
-            f"other {differ} than this config; set them as the shipped config does, or pass frames_from='' "
-            "(fresh) or a text2image .npz or run folder"
-        )
+    gan_export.check_same(
+        shipped_config.frame_config(), config.frame_config(), ARCHITECTURE,
+        f"frames_from='shipped' starts the frames from {video_export.ARTIFACT}, whose frame generator has other",
+        "; set them as the shipped config does, or pass frames_from='' (fresh) or a text2image .npz or run folder",
+    )  # fmt: skip
     frame = {name: g_variables[name].get("frame", {}) for name in ("params", "state")}
     return {"players": {"generator": frame}}
 
