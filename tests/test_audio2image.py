@@ -131,6 +131,41 @@ def test_each_cell_hears_its_own_slot_and_each_place_its_nearest_cell():
     assert place_cells(8).sum() == 64  # one cell per place
 
 
+def test_heard_cells_are_sums_of_one_row_per_attribute_so_an_unheard_pair_is_made_of_known_rows():
+    from flax import nnx
+
+    from mmjax.gan.cells import HeardCells
+
+    heard = HeardCells(8, rngs=nnx.Rngs(0))
+
+    def cell(shape, colour, size):  # near one-hot logits of one object in cell 0, the other cells empty
+        ids = {"shape": shape, "colour": colour, "size": size}
+        return {
+            name: 50.0 * jax.nn.one_hot(jnp.full((1, NUM_CELLS), classes - 1).at[0, 0].set(ids[name]), classes)
+            for name, classes in zip(("shape", "colour", "size"), CELL_CLASSES)
+        }
+
+    c = heard(cell(1, 2, 0))  # [1, 9, 8]
+    rows = {name: heard.tables[name][...] for name in ("shape", "colour", "size")}
+    np.testing.assert_allclose(c[0, 0], rows["shape"][1] + rows["colour"][2] + rows["size"][0], atol=1e-5)
+    np.testing.assert_allclose(c[0, 4], rows["shape"][-1] + rows["colour"][-1] + rows["size"][-1], atol=1e-5)
+    # additive: (shape 3, colour 4) = (3, 2) + (1, 4) - (1, 2), a pair from three others
+    pair = heard(cell(3, 4, 1))[0, 0]
+    made = heard(cell(3, 2, 1))[0, 0] + heard(cell(1, 4, 1))[0, 0] - heard(cell(1, 2, 1))[0, 0]
+    np.testing.assert_allclose(pair, made, atol=1e-4)
+    # with listen="heard" the clip reaches G's drawing through the ear's names alone: silence the ear and two
+    # different clips draw one picture; with listen="cells" the slots themselves still reach it
+    from mmjax.audio2image.model import build_players
+
+    z, audio = jnp.zeros((2, TINY.latent_dim)), jnp.asarray(clips(2))
+    for listen, same in (("heard", True), ("cells", False)):
+        g = build_players(dataclasses.replace(TINY, listen=listen), jax.random.key(0))[0]
+        g.hear.kernel[...] = jnp.zeros_like(g.hear.kernel[...])
+        g.hear.bias[...] = jnp.zeros_like(g.hear.bias[...])
+        images = g(z, audio)
+        assert bool(jnp.allclose(images[0], images[1], atol=1e-6)) == same, listen
+
+
 def test_bad_config_is_a_clear_error():
     with pytest.raises(ValueError, match="listen"):
         dataclasses.replace(TINY, listen="both")

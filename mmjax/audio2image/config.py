@@ -8,7 +8,7 @@ from mmjax.audio.features import num_frames
 from mmjax.data.audio import NUM_SAMPLES
 from mmjax.gan.configs import check_conditional_gan, check_divisible
 
-LISTEN = ("cells", "attention", "pooled")
+LISTEN = ("cells", "heard", "attention", "pooled")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,8 +26,9 @@ class AudioToImageConfig:
     audio_layers: int = 2  # self-attention blocks of each player's audio encoder
     audio_heads: int = 4  # attention heads of the audio encoders (audio_dim must be divisible by it)
     audio_hidden: int = 128  # hidden width of the audio encoders' MLPs
-    listen: str = "cells"  # how G's maps hear the clip: "cells" (each place its own cell's slot), "attention"
-    # (one learned query per place of the 4x4 and 8x8 maps attends to the frames) or "pooled" (one clip vector)
+    listen: str = "cells"  # how G's maps hear the clip: "cells" (each place its own cell's slot), "heard" (each
+    # place its cell's vector made from what G's ear names in the slot, colour and shape through separate tables),
+    # "attention" (one learned query per place of the 4x4 and 8x8 maps attends to the frames) or "pooled"
     contrastive_dim: int = 64  # width of D's image/audio matching space
     contrastive_weight: float = 1.0  # lambda: the image-audio InfoNCE in both players' losses (0 = off)
     temperature: float = 0.1  # InfoNCE temperature tau: logits are cos(u, v) / tau

@@ -51,7 +51,7 @@ from mmjax.audio2image.config import AudioToImageConfig
 from mmjax.data.audio import NUM_SAMPLES, SLOT
 from mmjax.data.cells import NUM_CELLS
 from mmjax.gan.blocks import ProjectionFeatures, SubPixelGenerator, unit
-from mmjax.gan.cells import CELL_CLASSES, CellCondition, cell_logits, split_cells
+from mmjax.gan.cells import CELL_CLASSES, CellCondition, HeardCells, cell_logits, split_cells
 from mmjax.nn.attention import MultiHeadAttention
 from mmjax.nn.encoder import Encoder
 from mmjax.nn.position import PositionEncoding
@@ -135,9 +135,10 @@ class AudioToImageGenerator(SubPixelGenerator):
         # "attention": at 4x4 (before the first block) and at 8x8 (after it); "cells": every block's output
         maps = ((4, 4 * width), (8, channels[0])) if config.listen == "attention" else ()
         self.listen = nnx.List([FrameAttention(n, c, embed, config.audio_heads, rngs=rngs) for n, c in maps])
-        sizes = [8 * 2**i for i in range(len(channels))] if config.listen == "cells" else []
+        sizes = [8 * 2**i for i in range(len(channels))] if config.listen in ("cells", "heard") else []
         self.cells = nnx.List([CellCondition(n, embed, rngs=rngs) for n in sizes])
         self.hear = nnx.Linear(config.audio_dim, sum(CELL_CLASSES), rngs=rngs)  # V: what each slot holds
+        self.heard = HeardCells(embed, rngs=rngs) if config.listen == "heard" else None
 
     def __call__(self, z: jax.Array, audio: jax.Array) -> jax.Array:
         return self.draw_and_hear(z, audio)[0]
@@ -148,13 +149,18 @@ class AudioToImageGenerator(SubPixelGenerator):
         check_audio(audio, z.shape[0])
         frames, s = self.audio(audio)  # [B, T, D], [B, E]
         slots = jnp.einsum("kt,btd->bkd", slot_weights(frames.shape[1]), frames)  # [B, 9, D]: s_k
+        heard = split_cells(self.hear(slots))  # {[B, 9, K]}: what the ear names in each slot
+        cells = slots  # [B, 9, E]: c_k
+        if self.heard is not None:  # every condition from the ear's names, so nothing carries a colour-shape pair
+            cells = self.heard(heard)
+            s = jnp.mean(cells, axis=1)  # [B, E]
         h = self.start(z, s)  # [B, 4, 4, 4w]
         for i, block in enumerate(self.blocks):
             if i < len(self.listen):
                 h = self.listen[i](h, frames)  # the map's places fetch their cells' notes
-            e = self.cells[i](s, slots) if self.cells else s  # [B, 2H, 2W, E] per place, or [B, E]
+            e = self.cells[i](s, cells) if self.cells else s  # [B, 2H, 2W, E] per place, or [B, E]
             h = block(h, e)  # [B, 2H, 2W, C]
-        return self.finish(h), split_cells(self.hear(slots))  # [B, H, W, 3] in [-1, 1], {[B, 9, K]}
+        return self.finish(h), heard  # [B, H, W, 3] in [-1, 1], {[B, 9, K]}
 
 
 class AudioToImageDiscriminator(ProjectionFeatures):

@@ -66,6 +66,29 @@ class CellCondition(nnx.Module):
         return e.reshape(s.shape[0], self.size, self.size, -1)
 
 
+class HeardCells(nnx.Module):
+    """Each cell's vector from what is heard in it, one table per attribute (factorised):
+
+        c_k = sum_{a in shape, colour, size} E_a^T softmax(l_{a,k})        E_a: [values + 1, E]
+
+    with l_{a,k} ``[B, 9, values + 1]`` the logits of attribute a in cell k (the last class: empty). Colour and
+    shape reach the cell through separate tables, so a pair never heard together is the sum of two known rows.
+    """
+
+    def __init__(self, dim: int, *, rngs: nnx.Rngs):
+        init = nnx.initializers.normal(1.0)
+        self.tables = nnx.Dict(
+            {
+                name: nnx.Param(init(rngs.params(), (classes, dim)))
+                for (name, _), classes in zip(CELL_ATTRIBUTES, CELL_CLASSES)
+            }
+        )
+
+    def __call__(self, logits: dict[str, jax.Array]) -> jax.Array:
+        """Per attribute logits ``[B, 9, values + 1]`` -> the cells' vectors ``[B, 9, E]``."""
+        return sum(jax.nn.softmax(logits[name], axis=-1) @ self.tables[name][...] for name, _ in CELL_ATTRIBUTES)
+
+
 def cell_loss(cell_logits: dict, targets: dict) -> tuple[jax.Array, jax.Array]:
     """CE_cells averaged over the batch, and how often an object's cell is read right (all three attributes).
 
