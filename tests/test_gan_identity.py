@@ -8,8 +8,9 @@ text to video, sound to image, each through ``mmjax.load_pretrained``), written 
 at commit a70a65d, *before* the conditional GANs were moved onto the shared ``mmjax.gan`` parts (issue 21),
 under the test session's XLA flags (``--xla_backend_optimization_level=1``, set by ``conftest.py`` and by the
 script); its text-to-image outputs were written again when that shipped model was replaced (the per-object
-generator), the video and sound outputs left byte for byte as they were. The test draws the same pictures with the code as it is now and compares every byte. A refactor that
-renames parameters, reorders a sum or changes the rounding rule fails here with the count of pixels that moved.
+generator), the video and sound outputs left byte for byte as they were. The test draws the same pictures
+with the code as it is now and compares every byte. A refactor that renames parameters, reorders a sum or
+changes the rounding rule fails here with the count of pixels that moved.
 """
 
 from __future__ import annotations
