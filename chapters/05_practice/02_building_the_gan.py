@@ -306,7 +306,8 @@ step.save_sample_sheet(shipped_config, shipped_variables, jax.random.key(0), cha
 # The sheet shows what the shipped $G$ has learned and what it has not. The shipped $G$ is not the pooled
 # generator this chapter builds: it reads the caption into one slot per object (chapter 3.6) and was then tuned
 # through the captioner (chapter 3.5), and the stored `step` is that tuning run's. Every picture has the right
-# number of objects, in the right places, and each object keeps its own colour. The seed decides what the
+# number of objects in the right places, and the two objects of a caption get their own colours, though two of
+# the 32 samples draw an object cyan where the caption asks for green or yellow. The seed decides what the
 # caption leaves free, such as the column of the vertical pair in the first row. Where the sheet goes wrong is
 # the held-out pair itself: a *red triangle*, never seen in training, comes out as a red circle or a red
 # square in most of its samples, because $G$ draws the shape it saw with that colour. The edges are soft and
